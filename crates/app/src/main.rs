@@ -1,0 +1,398 @@
+//! The `parcours` binary: one executable for the web server (with its job workers), migrations, the
+//! demo département, account administration and the audit check. Errors at start-up are printed in
+//! French and end the process with a non-zero code.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use parcours_config::Settings;
+use parcours_domain::audit::AuditEvent;
+use parcours_domain::demo::{self, Scale};
+use parcours_domain::habilitations::{password, Role};
+use parcours_store::{agents, audit, departements, Store};
+
+#[derive(Parser)]
+#[command(
+    name = "parcours",
+    version,
+    about = "Parcours — système d'information des solidarités départementales"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Démarre le serveur web et ses tâches de fond.
+    Serve {
+        /// Au premier démarrage, applique les migrations et charge le département de démonstration si
+        /// la base est vide.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Applique les migrations de la base de données.
+    Migrate,
+    /// Charge le département de démonstration (données entièrement fictives) dans une base vide.
+    Demo {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// `defaut` (chiffres du schéma 001 : 421 891 habitants, 9 MDS, 177 agents) ou `nord` (2,6 millions d'habitants).
+        #[arg(long, default_value = "defaut")]
+        scale: String,
+        /// Écrit les identifiants de démonstration (JSON) dans ce fichier.
+        #[arg(long)]
+        identifiants: Option<PathBuf>,
+    },
+    /// Gestion des comptes.
+    Agent {
+        #[command(subcommand)]
+        command: AgentCommand,
+    },
+    /// Journal d'audit.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Exécute les tâches de fond en attente puis s'arrête.
+    Taches,
+}
+
+#[derive(Subcommand)]
+enum AgentCommand {
+    /// Crée un agent (et son compte local) ; le mot de passe est lu sur l'entrée standard.
+    Create {
+        #[arg(long)]
+        departement: String,
+        /// Nom du département, s'il faut le créer.
+        #[arg(long)]
+        departement_nom: Option<String>,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        prenom: String,
+        #[arg(long)]
+        nom: String,
+        #[arg(long)]
+        matricule: String,
+        /// accueil, travailleur_social, cadre, equipe_centrale, administrateur, direction, dpo
+        #[arg(long, default_value = "administrateur")]
+        role: String,
+        #[arg(long, default_value = "ADM")]
+        metier: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Vérifie la chaîne d'empreintes du journal ; code de sortie non nul et première entrée fautive
+    /// nommée si une ligne a été modifiée, supprimée ou insérée.
+    Verify,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("Configuration invalide : {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Impossible de démarrer : {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli, settings)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("Erreur : {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("PARCOURS_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    // JSON lines for log collectors; the fields never carry personal data (see ARCHITECTURE.md).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .json()
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Store> {
+    Store::connect(&settings.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "base de données injoignable (PARCOURS_DATABASE_URL = {})",
+                redact(&settings.database_url)
+            )
+        })
+}
+
+/// Hides a password in a database URL.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:«masqué»{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn run(cli: Cli, settings: Settings) -> anyhow::Result<std::process::ExitCode> {
+    match cli.command {
+        Command::Serve { demo } => serve(settings, demo).await?,
+        Command::Migrate => {
+            let store = open(&settings).await?;
+            store.migrate().await.context("échec des migrations")?;
+            println!("Migrations appliquées.");
+        }
+        Command::Demo {
+            seed,
+            scale,
+            identifiants,
+        } => {
+            let scale = Scale::parse(&scale).with_context(|| {
+                format!("échelle inconnue « {scale} » : attendu defaut ou nord")
+            })?;
+            let store = open(&settings).await?;
+            store.migrate().await?;
+            load_demo(&store, seed, scale, identifiants.as_deref()).await?;
+        }
+        Command::Agent {
+            command:
+                AgentCommand::Create {
+                    departement,
+                    departement_nom,
+                    email,
+                    prenom,
+                    nom,
+                    matricule,
+                    role,
+                    metier,
+                },
+        } => {
+            let store = open(&settings).await?;
+            store.migrate().await?;
+            let role = Role::parse(&role).with_context(|| format!("rôle inconnu « {role} »"))?;
+            let mut secret = String::new();
+            std::io::stdin()
+                .read_line(&mut secret)
+                .context("mot de passe attendu sur l'entrée standard")?;
+            let secret = secret.trim_end_matches(['\n', '\r']).to_string();
+            password::check(&secret, &email).map_err(anyhow::Error::msg)?;
+            let hash = password::hash(&secret).map_err(anyhow::Error::msg)?;
+            let mut tx = store.begin().await?;
+            if departements::get(&mut tx, &departement).await?.is_none() {
+                let nom_dep = departement_nom
+                    .clone()
+                    .unwrap_or_else(|| format!("Département {departement}"));
+                departements::create(&mut tx, &departement, &nom_dep).await?;
+                for kind in parcours_domain::referentiel::ServiceKind::ALL {
+                    parcours_store::referentiel::service_create(
+                        &mut tx,
+                        &departement,
+                        &parcours_domain::referentiel::NewService {
+                            code: kind.code().into(),
+                            nom: kind.libelle().into(),
+                            kind,
+                        },
+                    )
+                    .await?;
+                }
+            }
+            let services = parcours_store::referentiel::services(&mut tx, &departement).await?;
+            let service = services
+                .iter()
+                .find(|s| s.kind == parcours_domain::referentiel::ServiceKind::Central)
+                .or(services.first())
+                .context("aucun service dans le département")?;
+            let form = parcours_domain::referentiel::AgentForm {
+                matricule,
+                prenom,
+                nom,
+                email,
+                metier,
+                role: role.code().into(),
+                service_id: service.id.to_string(),
+                etp: "1".into(),
+                ..Default::default()
+            };
+            let new = parcours_domain::referentiel::NewAgent::parse(&form)
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let id = agents::create(&mut tx, &departement, &new)
+                .await
+                .map_err(|e| anyhow::anyhow!("création impossible : {e}"))?;
+            agents::set_password(&mut tx, &departement, id, &hash).await?;
+            audit::append(
+                &mut tx,
+                &departement,
+                &AuditEvent::new("creation", "agent", id)
+                    .details(serde_json::json!({ "origine": "parcours agent create" })),
+            )
+            .await?;
+            tx.commit().await?;
+            println!("Agent n° {id} créé ({}).", role.libelle());
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let store = open(&settings).await?;
+            let mut conn = store.read().await?;
+            match audit::verify(&mut conn).await? {
+                Ok(n) => println!("Journal d'audit intègre : {n} entrées vérifiées."),
+                Err(b) => {
+                    eprintln!("Journal d'audit altéré : {b}");
+                    return Ok(std::process::ExitCode::from(3));
+                }
+            }
+        }
+        Command::Taches => {
+            let store = open(&settings).await?;
+            store.migrate().await?;
+            let ctx = parcours_jobs::JobContext {
+                store,
+                settings: Arc::new(settings),
+            };
+            let report =
+                parcours_jobs::run_pending(&ctx, &parcours_jobs::Registry::standard()).await?;
+            println!("{} tâche(s) exécutée(s).", report.ran());
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+async fn load_demo(
+    store: &Store,
+    seed: u64,
+    scale: Scale,
+    identifiants: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut conn = store.read().await?;
+    if departements::get(&mut conn, demo::DEMO_DEPARTEMENT)
+        .await?
+        .is_some()
+    {
+        anyhow::bail!("le département de démonstration est déjà chargé dans cette base");
+    }
+    drop(conn);
+    let d = demo::generate(seed, scale);
+    let hash = password::hash(demo::DEMO_PASSWORD).map_err(anyhow::Error::msg)?;
+    let bar = indicatif::ProgressBar::new(0);
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("Chargement du département de démonstration");
+    let logins = parcours_store::demo::load(store, &d, &hash, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "Département de démonstration chargé en {:.1} s : {} habitants, {} sites, {} secteurs, {} communes, {} permanences, {} agents.",
+        started.elapsed().as_secs_f64(),
+        d.population(),
+        d.sites.len(),
+        d.secteurs.len(),
+        d.communes.len(),
+        d.permanences.len(),
+        d.agents.len()
+    );
+    println!(
+        "Identifiants de démonstration (mot de passe commun : {}) :",
+        demo::DEMO_PASSWORD
+    );
+    for (email, label) in &logins {
+        println!("  {email:<45} {label}");
+    }
+    if let Some(path) = identifiants {
+        let json: Vec<_> = d
+            .agents
+            .iter()
+            .filter(|a| a.login)
+            .map(|a| serde_json::json!({ "email": a.email, "role": a.role.code(), "libelle": a.role.libelle() }))
+            .collect();
+        std::fs::write(path, serde_json::to_string_pretty(&json)?)
+            .with_context(|| format!("écriture de {}", path.display()))?;
+    }
+    Ok(())
+}
+
+async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let store = open(&settings).await?;
+    store.migrate().await.context("échec des migrations")?;
+    if demo {
+        let mut conn = store.read().await?;
+        let empty = departements::list(&mut conn).await?.is_empty();
+        drop(conn);
+        if empty {
+            load_demo(&store, 1, Scale::Defaut, None).await?;
+        }
+    }
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .ok();
+    let listen = settings.listen;
+    let settings = Arc::new(settings);
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let workers = parcours_jobs::spawn_workers(
+        parcours_jobs::JobContext {
+            store: store.clone(),
+            settings: settings.clone(),
+        },
+        parcours_jobs::Registry::standard(),
+        settings.workers,
+        shutdown_rx,
+    );
+    let state = parcours_web::AppState::new(store.clone(), (*settings).clone(), metrics)?;
+    let app = parcours_web::router(state);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("impossible d'écouter sur {listen} (PARCOURS_LISTEN)"))?;
+    tracing::info!(adresse = %listen, demarrage_ms = started.elapsed().as_millis() as u64, "Parcours écoute");
+    println!("Parcours écoute sur http://{listen}");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    let _ = shutdown_tx.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,413 @@
+//! Typed settings of Parcours: defaults, then an optional TOML file, then `PARCOURS_*` environment
+//! variables. Validation happens here, once, at start-up; a wrong value stops the process with a French
+//! message that names the variable. Secrets are redacted in `Debug`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A value that must never be printed (client secrets, SMTP passwords).
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("«masqué»")
+    }
+}
+
+/// OpenID Connect (ProConnect or the département's own provider).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OidcSettings {
+    pub issuer: url::Url,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Public base URL of Parcours, used to build the redirect URI `…/auth/oidc/retour`.
+    pub public_url: url::Url,
+    /// Label of the button on the login page ("Se connecter avec ProConnect").
+    pub label: String,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub from: String,
+    pub tls: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    /// Name of the département shown in the header of every page.
+    pub departement_nom: String,
+    /// Optional path of a logo (SVG or PNG) shown in the header; the embedded neutral logo otherwise.
+    pub logo_path: Option<PathBuf>,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    /// `Secure` flag on cookies: on by default, off only for local HTTP development and tests.
+    pub cookie_secure: bool,
+    pub max_failed_logins: u32,
+    pub lockout: Duration,
+    pub max_body_bytes: usize,
+    pub workers: usize,
+    pub oidc: Option<OidcSettings>,
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// A setting that cannot be used; the message is shown as is to the person who installs Parcours.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("Paramètre {variable} invalide : « {value} » — {reason}.")]
+    Invalid {
+        variable: String,
+        value: String,
+        reason: String,
+    },
+    #[error("Paramètre {variable} manquant : {reason}.")]
+    Missing { variable: String, reason: String },
+    #[error("Fichier de configuration {path} illisible : {reason}.")]
+    File { path: String, reason: String },
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://parcours.db".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            departement_nom: "Département de démonstration".into(),
+            logo_path: None,
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 3600),
+            cookie_secure: true,
+            max_failed_logins: 5,
+            lockout: Duration::from_secs(15 * 60),
+            max_body_bytes: 10 * 1024 * 1024,
+            workers: 2,
+            oidc: None,
+            smtp: None,
+        }
+    }
+}
+
+/// The names of every variable Parcours reads; a TOML key is the same name, lower case, without the
+/// `PARCOURS_` prefix (e.g. `database_url`).
+pub const VARIABLES: &[&str] = &[
+    "PARCOURS_DATABASE_URL",
+    "PARCOURS_LISTEN",
+    "PARCOURS_DEPARTEMENT_NOM",
+    "PARCOURS_LOGO",
+    "PARCOURS_SESSION_IDLE_MINUTES",
+    "PARCOURS_SESSION_ABSOLUE_HEURES",
+    "PARCOURS_COOKIE_SECURE",
+    "PARCOURS_ECHECS_AVANT_BLOCAGE",
+    "PARCOURS_BLOCAGE_MINUTES",
+    "PARCOURS_TAILLE_MAX_REQUETE",
+    "PARCOURS_WORKERS",
+    "PARCOURS_OIDC_ISSUER",
+    "PARCOURS_OIDC_CLIENT_ID",
+    "PARCOURS_OIDC_CLIENT_SECRET",
+    "PARCOURS_OIDC_LIBELLE",
+    "PARCOURS_OIDC_SCOPES",
+    "PARCOURS_URL_PUBLIQUE",
+    "PARCOURS_SMTP_HOTE",
+    "PARCOURS_SMTP_PORT",
+    "PARCOURS_SMTP_UTILISATEUR",
+    "PARCOURS_SMTP_MOT_DE_PASSE",
+    "PARCOURS_SMTP_EXPEDITEUR",
+    "PARCOURS_SMTP_TLS",
+];
+
+impl Settings {
+    /// Reads the process environment, and the TOML file named by `PARCOURS_CONFIG` if set.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        let file = match env.get("PARCOURS_CONFIG") {
+            Some(path) => Some(
+                std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?,
+            ),
+            None => None,
+        };
+        Self::from_sources(file.as_deref(), &env)
+    }
+
+    /// Merges the defaults, a TOML document and a map of variables (environment wins).
+    pub fn from_sources(
+        toml_text: Option<&str>,
+        env: &HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        let mut values: HashMap<String, String> = HashMap::new();
+        if let Some(text) = toml_text {
+            let table: toml::Table = toml::from_str(text).map_err(|e| ConfigError::File {
+                path: "PARCOURS_CONFIG".into(),
+                reason: e.to_string(),
+            })?;
+            for (key, value) in table {
+                let name = format!("PARCOURS_{}", key.to_uppercase());
+                if !VARIABLES.contains(&name.as_str()) {
+                    return Err(ConfigError::File {
+                        path: "PARCOURS_CONFIG".into(),
+                        reason: format!("clé inconnue « {key} »"),
+                    });
+                }
+                let text = match value {
+                    toml::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                values.insert(name, text);
+            }
+        }
+        for name in VARIABLES {
+            if let Some(v) = env.get(*name) {
+                values.insert((*name).to_string(), v.clone());
+            }
+        }
+        let mut s = Settings::default();
+        let get = |name: &str| {
+            values
+                .get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        if let Some(url) = get("PARCOURS_DATABASE_URL") {
+            if !(url.starts_with("sqlite:")
+                || url.starts_with("postgres://")
+                || url.starts_with("postgresql://"))
+            {
+                return Err(invalid(
+                    "PARCOURS_DATABASE_URL",
+                    &url,
+                    "attendu sqlite://chemin.db ou postgres://utilisateur@hôte/base",
+                ));
+            }
+            s.database_url = url;
+        }
+        if let Some(v) = get("PARCOURS_LISTEN") {
+            s.listen = v.parse().map_err(|_| {
+                invalid(
+                    "PARCOURS_LISTEN",
+                    &v,
+                    "attendu une adresse et un port, par exemple 127.0.0.1:8080",
+                )
+            })?;
+        }
+        if let Some(v) = get("PARCOURS_DEPARTEMENT_NOM") {
+            s.departement_nom = v;
+        }
+        if let Some(v) = get("PARCOURS_LOGO") {
+            let path = PathBuf::from(&v);
+            if !path.is_file() {
+                return Err(invalid("PARCOURS_LOGO", &v, "fichier introuvable"));
+            }
+            s.logo_path = Some(path);
+        }
+        if let Some(v) = get("PARCOURS_SESSION_IDLE_MINUTES") {
+            s.session_idle =
+                Duration::from_secs(60 * positive("PARCOURS_SESSION_IDLE_MINUTES", &v)?);
+        }
+        if let Some(v) = get("PARCOURS_SESSION_ABSOLUE_HEURES") {
+            s.session_absolute =
+                Duration::from_secs(3600 * positive("PARCOURS_SESSION_ABSOLUE_HEURES", &v)?);
+        }
+        if let Some(v) = get("PARCOURS_COOKIE_SECURE") {
+            s.cookie_secure = boolean("PARCOURS_COOKIE_SECURE", &v)?;
+        }
+        if let Some(v) = get("PARCOURS_ECHECS_AVANT_BLOCAGE") {
+            s.max_failed_logins = positive("PARCOURS_ECHECS_AVANT_BLOCAGE", &v)? as u32;
+        }
+        if let Some(v) = get("PARCOURS_BLOCAGE_MINUTES") {
+            s.lockout = Duration::from_secs(60 * positive("PARCOURS_BLOCAGE_MINUTES", &v)?);
+        }
+        if let Some(v) = get("PARCOURS_TAILLE_MAX_REQUETE") {
+            s.max_body_bytes = positive("PARCOURS_TAILLE_MAX_REQUETE", &v)? as usize;
+        }
+        if let Some(v) = get("PARCOURS_WORKERS") {
+            s.workers = positive("PARCOURS_WORKERS", &v)? as usize;
+        }
+
+        let issuer = get("PARCOURS_OIDC_ISSUER");
+        if let Some(issuer_text) = issuer {
+            let issuer = url::Url::parse(&issuer_text)
+                .map_err(|_| invalid("PARCOURS_OIDC_ISSUER", &issuer_text, "URL invalide"))?;
+            let client_id = get("PARCOURS_OIDC_CLIENT_ID").ok_or_else(|| {
+                missing(
+                    "PARCOURS_OIDC_CLIENT_ID",
+                    "obligatoire quand PARCOURS_OIDC_ISSUER est renseigné",
+                )
+            })?;
+            let client_secret = get("PARCOURS_OIDC_CLIENT_SECRET").ok_or_else(|| {
+                missing(
+                    "PARCOURS_OIDC_CLIENT_SECRET",
+                    "obligatoire quand PARCOURS_OIDC_ISSUER est renseigné",
+                )
+            })?;
+            let public = get("PARCOURS_URL_PUBLIQUE").ok_or_else(|| {
+                missing(
+                    "PARCOURS_URL_PUBLIQUE",
+                    "obligatoire avec OpenID Connect pour construire l'adresse de retour",
+                )
+            })?;
+            let public_url = url::Url::parse(&public)
+                .map_err(|_| invalid("PARCOURS_URL_PUBLIQUE", &public, "URL invalide"))?;
+            let scopes = get("PARCOURS_OIDC_SCOPES")
+                .unwrap_or_else(|| "openid email given_name usual_name uid siret".into())
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+            s.oidc = Some(OidcSettings {
+                issuer,
+                client_id,
+                client_secret: Secret::new(client_secret),
+                public_url,
+                label: get("PARCOURS_OIDC_LIBELLE")
+                    .unwrap_or_else(|| "Se connecter avec ProConnect".into()),
+                scopes,
+            });
+        }
+
+        if let Some(host) = get("PARCOURS_SMTP_HOTE") {
+            let port = match get("PARCOURS_SMTP_PORT") {
+                Some(p) => p
+                    .parse()
+                    .map_err(|_| invalid("PARCOURS_SMTP_PORT", &p, "attendu un numéro de port"))?,
+                None => 587,
+            };
+            let from = get("PARCOURS_SMTP_EXPEDITEUR").ok_or_else(|| {
+                missing(
+                    "PARCOURS_SMTP_EXPEDITEUR",
+                    "obligatoire quand PARCOURS_SMTP_HOTE est renseigné",
+                )
+            })?;
+            let tls = match get("PARCOURS_SMTP_TLS") {
+                Some(v) => boolean("PARCOURS_SMTP_TLS", &v)?,
+                None => true,
+            };
+            s.smtp = Some(SmtpSettings {
+                host,
+                port,
+                username: get("PARCOURS_SMTP_UTILISATEUR"),
+                password: get("PARCOURS_SMTP_MOT_DE_PASSE").map(Secret::new),
+                from,
+                tls,
+            });
+        }
+        Ok(s)
+    }
+}
+
+fn invalid(variable: &str, value: &str, reason: &str) -> ConfigError {
+    ConfigError::Invalid {
+        variable: variable.into(),
+        value: value.into(),
+        reason: reason.into(),
+    }
+}
+
+fn missing(variable: &str, reason: &str) -> ConfigError {
+    ConfigError::Missing {
+        variable: variable.into(),
+        reason: reason.into(),
+    }
+}
+
+fn positive(variable: &str, value: &str) -> Result<u64, ConfigError> {
+    match value.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(invalid(variable, value, "attendu un nombre entier positif")),
+    }
+}
+
+fn boolean(variable: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_lowercase().as_str() {
+        "1" | "true" | "oui" | "vrai" => Ok(true),
+        "0" | "false" | "non" | "faux" => Ok(false),
+        _ => Err(invalid(variable, value, "attendu oui ou non")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_run_on_a_sqlite_file_on_localhost() {
+        let s = Settings::from_sources(None, &env(&[])).unwrap();
+        assert_eq!(s.database_url, "sqlite://parcours.db");
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert!(s.oidc.is_none());
+    }
+
+    #[test]
+    fn a_wrong_listen_address_names_the_variable_in_french() {
+        let err =
+            Settings::from_sources(None, &env(&[("PARCOURS_LISTEN", "partout")])).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("PARCOURS_LISTEN"), "{text}");
+        assert!(text.contains("invalide"), "{text}");
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused() {
+        let err = Settings::from_sources(None, &env(&[("PARCOURS_DATABASE_URL", "mysql://x")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("PARCOURS_DATABASE_URL"));
+    }
+
+    #[test]
+    fn oidc_without_secret_names_the_missing_variable() {
+        let err = Settings::from_sources(
+            None,
+            &env(&[
+                ("PARCOURS_OIDC_ISSUER", "http://127.0.0.1:9000"),
+                ("PARCOURS_OIDC_CLIENT_ID", "parcours"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("PARCOURS_OIDC_CLIENT_SECRET"));
+    }
+
+    #[test]
+    fn environment_wins_over_the_file_and_secrets_are_not_printed() {
+        let toml = "listen = \"127.0.0.1:9999\"\noidc_issuer = \"http://idp.test\"\noidc_client_id = \"c\"\noidc_client_secret = \"tres-secret\"\nurl_publique = \"http://localhost:8080\"\n";
+        let s = Settings::from_sources(Some(toml), &env(&[("PARCOURS_LISTEN", "127.0.0.1:7000")]))
+            .unwrap();
+        assert_eq!(s.listen.port(), 7000);
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("tres-secret"), "{debug}");
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_refused() {
+        let err = Settings::from_sources(Some("ecoute = 3"), &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("ecoute"));
+    }
+}

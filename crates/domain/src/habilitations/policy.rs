@@ -1,0 +1,144 @@
+//! The one authorisation policy: every route declares the action it performs, and this module alone
+//! says which roles may perform it and on which territory. Anything not listed here is denied.
+
+use super::{Principal, Role};
+
+/// What a request does. Every route of the web layer maps to exactly one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// Pages open to anyone (login page, health, assets).
+    Public,
+    /// Any signed-in agent: home page, own account, logout.
+    Connecte,
+    ReferentielLire,
+    ReferentielGerer,
+    AgentsLire,
+    AgentsGerer,
+    AuditLire,
+    TachesLire,
+    TachesGerer,
+    JetonsGerer,
+    IndicateursLire,
+    MetriquesLire,
+}
+
+impl Action {
+    /// The scope an API token needs for this action.
+    pub fn token_scope(self) -> Option<&'static str> {
+        match self {
+            Action::ReferentielLire => Some("referentiel:lire"),
+            Action::ReferentielGerer => Some("referentiel:ecrire"),
+            Action::AgentsLire => Some("agents:lire"),
+            Action::AgentsGerer => Some("agents:ecrire"),
+            Action::MetriquesLire => Some("metriques:lire"),
+            _ => None,
+        }
+    }
+}
+
+/// The scopes an administrator can grant to a service account.
+pub const TOKEN_SCOPES: &[(&str, &str)] = &[
+    ("referentiel:lire", "Lire le référentiel"),
+    ("referentiel:ecrire", "Modifier le référentiel"),
+    ("agents:lire", "Lire les agents"),
+    ("agents:ecrire", "Modifier les agents"),
+    ("metriques:lire", "Lire les métriques d'exploitation"),
+];
+
+/// Whether a role may perform an action at all (before any territorial check).
+pub fn role_allows(role: Role, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    match action {
+        Public | Connecte => true,
+        // The organisation of the département is not personal data: every agent may read it.
+        ReferentielLire => true,
+        ReferentielGerer | AgentsGerer | TachesLire | TachesGerer | JetonsGerer => {
+            role == Administrateur
+        }
+        // Staff records are personal data: managers see their team, administrators everybody.
+        AgentsLire => matches!(role, Cadre | Administrateur),
+        AuditLire => role == Dpo,
+        IndicateursLire => matches!(role, Cadre | Direction | Administrateur | EquipeCentrale),
+        MetriquesLire => role == Administrateur,
+    }
+}
+
+/// Decides an action for a principal. API tokens must also carry the action's scope.
+pub fn allows(principal: &Principal, action: Action) -> bool {
+    if !role_allows(principal.role, action) {
+        return false;
+    }
+    if principal.token_id.is_some() {
+        return match action.token_scope() {
+            Some(scope) => principal.token_scopes.iter().any(|s| s == scope),
+            None => false,
+        };
+    }
+    true
+}
+
+/// Whether a principal reaches records attached to a site. Central roles reach the whole
+/// département; territorial roles reach the sites of their assignments only.
+pub fn reaches_site(principal: &Principal, site_id: Option<i64>) -> bool {
+    match principal.role {
+        Role::Administrateur | Role::EquipeCentrale | Role::Dpo | Role::Direction => true,
+        Role::Accueil | Role::TravailleurSocial | Role::Cadre => match site_id {
+            Some(id) => principal.site_ids.contains(&id),
+            None => false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(role: Role, sites: &[i64]) -> Principal {
+        Principal {
+            agent_id: Some(1),
+            token_id: None,
+            departement_id: "96".into(),
+            display_name: "Test".into(),
+            role,
+            service_id: None,
+            site_ids: sites.to_vec(),
+            token_scopes: vec![],
+        }
+    }
+
+    #[test]
+    fn only_the_dpo_reads_the_audit_log() {
+        for role in Role::ALL {
+            assert_eq!(
+                role_allows(role, Action::AuditLire),
+                role == Role::Dpo,
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_direction_never_reads_staff_records() {
+        assert!(!role_allows(Role::Direction, Action::AgentsLire));
+        assert!(role_allows(Role::Direction, Action::IndicateursLire));
+    }
+
+    #[test]
+    fn a_cadre_reaches_only_the_sites_of_their_assignments() {
+        let p = principal(Role::Cadre, &[3]);
+        assert!(reaches_site(&p, Some(3)));
+        assert!(!reaches_site(&p, Some(4)));
+        assert!(!reaches_site(&p, None));
+    }
+
+    #[test]
+    fn a_token_needs_the_scope_of_the_action() {
+        let mut p = principal(Role::Administrateur, &[]);
+        p.token_id = Some(9);
+        p.token_scopes = vec!["referentiel:lire".into()];
+        assert!(allows(&p, Action::ReferentielLire));
+        assert!(!allows(&p, Action::ReferentielGerer));
+        assert!(!allows(&p, Action::AuditLire));
+    }
+}

@@ -1,0 +1,10 @@
+//! Business rules of Parcours: types, validation and decisions, with no HTTP and no SQL.
+//! Each business module has a folder here and the same name in `store` and `web`.
+
+pub mod audit;
+pub mod demo;
+pub mod habilitations;
+pub mod referentiel;
+pub mod validation;
+
+pub use validation::{FieldErrors, Invalid};

@@ -1,0 +1,3 @@
+//! Jobs about the audit log.
+
+pub mod verifier;

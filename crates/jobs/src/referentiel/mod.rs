@@ -1,0 +1,3 @@
+//! Jobs about the référentiel.
+
+pub mod import;

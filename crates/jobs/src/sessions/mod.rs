@@ -1,0 +1,3 @@
+//! Jobs about sign-in sessions.
+
+pub mod purger;

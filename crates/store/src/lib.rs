@@ -1,0 +1,197 @@
+//! Persistence of Parcours on SQLite (embedded default) and PostgreSQL (production) through one code
+//! path: sqlx's `Any` driver with SQL written in the intersection of both dialects, and the few
+//! queries that must differ branched on [`Backend`] in one function each. One file per business
+//! module; handlers never see SQL, only the functions and domain types here.
+
+pub mod agents;
+pub mod audit;
+pub mod demo;
+pub mod departements;
+pub mod imports;
+pub mod jobs;
+pub mod referentiel;
+pub mod sessions;
+pub mod tokens;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor};
+
+pub use sqlx::AnyConnection as Conn;
+/// The driver's error, for the layers that commit transactions.
+pub use sqlx::Error as SqlError;
+
+/// A transaction on either backend.
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// What can go wrong in the store, in terms the callers act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("enregistrement introuvable")]
+    NotFound,
+    /// A unique key already holds this value; the field is the one to show the message beside.
+    #[error("valeur déjà utilisée ({0})")]
+    Conflict(&'static str),
+    /// A referenced record does not exist in this département.
+    #[error("référence inconnue")]
+    Reference,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Maps a constraint violation to a conflict on the named field; other errors pass through.
+pub(crate) fn on_unique(field: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(field),
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::Reference,
+        _ => StoreError::Database(e),
+    }
+}
+
+/// The handles on the database. On SQLite, writes go through a single-connection pool, because SQLite
+/// has one writer and a deferred transaction that reads before it writes could otherwise fail with
+/// SQLITE_BUSY; reads use a pool of their own. On PostgreSQL both are the same pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+static MIGRATOR_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static MIGRATOR_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Store {
+    /// Opens the database named by a `sqlite://` or `postgres://` URL (a SQLite file is created if
+    /// missing, in WAL mode with foreign keys on).
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        match backend {
+            Backend::Sqlite => {
+                let url = if url.contains('?') {
+                    url.to_string()
+                } else {
+                    format!("{url}?mode=rwc")
+                };
+                let options = AnyConnectOptions::from_str(&url)?;
+                let pragmas = sqlite_pragmas;
+                let write = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .after_connect(pragmas)
+                    .connect_with(options.clone())
+                    .await?;
+                write.execute("PRAGMA journal_mode = WAL").await?;
+                let read = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(pragmas)
+                    .connect_with(options)
+                    .await?;
+                Ok(Self {
+                    read,
+                    write,
+                    backend,
+                })
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(20)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?;
+                Ok(Self {
+                    read: pool.clone(),
+                    write: pool,
+                    backend,
+                })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies the pending migrations of this backend.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self.backend {
+            Backend::Sqlite => MIGRATOR_SQLITE.run(&self.write).await?,
+            Backend::Postgres => MIGRATOR_POSTGRES.run(&self.write).await?,
+        }
+        Ok(())
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(self.write.begin().await?)
+    }
+
+    /// A connection for reads.
+    pub async fn read(&self) -> Result<sqlx::pool::PoolConnection<Any>> {
+        Ok(self.read.acquire().await?)
+    }
+
+    /// Checks that the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+type ConnectFuture<'c> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
+
+/// Per-connection settings of SQLite. synchronous=FULL: a committed write survives a killed process
+/// and a power cut, which is the promise of Parcours.
+fn sqlite_pragmas(
+    conn: &mut sqlx::AnyConnection,
+    _meta: sqlx::pool::PoolConnectionMetadata,
+) -> ConnectFuture<'_> {
+    Box::pin(async move {
+        conn.execute(
+            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;",
+        )
+        .await?;
+        Ok(())
+    })
+}
+
+/// Now, in UTC, as stored: RFC 3339 with microseconds, which sorts as text on both backends.
+pub fn now() -> String {
+    format_time(chrono::Utc::now())
+}
+
+pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+pub fn parse_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+pub(crate) fn flag(v: i64) -> bool {
+    v != 0
+}

@@ -1,0 +1,7 @@
+#![doc = include_str!("../README.md")]
+
+mod db;
+mod fixture;
+
+pub use db::{TestBackend, TestDb};
+pub use fixture::{Fixture, OtherFixture, COMMUNES, PASSWORD};

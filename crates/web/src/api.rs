@@ -1,0 +1,325 @@
+//! The JSON API `/api/v1` for the référentiel and the agents, its OpenAPI 3.1 description, errors as
+//! `application/problem+json`. Authenticated by API token (service accounts) or session; every read of
+//! agents' personal data and every write is audited.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json as AxumJson;
+use parcours_domain::habilitations::Role;
+use parcours_domain::referentiel::{
+    Agent, AgentForm, Commune, NewAgent, NewTerritoire, Permanence, Secteur, Service, Site,
+    Territoire,
+};
+use parcours_store::agents::{self as agents_store, AgentFilter, AgentSort};
+use parcours_store::referentiel::{self as store, CommuneFilter};
+use parcours_store::{audit, StoreError};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::auth::ApiCtx;
+use crate::error::{ApiError, ApiPath, ApiResult, Json, Query};
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Parcours — API v1", version = "1.0.0", description = "Référentiel et agents d'un département. Authentification : `Authorization: Bearer <jeton>` (jetons créés par l'administrateur, avec portées). Erreurs : application/problem+json (RFC 9457), messages en français."),
+    paths(territoires, territoire_create, sites, secteurs, services, permanences, communes, commune_secteur, agents, agent, agent_create),
+    components(schemas(Territoire, Site, Secteur, Service, Permanence, Commune, Agent, AgentForm, TerritoireInput, ResolutionOut, Problem, CommunesPage, AgentsPage)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "jeton",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+            "jeton",
+            Vec::<String>::new(),
+        )]);
+    }
+}
+
+/// Problem details (RFC 9457).
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    pub r#type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Messages per field, for invalid payloads.
+    pub erreurs: Option<std::collections::BTreeMap<String, String>>,
+}
+
+pub async fn openapi() -> Response {
+    match ApiDoc::openapi().to_pretty_json() {
+        Ok(body) => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
+        Err(e) => ApiError::from(crate::WebError::Internal(anyhow::Error::new(e))).into_response(),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/territoires", responses((status = 200, body = [Territoire]), (status = 401, body = Problem)))]
+pub async fn territoires(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+) -> ApiResult<AxumJson<Vec<Territoire>>> {
+    let mut conn = state.store.read().await.map_err(ApiError::from)?;
+    Ok(AxumJson(store::territoires(&mut conn, ctx.dep()).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TerritoireInput {
+    pub code: String,
+    pub nom: String,
+    /// UTASI, DTS ou TIS
+    pub kind: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/territoires", request_body = TerritoireInput, responses((status = 201, body = Territoire), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn territoire_create(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Json(input): Json<TerritoireInput>,
+) -> ApiResult<Response> {
+    let t = NewTerritoire::parse(&input.code, &input.nom, &input.kind)?;
+    let mut tx = state.store.begin().await?;
+    let id = match store::territoire_create(&mut tx, ctx.dep(), &t).await {
+        Ok(id) => id,
+        Err(StoreError::Conflict(_)) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "Code déjà utilisé",
+                format!(
+                    "Le code « {} » est déjà celui d'un autre territoire.",
+                    t.code
+                ),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::append(&mut tx, ctx.dep(), &ctx.event("creation", "territoire", id)).await?;
+    let created = store::territoire_get(&mut tx, ctx.dep(), id).await?;
+    tx.commit()
+        .await
+        .map_err(|e| ApiError::from(StoreError::from(e)))?;
+    Ok((StatusCode::CREATED, AxumJson(created)).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/sites", responses((status = 200, body = [Site])))]
+pub async fn sites(State(state): State<AppState>, ctx: ApiCtx) -> ApiResult<AxumJson<Vec<Site>>> {
+    let mut conn = state.store.read().await?;
+    Ok(AxumJson(store::sites(&mut conn, ctx.dep()).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/secteurs", responses((status = 200, body = [Secteur])))]
+pub async fn secteurs(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+) -> ApiResult<AxumJson<Vec<Secteur>>> {
+    let mut conn = state.store.read().await?;
+    Ok(AxumJson(store::secteurs(&mut conn, ctx.dep()).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/services", responses((status = 200, body = [Service])))]
+pub async fn services(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+) -> ApiResult<AxumJson<Vec<Service>>> {
+    let mut conn = state.store.read().await?;
+    Ok(AxumJson(store::services(&mut conn, ctx.dep()).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/permanences", responses((status = 200, body = [Permanence])))]
+pub async fn permanences(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+) -> ApiResult<AxumJson<Vec<Permanence>>> {
+    let mut conn = state.store.read().await?;
+    Ok(AxumJson(store::permanences(&mut conn, ctx.dep()).await?))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+pub struct PageQuery {
+    /// Texte recherché (nom, code INSEE, code postal)
+    pub texte: Option<String>,
+    /// Nombre d'éléments (1 à 500, 100 par défaut)
+    pub limite: Option<i64>,
+    pub decalage: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommunesPage {
+    pub total: i64,
+    pub communes: Vec<Commune>,
+}
+
+#[utoipa::path(get, path = "/api/v1/communes", params(PageQuery), responses((status = 200, body = CommunesPage)))]
+pub async fn communes(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<AxumJson<CommunesPage>> {
+    let mut conn = state.store.read().await?;
+    let filter = CommuneFilter {
+        texte: q.texte.filter(|t| !t.is_empty()),
+        ..Default::default()
+    };
+    let (communes, total) = store::communes(
+        &mut conn,
+        ctx.dep(),
+        &filter,
+        q.limite.unwrap_or(100).clamp(1, 500),
+        q.decalage.unwrap_or(0).max(0),
+    )
+    .await?;
+    Ok(AxumJson(CommunesPage { total, communes }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResolutionOut {
+    pub commune: Commune,
+    pub secteur: Option<Secteur>,
+    pub site: Option<Site>,
+}
+
+#[utoipa::path(get, path = "/api/v1/communes/{insee}/secteur", params(("insee" = String, Path, description = "Code INSEE ou code postal")), responses((status = 200, body = ResolutionOut), (status = 404, body = Problem)))]
+pub async fn commune_secteur(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    ApiPath(insee): ApiPath<String>,
+) -> ApiResult<AxumJson<ResolutionOut>> {
+    let mut conn = state.store.read().await?;
+    match store::resolve(&mut conn, ctx.dep(), &insee, None).await? {
+        Some(r) => Ok(AxumJson(ResolutionOut {
+            commune: r.commune,
+            secteur: r.secteur,
+            site: r.site,
+        })),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "Commune inconnue",
+            format!("Aucune commune du département ne correspond à « {insee} »."),
+        )),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AgentsPage {
+    pub total: i64,
+    pub agents: Vec<Agent>,
+}
+
+fn perimetre(ctx: &ApiCtx) -> Option<Vec<i64>> {
+    match (ctx.principal.role, ctx.principal.token_id) {
+        (Role::Administrateur, _) => None,
+        _ => Some(ctx.principal.site_ids.clone()),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/agents", params(PageQuery), responses((status = 200, body = AgentsPage), (status = 403, body = Problem)))]
+pub async fn agents(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<AxumJson<AgentsPage>> {
+    let mut conn = state.store.read().await?;
+    let filter = AgentFilter {
+        texte: q.texte.filter(|t| !t.is_empty()),
+        perimetre: perimetre(&ctx),
+        ..Default::default()
+    };
+    let (agents, total) = agents_store::list(
+        &mut conn,
+        ctx.dep(),
+        &filter,
+        AgentSort::Nom,
+        q.limite.unwrap_or(100).clamp(1, 500),
+        q.decalage.unwrap_or(0).max(0),
+    )
+    .await?;
+    drop(conn);
+    let mut tx = state.store.begin().await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("lecture", "agents", "liste")
+            .details(serde_json::json!({ "nombre": agents.len() })),
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(|e| ApiError::from(StoreError::from(e)))?;
+    Ok(AxumJson(AgentsPage { total, agents }))
+}
+
+#[utoipa::path(get, path = "/api/v1/agents/{id}", params(("id" = i64, Path, description = "Identifiant de l'agent")), responses((status = 200, body = Agent), (status = 404, body = Problem)))]
+pub async fn agent(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<AxumJson<Agent>> {
+    let mut conn = state.store.read().await?;
+    let a = agents_store::get(&mut conn, ctx.dep(), id).await?;
+    if let Some(p) = perimetre(&ctx) {
+        if !a.site_ids.iter().any(|s| p.contains(s)) {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "Ressource introuvable",
+                "Aucun agent de votre périmètre ne porte cet identifiant.",
+            ));
+        }
+    }
+    drop(conn);
+    let mut tx = state.store.begin().await?;
+    audit::append(&mut tx, ctx.dep(), &ctx.event("lecture", "agent", id)).await?;
+    tx.commit()
+        .await
+        .map_err(|e| ApiError::from(StoreError::from(e)))?;
+    Ok(AxumJson(a))
+}
+
+#[utoipa::path(post, path = "/api/v1/agents", request_body = AgentForm, responses((status = 201, body = Agent), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn agent_create(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Json(f): Json<AgentForm>,
+) -> ApiResult<Response> {
+    let a = NewAgent::parse(&f)?;
+    let mut tx = state.store.begin().await?;
+    let id = match agents_store::create(&mut tx, ctx.dep(), &a).await {
+        Ok(id) => id,
+        Err(StoreError::Conflict(field)) => {
+            let mut e = parcours_domain::FieldErrors::new();
+            e.add(field, "Valeur déjà utilisée par un autre agent.");
+            return Err(ApiError {
+                status: StatusCode::CONFLICT,
+                ..ApiError::invalid(e)
+            });
+        }
+        Err(StoreError::Reference) => {
+            let mut e = parcours_domain::FieldErrors::new();
+            e.add(
+                "service_id",
+                "Service, site ou secteur inconnu dans ce département.",
+            );
+            return Err(ApiError::invalid(e));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::append(&mut tx, ctx.dep(), &ctx.event("creation", "agent", id)).await?;
+    let created = agents_store::get(&mut tx, ctx.dep(), id).await?;
+    tx.commit()
+        .await
+        .map_err(|e| ApiError::from(StoreError::from(e)))?;
+    Ok((StatusCode::CREATED, AxumJson(created)).into_response())
+}

@@ -1,0 +1,329 @@
+//! Errors of the web layer and the one place where they become a French HTML page or an
+//! `application/problem+json` answer; also the extractors that turn axum's English rejections into
+//! those French answers, and the panic and body-size guards.
+
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use parcours_domain::FieldErrors;
+use parcours_store::StoreError;
+use serde::de::DeserializeOwned;
+
+use crate::pages::ErrorPage;
+
+/// What went wrong while answering an HTML request.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("page introuvable")]
+    NotFound,
+    #[error("accès refusé")]
+    Forbidden,
+    #[error("requête invalide : {0}")]
+    BadRequest(String),
+    #[error("conflit : {0}")]
+    Conflict(String),
+    #[error("erreur interne")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => WebError::NotFound,
+            StoreError::Conflict(f) => WebError::Conflict(format!("valeur déjà utilisée ({f})")),
+            StoreError::Reference => {
+                WebError::BadRequest("référence inconnue dans ce département".into())
+            }
+            other => WebError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<parcours_store::SqlError> for WebError {
+    fn from(e: parcours_store::SqlError) -> Self {
+        WebError::from(StoreError::from(e))
+    }
+}
+
+impl From<parcours_store::SqlError> for ApiError {
+    fn from(e: parcours_store::SqlError) -> Self {
+        ApiError::from(StoreError::from(e))
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(e: askama::Error) -> Self {
+        WebError::Internal(anyhow::Error::new(e))
+    }
+}
+
+impl From<anyhow::Error> for WebError {
+    fn from(e: anyhow::Error) -> Self {
+        WebError::Internal(e)
+    }
+}
+
+pub type WebResult<T> = Result<T, WebError>;
+
+impl WebError {
+    fn status(&self) -> StatusCode {
+        match self {
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Forbidden => StatusCode::FORBIDDEN,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    fn french(&self) -> (&'static str, String) {
+        match self {
+            WebError::NotFound => ("Page introuvable", "Cette page n'existe pas ou plus. Vérifiez l'adresse, ou revenez à l'accueil.".into()),
+            WebError::Forbidden => ("Accès refusé", "Votre rôle ou votre périmètre ne permet pas d'accéder à cette page. Ce refus est enregistré.".into()),
+            WebError::BadRequest(m) => ("Requête invalide", format!("La demande n'a pas pu être traitée : {m}. Rien n'a été enregistré.")),
+            WebError::Conflict(m) => ("Conflit", format!("La demande n'a pas pu être traitée : {m}. Rien n'a été enregistré.")),
+            WebError::Internal(_) => ("Erreur interne", "Une erreur est survenue ; rien n'a été enregistré. L'incident est journalisé ; réessayez ou contactez l'assistance.".into()),
+        }
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        if let WebError::Internal(e) = &self {
+            // Logged once, here, with its chain; the page says nothing of it.
+            tracing::error!(erreur = format!("{e:#}"), "erreur interne");
+        }
+        let (title, message) = self.french();
+        let page = ErrorPage {
+            status: self.status().as_u16(),
+            title,
+            message,
+        };
+        (self.status(), page.html()).into_response()
+    }
+}
+
+/// An API error: RFC 9457 problem details in French.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub title: String,
+    pub detail: String,
+    pub errors: Option<FieldErrors>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, title: &str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            title: title.into(),
+            detail: detail.into(),
+            errors: None,
+        }
+    }
+    pub fn invalid(errors: FieldErrors) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            title: "Données invalides".into(),
+            detail: "Certains champs sont invalides ; rien n'a été enregistré.".into(),
+            errors: Some(errors),
+        }
+    }
+}
+
+impl From<WebError> for ApiError {
+    fn from(e: WebError) -> Self {
+        if let WebError::Internal(err) = &e {
+            tracing::error!(erreur = format!("{err:#}"), "erreur interne (API)");
+        }
+        let (title, message) = e.french();
+        ApiError::new(e.status(), title, message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::from(WebError::from(e))
+    }
+}
+
+impl From<parcours_domain::Invalid> for ApiError {
+    fn from(e: parcours_domain::Invalid) -> Self {
+        ApiError::invalid(e.0)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = serde_json::json!({
+            "type": "about:blank",
+            "title": self.title,
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+        });
+        if let Some(errors) = self.errors {
+            body["erreurs"] = serde_json::to_value(errors.0).unwrap_or_default();
+        }
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// `Form` whose rejection is a French page (malformed bodies, wrong content type, too large).
+pub struct Form<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
+    type Rejection = WebError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(Form(v)),
+            Err(FormRejection::BytesRejection(_)) => Err(WebError::BadRequest(
+                "le formulaire est trop volumineux ou incomplet".into(),
+            )),
+            Err(_) => Err(WebError::BadRequest(
+                "le formulaire envoyé est mal formé".into(),
+            )),
+        }
+    }
+}
+
+/// `Query` with a French rejection.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(QueryRejection::FailedToDeserializeQueryString(_)) | Err(_) => Err(
+                WebError::BadRequest("les paramètres de l'adresse sont invalides".into()),
+            ),
+        }
+    }
+}
+
+/// `Path` with a French rejection: a malformed id is a missing page.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(PathRejection::FailedToDeserializePathParams(_)) => Err(WebError::NotFound),
+            Err(_) => Err(WebError::NotFound),
+        }
+    }
+}
+
+/// `Path` for the API, answering problem+json.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(_) => Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "Ressource introuvable",
+                "L'identifiant de l'adresse est invalide.",
+            )),
+        }
+    }
+}
+
+/// `Json` for the API with a French problem+json rejection naming what is wrong.
+pub struct Json<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Json(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Type de contenu non pris en charge",
+                "Envoyez le corps en JSON avec l'en-tête Content-Type: application/json.",
+            )),
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "JSON mal formé",
+                format!(
+                    "Le corps n'est pas un JSON valide ({}).",
+                    e.body_text().rsplit(": ").next().unwrap_or("")
+                ),
+            )),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Données invalides",
+                format!(
+                    "Le JSON ne correspond pas au format attendu ({}).",
+                    e.body_text().rsplit(": ").next().unwrap_or("")
+                ),
+            )),
+            Err(_) => Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Corps illisible",
+                "Le corps de la requête est illisible ou trop volumineux.",
+            )),
+        }
+    }
+}
+
+/// The fallback: an unknown route.
+pub async fn not_found(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "Ressource introuvable",
+            "Cette adresse n'existe pas dans l'API v1.",
+        )
+        .into_response()
+    } else {
+        WebError::NotFound.into_response()
+    }
+}
+
+/// Turns the body-size layer's bare 413 into a French answer.
+pub async fn limit_to_french(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"))
+    {
+        if api {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Requête trop volumineuse",
+                "Le corps de la requête dépasse la taille autorisée.",
+            )
+            .into_response();
+        }
+        let page = ErrorPage {
+            status: 413,
+            title: "Envoi trop volumineux",
+            message:
+                "Le fichier ou le formulaire dépasse la taille autorisée ; rien n'a été enregistré."
+                    .into(),
+        };
+        return (StatusCode::PAYLOAD_TOO_LARGE, page.html()).into_response();
+    }
+    res
+}
+
+/// A panic in a handler becomes a French 500 page; the server keeps running.
+pub fn panic_page(_err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("panique dans un gestionnaire de requête");
+    WebError::Internal(anyhow::anyhow!("panique")).into_response()
+}

@@ -1,0 +1,107 @@
+//! The HTTP face of Parcours: the axum router (HTML pages and the `/api/v1` JSON API), the
+//! extractors and middleware that authenticate, authorise (through `parcours_domain::habilitations::
+//! policy`), protect forms against CSRF and audit, and one folder per business module.
+
+pub mod admin;
+pub mod agents;
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod ops;
+pub mod pages;
+pub mod referentiel;
+pub mod routes;
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{header, HeaderName, HeaderValue};
+use axum::Router;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use parcours_config::Settings;
+use parcours_store::Store;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::WebError;
+
+/// Shared handles of the web layer.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    /// Sign-in attempts per client address: 10 a minute, a burst of 10.
+    pub login_limiter: Arc<DefaultKeyedRateLimiter<String>>,
+    pub oidc: Arc<auth::oidc::OidcClient>,
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    pub logo: Option<Arc<(String, Vec<u8>)>>,
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        settings: Settings,
+        metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    ) -> anyhow::Result<Self> {
+        let quota = Quota::per_minute(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN));
+        let logo = match &settings.logo_path {
+            Some(path) => {
+                let bytes = std::fs::read(path)?;
+                let mime = if path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+                {
+                    "image/svg+xml"
+                } else {
+                    "image/png"
+                };
+                Some(Arc::new((mime.to_string(), bytes)))
+            }
+            None => None,
+        };
+        Ok(Self {
+            store,
+            oidc: Arc::new(auth::oidc::OidcClient::new(settings.oidc.clone())),
+            settings: Arc::new(settings),
+            login_limiter: Arc::new(RateLimiter::keyed(quota)),
+            metrics,
+            logo,
+        })
+    }
+}
+
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application: every route of [`routes::table`], behind the cross-cutting layers.
+pub fn router(state: AppState) -> Router {
+    let limit = state.settings.max_body_bytes;
+    routes::build(state.clone())
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(axum::middleware::from_fn_with_state(state, routes::with_state))
+        .layer(axum::middleware::from_fn(error::limit_to_french))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(CatchPanicLayer::custom(error::panic_page))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self' http: https:"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(axum::middleware::from_fn(ops::count_requests))
+        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            // Only the method, the route template and the request id: never a query string, which could
+            // carry a name typed in a search box.
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("requete", methode = %req.method(), id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeRequestUuid))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+}

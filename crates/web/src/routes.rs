@@ -1,0 +1,378 @@
+//! The route table: every route of Parcours with the action it performs. The router is built from
+//! this table only, and every entry goes through the policy check, so a route cannot exist without a
+//! rule; the route × role test walks the same table.
+
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use parcours_domain::audit::AuditEvent;
+use parcours_domain::habilitations::policy::{allows, Action};
+
+use crate::auth::{login_redirect, Auth};
+use crate::error::{ApiError, WebError};
+use crate::{admin, agents, api, audit, auth, ops, referentiel, AppState};
+
+/// One route: method, path template (axum syntax) and the action it performs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteDef {
+    pub method: Method,
+    pub path: &'static str,
+    pub action: Action,
+}
+
+fn r(
+    method: Method,
+    path: &'static str,
+    action: Action,
+    handler: MethodRouter<AppState>,
+) -> (RouteDef, MethodRouter<AppState>) {
+    (
+        RouteDef {
+            method,
+            path,
+            action,
+        },
+        handler,
+    )
+}
+
+/// Every route of the application.
+pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
+    use Action::*;
+    use Method as M;
+    vec![
+        r(M::GET, "/healthz", Public, get(ops::healthz)),
+        r(M::GET, "/metrics", MetriquesLire, get(ops::metrics)),
+        r(M::GET, "/static/parcours.css", Public, get(ops::css)),
+        r(M::GET, "/static/logo", Public, get(ops::logo)),
+        r(M::GET, "/connexion", Public, get(auth::login::login_page)),
+        r(M::POST, "/connexion", Public, post(auth::login::login)),
+        r(M::GET, "/auth/oidc/depart", Public, get(auth::oidc::start)),
+        r(
+            M::GET,
+            "/auth/oidc/retour",
+            Public,
+            get(auth::oidc::callback),
+        ),
+        r(M::POST, "/deconnexion", Connecte, post(auth::login::logout)),
+        r(M::GET, "/", Connecte, get(ops::home)),
+        r(M::GET, "/compte", Connecte, get(auth::login::account_page)),
+        r(
+            M::POST,
+            "/compte/mot-de-passe",
+            Connecte,
+            post(auth::login::change_password),
+        ),
+        // Référentiel
+        r(
+            M::GET,
+            "/referentiel",
+            ReferentielLire,
+            get(referentiel::index),
+        ),
+        r(
+            M::GET,
+            "/referentiel/communes",
+            ReferentielLire,
+            get(referentiel::communes),
+        ),
+        r(
+            M::GET,
+            "/referentiel/communes/{insee}",
+            ReferentielLire,
+            get(referentiel::commune),
+        ),
+        r(
+            M::POST,
+            "/referentiel/communes/{insee}",
+            ReferentielGerer,
+            post(referentiel::commune_save),
+        ),
+        r(
+            M::GET,
+            "/referentiel/resolution",
+            ReferentielLire,
+            get(referentiel::resolution),
+        ),
+        r(
+            M::GET,
+            "/referentiel/import",
+            ReferentielGerer,
+            get(referentiel::import_form),
+        ),
+        r(
+            M::POST,
+            "/referentiel/import",
+            ReferentielGerer,
+            post(referentiel::import_upload),
+        ),
+        r(
+            M::GET,
+            "/referentiel/import/{id}",
+            ReferentielGerer,
+            get(referentiel::import_preview),
+        ),
+        r(
+            M::POST,
+            "/referentiel/import/{id}/appliquer",
+            ReferentielGerer,
+            post(referentiel::import_apply),
+        ),
+        r(
+            M::POST,
+            "/referentiel/import/{id}/abandonner",
+            ReferentielGerer,
+            post(referentiel::import_abandon),
+        ),
+        r(
+            M::GET,
+            "/referentiel/{entite}",
+            ReferentielLire,
+            get(referentiel::crud::list),
+        ),
+        r(
+            M::GET,
+            "/referentiel/{entite}/nouveau",
+            ReferentielGerer,
+            get(referentiel::crud::new_form),
+        ),
+        r(
+            M::POST,
+            "/referentiel/{entite}/nouveau",
+            ReferentielGerer,
+            post(referentiel::crud::create),
+        ),
+        r(
+            M::GET,
+            "/referentiel/{entite}/{id}",
+            ReferentielLire,
+            get(referentiel::crud::edit_form),
+        ),
+        r(
+            M::POST,
+            "/referentiel/{entite}/{id}",
+            ReferentielGerer,
+            post(referentiel::crud::update),
+        ),
+        r(
+            M::POST,
+            "/referentiel/{entite}/{id}/fermer",
+            ReferentielGerer,
+            post(referentiel::crud::close),
+        ),
+        r(
+            M::POST,
+            "/referentiel/{entite}/{id}/rouvrir",
+            ReferentielGerer,
+            post(referentiel::crud::reopen),
+        ),
+        // Agents
+        r(M::GET, "/agents", AgentsLire, get(agents::list)),
+        r(
+            M::GET,
+            "/agents/nouveau",
+            AgentsGerer,
+            get(agents::new_form),
+        ),
+        r(
+            M::POST,
+            "/agents/nouveau",
+            AgentsGerer,
+            post(agents::create),
+        ),
+        r(M::GET, "/agents/{id}", AgentsLire, get(agents::edit_form)),
+        r(M::POST, "/agents/{id}", AgentsGerer, post(agents::update)),
+        r(
+            M::POST,
+            "/agents/{id}/fermer",
+            AgentsGerer,
+            post(agents::close),
+        ),
+        r(
+            M::POST,
+            "/agents/{id}/mot-de-passe",
+            AgentsGerer,
+            post(agents::set_password),
+        ),
+        // Audit, jobs, tokens
+        r(M::GET, "/audit", AuditLire, get(audit::page)),
+        r(M::GET, "/admin/taches", TachesLire, get(admin::jobs)),
+        r(
+            M::POST,
+            "/admin/taches/{id}/relancer",
+            TachesGerer,
+            post(admin::job_retry),
+        ),
+        r(
+            M::POST,
+            "/admin/taches/verifier-audit",
+            TachesGerer,
+            post(admin::job_verify_audit),
+        ),
+        r(M::GET, "/admin/jetons", JetonsGerer, get(admin::tokens)),
+        r(
+            M::POST,
+            "/admin/jetons",
+            JetonsGerer,
+            post(admin::token_create),
+        ),
+        r(
+            M::POST,
+            "/admin/jetons/{id}/revoquer",
+            JetonsGerer,
+            post(admin::token_revoke),
+        ),
+        // API v1
+        r(M::GET, "/api/v1/openapi.json", Public, get(api::openapi)),
+        r(
+            M::GET,
+            "/api/v1/territoires",
+            ReferentielLire,
+            get(api::territoires),
+        ),
+        r(
+            M::POST,
+            "/api/v1/territoires",
+            ReferentielGerer,
+            post(api::territoire_create),
+        ),
+        r(M::GET, "/api/v1/sites", ReferentielLire, get(api::sites)),
+        r(
+            M::GET,
+            "/api/v1/secteurs",
+            ReferentielLire,
+            get(api::secteurs),
+        ),
+        r(
+            M::GET,
+            "/api/v1/services",
+            ReferentielLire,
+            get(api::services),
+        ),
+        r(
+            M::GET,
+            "/api/v1/permanences",
+            ReferentielLire,
+            get(api::permanences),
+        ),
+        r(
+            M::GET,
+            "/api/v1/communes",
+            ReferentielLire,
+            get(api::communes),
+        ),
+        r(
+            M::GET,
+            "/api/v1/communes/{insee}/secteur",
+            ReferentielLire,
+            get(api::commune_secteur),
+        ),
+        r(M::GET, "/api/v1/agents", AgentsLire, get(api::agents)),
+        r(
+            M::POST,
+            "/api/v1/agents",
+            AgentsGerer,
+            post(api::agent_create),
+        ),
+        r(M::GET, "/api/v1/agents/{id}", AgentsLire, get(api::agent)),
+    ]
+}
+
+/// Builds the router from the table, each route behind the policy check of its action.
+pub fn build(state: AppState) -> Router {
+    let mut by_path: std::collections::BTreeMap<&'static str, MethodRouter<AppState>> =
+        Default::default();
+    for (def, handler) in table() {
+        let action = def.action;
+        let guarded = handler.route_layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| enforce(action, req, next),
+        ));
+        let entry = by_path.remove(def.path);
+        by_path.insert(
+            def.path,
+            match entry {
+                Some(existing) => existing.merge(guarded),
+                None => guarded,
+            },
+        );
+    }
+    let mut router = Router::new();
+    for (path, mr) in by_path {
+        router = router.route(path, mr);
+    }
+    router.with_state(state)
+}
+
+/// The policy check in front of every handler: deny by default, refusals audited.
+async fn enforce(action: Action, req: Request, next: Next) -> Response {
+    if action == Action::Public {
+        return next.run(req).await;
+    }
+    let api = req.uri().path().starts_with("/api/");
+    let auth = req.extensions().get::<Auth>().cloned().unwrap_or_default();
+    let Some(principal) = &auth.principal else {
+        return if api {
+            ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "Authentification requise",
+                "Présentez un jeton d'API (Authorization: Bearer …).",
+            )
+            .into_response()
+        } else {
+            login_redirect(req.uri().path(), auth.expired)
+        };
+    };
+    if allows(principal, action) {
+        return next.run(req).await;
+    }
+    // The refusal is recorded: the DPO sees who tried what.
+    if let Some(state) = req.extensions().get::<AppState>().cloned() {
+        record_refusal(
+            &state,
+            principal,
+            &auth,
+            req.method().as_str(),
+            req.uri().path(),
+        )
+        .await;
+    }
+    if api {
+        ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "Accès refusé",
+            "Votre rôle ou les droits du jeton ne permettent pas cette opération.",
+        )
+        .into_response()
+    } else {
+        WebError::Forbidden.into_response()
+    }
+}
+
+pub async fn record_refusal(
+    state: &AppState,
+    p: &parcours_domain::habilitations::Principal,
+    auth: &Auth,
+    method: &str,
+    path: &str,
+) {
+    if let Ok(mut tx) = state.store.begin().await {
+        let event = AuditEvent::new("refus", "route", format!("{method} {path}"))
+            .by(p.agent_id, p.token_id, auth.request_id.clone())
+            .details(serde_json::json!({ "role": p.role.code() }));
+        if parcours_store::audit::append(&mut tx, &p.departement_id, &event)
+            .await
+            .is_ok()
+        {
+            let _ = tx.commit().await;
+        }
+    }
+}
+
+/// Makes the state reachable from middleware that runs before extractors.
+pub async fn with_state(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    req.extensions_mut().insert(state);
+    next.run(req).await
+}

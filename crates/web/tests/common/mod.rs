@@ -1,0 +1,209 @@
+//! The application under test: the real router on a fresh database (SQLite, or PostgreSQL when
+//! `PARCOURS_TEST_BACKEND=postgres`) seeded with the test fixture, and a cookie-keeping client.
+
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, Request, Response, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use parcours_config::Settings;
+use parcours_domain::habilitations::Role;
+use parcours_test_support::{Fixture, TestDb, PASSWORD};
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub fx: Fixture,
+    pub router: Router,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub content_type: String,
+    pub body: String,
+    pub set_cookie: Option<String>,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_settings(|_| {}).await
+    }
+
+    pub async fn with_settings(f: impl FnOnce(&mut Settings)) -> Self {
+        let db = TestDb::new().await;
+        let fx = Fixture::seed(db.store()).await;
+        let mut settings = Settings {
+            cookie_secure: false,
+            ..Settings::default()
+        };
+        f(&mut settings);
+        let state = parcours_web::AppState::new(db.store().clone(), settings, None).expect("state");
+        let router = parcours_web::router(state);
+        Self {
+            db,
+            fx,
+            router,
+            cookie: None,
+            csrf: None,
+        }
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Answer {
+        let res: Response<Body> = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router answers");
+        let status = res.status();
+        let location = res
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let content_type = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let set_cookie = res
+            .headers()
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        Answer {
+            status,
+            location,
+            content_type,
+            body: String::from_utf8_lossy(&bytes).to_string(),
+            set_cookie,
+        }
+    }
+
+    fn with_cookie(&self, b: axum::http::request::Builder) -> axum::http::request::Builder {
+        match &self.cookie {
+            Some(c) => b.header(header::COOKIE, c),
+            None => b,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        let req = self
+            .with_cookie(Request::get(path))
+            .body(Body::empty())
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// Posts a urlencoded form, adding the session's CSRF token.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut pairs: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        if let Some(t) = &self.csrf {
+            pairs.push(("_csrf".into(), t.clone()));
+        }
+        self.post_raw(path, &pairs).await
+    }
+
+    pub async fn post_raw(&self, path: &str, pairs: &[(String, String)]) -> Answer {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        let req = self
+            .with_cookie(Request::post(path))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// Sends a multipart body (CSV upload) with the CSRF token in the query string, as the page does.
+    pub async fn upload(&self, path: &str, kind: &str, filename: &str, content: &[u8]) -> Answer {
+        let boundary = "----parcours-test";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\n{kind}\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"fichier\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let uri = format!("{path}?_csrf={}", self.csrf.clone().unwrap_or_default());
+        let req = self
+            .with_cookie(Request::post(uri))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
+    pub async fn json(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> Answer {
+        let mut b = self.with_cookie(Request::builder().method(method).uri(path));
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(text) => b
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(text.to_string())),
+            None => b.body(Body::empty()),
+        }
+        .expect("request");
+        self.send(req).await
+    }
+
+    pub async fn login_as(&mut self, role: Role) -> Answer {
+        let email = self.fx.email(role).to_string();
+        self.login(&email, PASSWORD).await
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> Answer {
+        self.cookie = None;
+        self.csrf = None;
+        let a = self
+            .post(
+                "/connexion",
+                &[
+                    ("identifiant", email),
+                    ("mot_de_passe", password),
+                    ("suite", "/"),
+                ],
+            )
+            .await;
+        if let Some(c) = &a.set_cookie {
+            self.cookie = Some(c.split(';').next().unwrap_or("").to_string());
+            let home = self.get("/").await;
+            self.csrf = csrf_of(&home.body);
+        }
+        a
+    }
+}
+
+/// The CSRF token written in a page's forms.
+pub fn csrf_of(html: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
