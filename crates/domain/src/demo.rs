@@ -399,7 +399,7 @@ pub fn generate(seed: u64, scale: Scale) -> Demo {
         }
         sites.push(DemoSite {
             code: format!("MDS-{:02}", m + 1),
-            nom: format!("MDS de {seat_name}"),
+            nom: format!("MDS {}", de(&seat_name)),
             territoire: m * territoires.len() / scale.mds_populations().len(),
             adresse: format!(
                 "{} {}",
@@ -637,6 +637,19 @@ fn generate_agents(
         }
     }
     agents
+}
+
+/// « de » with its French contractions: du Chaumont, des Vignes, de La Roche, d'Aubier.
+fn de(name: &str) -> String {
+    if let Some(rest) = name.strip_prefix("Le ") {
+        format!("du {rest}")
+    } else if let Some(rest) = name.strip_prefix("Les ") {
+        format!("des {rest}")
+    } else if name.starts_with(['A', 'E', 'I', 'O', 'U', 'É']) {
+        format!("d'{name}")
+    } else {
+        format!("de {name}")
+    }
 }
 
 fn ascii(s: &str) -> String {

@@ -177,6 +177,11 @@ fn sqlite_pragmas(
     })
 }
 
+/// Executes a statement as is: for tests and maintenance tools, never with user input.
+pub async fn raw_execute(conn: &mut Conn, sql: &str) -> Result<u64> {
+    Ok(sqlx::query(sql).execute(&mut *conn).await?.rows_affected())
+}
+
 /// Now, in UTC, as stored: RFC 3339 with microseconds, which sorts as text on both backends.
 pub fn now() -> String {
     format_time(chrono::Utc::now())
