@@ -347,6 +347,28 @@ async fn load_demo(
     Ok(())
 }
 
+/// Ctrl-C or SIGTERM (systemd, containers): stop accepting, finish the requests under way.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
 async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let started = Instant::now();
     let store = open(&settings).await?;
@@ -385,9 +407,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(shutdown_signal())
     .await?;
     let _ = shutdown_tx.send(true);
     for w in workers {
