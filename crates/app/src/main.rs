@@ -61,6 +61,10 @@ enum Command {
     },
     /// Exécute les tâches de fond en attente puis s'arrête.
     Taches,
+    /// Détection des doublons de personnes dans un fichier CSV (traitement par lot).
+    Doublons(parcours_doublons::DoublonsCommand),
+    /// Tirage au sort équitable et vérifiable d'un groupe projet (LEXIMIN).
+    Tirage(parcours_tirage::TirageCommand),
 }
 
 #[derive(Subcommand)]
@@ -268,6 +272,13 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<std::process::ExitC
                     return Ok(std::process::ExitCode::from(3));
                 }
             }
+        }
+        Command::Doublons(cmd) => {
+            tokio::task::spawn_blocking(move || parcours_doublons::run(cmd)).await??;
+        }
+        Command::Tirage(cmd) => {
+            // CPU-bound and synchronous: off the async workers.
+            tokio::task::spawn_blocking(move || parcours_tirage::run(cmd)).await??;
         }
         Command::Taches => {
             let store = open(&settings).await?;

@@ -3,7 +3,9 @@
 
 pub mod audit;
 pub mod demo;
+pub mod groupes_projet;
 pub mod habilitations;
+pub mod personnes;
 pub mod referentiel;
 pub mod validation;
 

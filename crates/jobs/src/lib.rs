@@ -4,6 +4,7 @@
 //! exists if and only if that transaction committed.
 
 pub mod audit;
+pub mod groupes_projet;
 pub mod referentiel;
 mod runner;
 pub mod sessions;
@@ -58,6 +59,7 @@ impl Registry {
             .with(sessions::purger::KIND, sessions::purger::run)
             .with(audit::verifier::KIND, audit::verifier::run)
             .with(referentiel::import::KIND, referentiel::import::run)
+            .with(groupes_projet::calcul::KIND, groupes_projet::calcul::run)
     }
 
     /// Registers `handler` for `kind` (replacing a previous one), e.g. an `async fn`.

@@ -383,6 +383,11 @@ fn the_standard_registry_knows_every_job_of_parcours() {
     let kinds: Vec<&str> = Registry::standard().kinds().collect();
     assert_eq!(
         kinds,
-        ["audit.verifier", "referentiel.import", "sessions.purger"]
+        [
+            "audit.verifier",
+            "groupes_projet.calculer",
+            "referentiel.import",
+            "sessions.purger"
+        ]
     );
 }

@@ -8,6 +8,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod groupes_projet;
 pub mod ops;
 pub mod pages;
 pub mod referentiel;

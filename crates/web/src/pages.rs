@@ -32,6 +32,7 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/", "Accueil", Action::Connecte),
     ("/referentiel", "Référentiel", Action::ReferentielLire),
     ("/agents", "Agents", Action::AgentsLire),
+    ("/groupes-projet", "Groupes projet", Action::GroupesLire),
     ("/audit", "Journal d'audit", Action::AuditLire),
     ("/admin/taches", "Tâches", Action::TachesLire),
     ("/admin/jetons", "Jetons d'API", Action::JetonsGerer),

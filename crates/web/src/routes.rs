@@ -13,7 +13,7 @@ use parcours_domain::habilitations::policy::{allows, Action};
 
 use crate::auth::{login_redirect, Auth};
 use crate::error::{ApiError, WebError};
-use crate::{admin, agents, api, audit, auth, ops, referentiel, AppState};
+use crate::{admin, agents, api, audit, auth, groupes_projet, ops, referentiel, AppState};
 
 /// One route: method, path template (axum syntax) and the action it performs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,6 +196,73 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             "/agents/{id}/mot-de-passe",
             AgentsGerer,
             post(agents::set_password),
+        ),
+        // Groupes projet
+        r(
+            M::GET,
+            "/groupes-projet",
+            GroupesLire,
+            get(groupes_projet::list),
+        ),
+        r(
+            M::GET,
+            "/groupes-projet/nouveau",
+            GroupesGerer,
+            get(groupes_projet::new_form),
+        ),
+        r(
+            M::POST,
+            "/groupes-projet/nouveau",
+            GroupesGerer,
+            post(groupes_projet::create),
+        ),
+        r(
+            M::GET,
+            "/groupes-projet/{id}",
+            GroupesLire,
+            get(groupes_projet::detail),
+        ),
+        r(
+            M::POST,
+            "/groupes-projet/{id}/inscription",
+            GroupesInscrire,
+            post(groupes_projet::register),
+        ),
+        r(
+            M::POST,
+            "/groupes-projet/{id}/retrait",
+            GroupesInscrire,
+            post(groupes_projet::withdraw),
+        ),
+        r(
+            M::POST,
+            "/groupes-projet/{id}/import",
+            GroupesGerer,
+            post(groupes_projet::import),
+        ),
+        r(
+            M::POST,
+            "/groupes-projet/{id}/publier",
+            GroupesGerer,
+            post(groupes_projet::publish),
+        ),
+        r(
+            M::POST,
+            "/groupes-projet/{id}/tirer",
+            GroupesGerer,
+            post(groupes_projet::draw),
+        ),
+        r(
+            M::GET,
+            "/groupes-projet/{id}/verification",
+            GroupesLire,
+            get(groupes_projet::verify),
+        ),
+        r(
+            M::GET,
+            "/groupes-projet/{id}/fichiers/{nom}",
+            GroupesLire,
+            get(groupes_projet::file),
         ),
         // Audit, jobs, tokens
         r(M::GET, "/audit", AuditLire, get(audit::page)),

@@ -50,6 +50,32 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ("POST /agents/{id}", "administrateur"),
         ("POST /agents/{id}/fermer", "administrateur"),
         ("POST /agents/{id}/mot-de-passe", "administrateur"),
+        ("GET /groupes-projet", all_staff),
+        (
+            "GET /groupes-projet/nouveau",
+            "cadre direction administrateur",
+        ),
+        (
+            "POST /groupes-projet/nouveau",
+            "cadre direction administrateur",
+        ),
+        ("GET /groupes-projet/{id}", all_staff),
+        ("POST /groupes-projet/{id}/inscription", all_staff),
+        ("POST /groupes-projet/{id}/retrait", all_staff),
+        (
+            "POST /groupes-projet/{id}/import",
+            "cadre direction administrateur",
+        ),
+        (
+            "POST /groupes-projet/{id}/publier",
+            "cadre direction administrateur",
+        ),
+        (
+            "POST /groupes-projet/{id}/tirer",
+            "cadre direction administrateur",
+        ),
+        ("GET /groupes-projet/{id}/verification", all_staff),
+        ("GET /groupes-projet/{id}/fichiers/{nom}", all_staff),
         ("GET /audit", "dpo"),
         ("GET /admin/taches", "administrateur"),
         ("POST /admin/taches/{id}/relancer", "administrateur"),
@@ -82,6 +108,7 @@ fn concrete(path: &str, app: &TestApp) -> String {
     };
     path.replace("{entite}", "territoires")
         .replace("{insee}", "96001")
+        .replace("{nom}", "features.csv")
         .replace("{id}", &id.to_string())
 }
 

@@ -20,6 +20,12 @@ pub enum Action {
     JetonsGerer,
     IndicateursLire,
     MetriquesLire,
+    /// Read the groupes projet, their published chances and draws (every agent: seed 003 wants them public).
+    GroupesLire,
+    /// Register oneself as a volunteer.
+    GroupesInscrire,
+    /// Create a group, import volunteers, close registrations, draw (the committee's managers).
+    GroupesGerer,
 }
 
 impl Action {
@@ -61,6 +67,8 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         AuditLire => role == Dpo,
         IndicateursLire => matches!(role, Cadre | Direction | Administrateur | EquipeCentrale),
         MetriquesLire => role == Administrateur,
+        GroupesLire | GroupesInscrire => true,
+        GroupesGerer => matches!(role, Cadre | Direction | Administrateur),
     }
 }
 

@@ -6,6 +6,7 @@ mod audit;
 mod demo;
 mod imports;
 mod jobs;
+mod personnes;
 mod referentiel;
 mod sessions;
 

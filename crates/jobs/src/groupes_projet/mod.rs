@@ -1,0 +1,3 @@
+//! Jobs about the groupes projet drawn by lot.
+
+pub mod calcul;

@@ -1,0 +1,676 @@
+//! Persistence of personnes and foyers: état civil and contacts, dated situations and addresses
+//! (append-only: a change is a new row, the history stays), foyers and their members over time, and
+//! the search of people. Every function is scoped to one département and is meant to run inside the
+//! caller's transaction, next to the audit entry that records it (état civil corrections overwrite the
+//! record: the audit entry is their history).
+
+use chrono::NaiveDate;
+use parcours_domain::personnes::{
+    check_depart, chevauchement, composition_le, split_prenoms, Adresse, ContactKind, Emploi,
+    Foyer, Logement, Membre, NewAdresse, NewMembre, NewPersonne, NewSituation, Periode, Personne,
+    PersonneResume, Recherche, Ressource, RoleFoyer, Sexe, Situation, SituationFamiliale,
+};
+use parcours_domain::Invalid;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::{now, on_unique, referentiel, Conn, Result, StoreError};
+
+/// A change of foyer membership can break a rule (overlap, departure before arrival) that only the
+/// store can check, since it sees the person's other foyers: such a refusal carries its message per
+/// field, to show beside the form field like a parse error.
+#[derive(Debug, thiserror::Error)]
+pub enum MembreError {
+    #[error(transparent)]
+    Regle(#[from] Invalid),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for MembreError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(StoreError::Database(e))
+    }
+}
+
+/// Dates are stored as `YYYY-MM-DD`, which sorts and compares as text on both backends.
+fn iso(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn read_date(s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| StoreError::Other(anyhow::anyhow!("date illisible en base : « {s} »")))
+}
+
+fn read_opt_date(s: Option<String>) -> Result<Option<NaiveDate>> {
+    s.as_deref().map(read_date).transpose()
+}
+
+fn found(rows: u64) -> Result<()> {
+    if rows == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// État civil and contacts
+
+const RESUME_COLUMNS: &str = "id, nom_naissance, nom_usage, prenoms, sexe, date_naissance";
+
+fn resume(r: &AnyRow) -> Result<PersonneResume> {
+    Ok(PersonneResume {
+        id: r.get("id"),
+        nom_naissance: r.get("nom_naissance"),
+        nom_usage: r.get("nom_usage"),
+        prenoms: split_prenoms(&r.get::<String, _>("prenoms")),
+        sexe: Sexe::from_code(r.get("sexe")).unwrap_or(Sexe::Inconnu),
+        date_naissance: read_opt_date(r.get("date_naissance"))?,
+    })
+}
+
+fn lieu_columns(p: &NewPersonne) -> (Option<String>, Option<String>) {
+    use parcours_domain::personnes::LieuNaissance;
+    match &p.lieu_naissance {
+        Some(LieuNaissance::Commune(c)) => (Some(c.as_str().to_string()), None),
+        Some(LieuNaissance::Pays(c)) => (None, Some(c.as_str().to_string())),
+        None => (None, None),
+    }
+}
+
+/// Records a person and their contacts; a NIR already held by another person of the département is a
+/// conflict on `nir` (the same person recorded twice).
+pub async fn create(conn: &mut Conn, dep: &str, p: &NewPersonne) -> Result<i64> {
+    let (commune, pays) = lieu_columns(p);
+    let at = now();
+    let r = sqlx::query(
+        "INSERT INTO personnes (departement_id, nom_naissance, nom_usage, prenoms, sexe, date_naissance, \
+         commune_naissance, pays_naissance, nir, nom_recherche, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+    )
+    .bind(dep)
+    .bind(&p.nom_naissance)
+    .bind(&p.nom_usage)
+    .bind(p.prenoms.join(", "))
+    .bind(p.sexe.code())
+    .bind(p.date_naissance.map(iso))
+    .bind(commune)
+    .bind(pays)
+    .bind(p.nir.as_ref().map(|n| n.as_str().to_string()))
+    .bind(p.nom_recherche())
+    .bind(&at)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(on_unique("nir"))?;
+    let id: i64 = r.get("id");
+    insert_contacts(conn, dep, id, p, &at).await?;
+    Ok(id)
+}
+
+async fn insert_contacts(
+    conn: &mut Conn,
+    dep: &str,
+    id: i64,
+    p: &NewPersonne,
+    at: &str,
+) -> Result<()> {
+    let contacts = p
+        .telephones
+        .iter()
+        .map(|t| (ContactKind::Telephone, t.as_str()))
+        .chain(p.email.iter().map(|e| (ContactKind::Email, e.as_str())));
+    for (rang, (kind, valeur)) in contacts.enumerate() {
+        sqlx::query(
+            "INSERT INTO personne_contacts (departement_id, personne_id, kind, valeur, rang, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(dep)
+        .bind(id)
+        .bind(kind.code())
+        .bind(valeur)
+        .bind(rang as i64)
+        .bind(at)
+        .execute(&mut *conn)
+        .await
+        .map_err(on_unique("telephone"))?;
+    }
+    Ok(())
+}
+
+/// Corrects the état civil and replaces the contacts. The previous values are not kept here: the
+/// caller records the correction (before and after) in the audit log.
+pub async fn update(conn: &mut Conn, dep: &str, id: i64, p: &NewPersonne) -> Result<()> {
+    let (commune, pays) = lieu_columns(p);
+    let at = now();
+    let done = sqlx::query(
+        "UPDATE personnes SET nom_naissance = $1, nom_usage = $2, prenoms = $3, sexe = $4, date_naissance = $5, \
+         commune_naissance = $6, pays_naissance = $7, nir = $8, nom_recherche = $9, updated_at = $10 \
+         WHERE departement_id = $11 AND id = $12",
+    )
+    .bind(&p.nom_naissance)
+    .bind(&p.nom_usage)
+    .bind(p.prenoms.join(", "))
+    .bind(p.sexe.code())
+    .bind(p.date_naissance.map(iso))
+    .bind(commune)
+    .bind(pays)
+    .bind(p.nir.as_ref().map(|n| n.as_str().to_string()))
+    .bind(p.nom_recherche())
+    .bind(&at)
+    .bind(dep)
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map_err(on_unique("nir"))?;
+    found(done.rows_affected())?;
+    sqlx::query("DELETE FROM personne_contacts WHERE departement_id = $1 AND personne_id = $2")
+        .bind(dep)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    insert_contacts(conn, dep, id, p, &at).await
+}
+
+/// A person with their contacts; another département's person is not found.
+pub async fn get(conn: &mut Conn, dep: &str, id: i64) -> Result<Personne> {
+    let r = sqlx::query(
+        "SELECT id, nom_naissance, nom_usage, prenoms, sexe, date_naissance, commune_naissance, pays_naissance, \
+         nir, created_at, updated_at FROM personnes WHERE departement_id = $1 AND id = $2",
+    )
+    .bind(dep)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let contacts = sqlx::query(
+        "SELECT kind, valeur FROM personne_contacts WHERE departement_id = $1 AND personne_id = $2 ORDER BY rang, id",
+    )
+    .bind(dep)
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let of_kind = |k: ContactKind| {
+        contacts
+            .iter()
+            .filter(move |c| c.get::<String, _>("kind") == k.code())
+            .map(|c| c.get::<String, _>("valeur"))
+    };
+    let base = resume(&r)?;
+    Ok(Personne {
+        id: base.id,
+        nom_naissance: base.nom_naissance,
+        nom_usage: base.nom_usage,
+        prenoms: base.prenoms,
+        sexe: base.sexe,
+        date_naissance: base.date_naissance,
+        commune_naissance: r.get("commune_naissance"),
+        pays_naissance: r.get("pays_naissance"),
+        nir: r.get("nir"),
+        telephones: of_kind(ContactKind::Telephone).collect(),
+        email: of_kind(ContactKind::Email).next(),
+        created_at: r.get("created_at"),
+        updated_at: r.get("updated_at"),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Situations (append-only)
+
+fn situation(r: &AnyRow) -> Result<Situation> {
+    let code = |col: &str| r.get::<Option<String>, _>(col);
+    Ok(Situation {
+        id: r.get("id"),
+        personne_id: r.get("personne_id"),
+        valid_from: read_date(&r.get::<String, _>("valid_from"))?,
+        familiale: code("familiale").and_then(|c| SituationFamiliale::parse(&c)),
+        logement: code("logement").and_then(|c| Logement::parse(&c)),
+        emploi: code("emploi").and_then(|c| Emploi::parse(&c)),
+        ressources: r
+            .get::<String, _>("ressources")
+            .split_whitespace()
+            .filter_map(Ressource::parse)
+            .collect(),
+        created_by: r.get("created_by"),
+        created_at: r.get("created_at"),
+    })
+}
+
+const SITUATION_COLUMNS: &str =
+    "id, personne_id, valid_from, familiale, logement, emploi, ressources, created_by, created_at";
+
+/// Adds a situation from its date; earlier ones stay as they were.
+pub async fn situation_add(
+    conn: &mut Conn,
+    dep: &str,
+    personne_id: i64,
+    s: &NewSituation,
+    created_by: Option<i64>,
+) -> Result<i64> {
+    let ressources: Vec<&str> = s.ressources.iter().map(|r| r.code()).collect();
+    let r = sqlx::query(
+        "INSERT INTO personne_situations (departement_id, personne_id, valid_from, familiale, logement, emploi, \
+         ressources, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(dep)
+    .bind(personne_id)
+    .bind(iso(s.valid_from))
+    .bind(s.familiale.map(|c| c.code()))
+    .bind(s.logement.map(|c| c.code()))
+    .bind(s.emploi.map(|c| c.code()))
+    .bind(ressources.join(" "))
+    .bind(created_by)
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(on_unique("valid_from"))?;
+    Ok(r.get("id"))
+}
+
+/// The history of a person's situation, the current one first (latest `valid_from`; between two of
+/// the same date, the later recorded).
+pub async fn situations(conn: &mut Conn, dep: &str, personne_id: i64) -> Result<Vec<Situation>> {
+    let sql = format!(
+        "SELECT {SITUATION_COLUMNS} FROM personne_situations WHERE departement_id = $1 AND personne_id = $2 \
+         ORDER BY valid_from DESC, id DESC"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(dep)
+        .bind(personne_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(situation).collect()
+}
+
+/// The situation in force on `date` (`None` before the first one).
+pub async fn situation_at(
+    conn: &mut Conn,
+    dep: &str,
+    personne_id: i64,
+    date: NaiveDate,
+) -> Result<Option<Situation>> {
+    let sql = format!(
+        "SELECT {SITUATION_COLUMNS} FROM personne_situations WHERE departement_id = $1 AND personne_id = $2 \
+         AND valid_from <= $3 ORDER BY valid_from DESC, id DESC LIMIT 1"
+    );
+    let row = sqlx::query(&sql)
+        .bind(dep)
+        .bind(personne_id)
+        .bind(iso(date))
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(situation).transpose()
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Addresses (append-only, resolved to a secteur)
+
+fn adresse(r: &AnyRow) -> Result<Adresse> {
+    Ok(Adresse {
+        id: r.get("id"),
+        personne_id: r.get("personne_id"),
+        lignes: r
+            .get::<String, _>("lignes")
+            .lines()
+            .map(str::to_string)
+            .collect(),
+        code_postal: r.get("code_postal"),
+        commune_insee: r.get("commune_insee"),
+        secteur_id: r.get("secteur_id"),
+        valid_from: read_date(&r.get::<String, _>("valid_from"))?,
+        created_at: r.get("created_at"),
+    })
+}
+
+const ADRESSE_COLUMNS: &str =
+    "id, personne_id, lignes, code_postal, commune_insee, secteur_id, valid_from, created_at";
+
+/// Records a new address from its date and attaches it to the secteur of its commune (none when the
+/// commune is outside the département or not attached). Earlier addresses stay in the history.
+pub async fn adresse_set(
+    conn: &mut Conn,
+    dep: &str,
+    personne_id: i64,
+    a: &NewAdresse,
+    created_by: Option<i64>,
+) -> Result<Adresse> {
+    let insee = a.commune_insee.as_str();
+    // `resolve` falls back to postcodes when the code is not a commune of the département; an INSEE
+    // code of elsewhere that happens to equal a local postcode must not pick that secteur.
+    let secteur_id = referentiel::resolve(conn, dep, insee, None)
+        .await?
+        .filter(|r| r.commune.insee == insee)
+        .and_then(|r| r.secteur)
+        .map(|s| s.id);
+    let r = sqlx::query(
+        "INSERT INTO adresses (departement_id, personne_id, lignes, code_postal, commune_insee, secteur_id, \
+         valid_from, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(dep)
+    .bind(personne_id)
+    .bind(a.lignes.join("\n"))
+    .bind(&a.code_postal)
+    .bind(insee)
+    .bind(secteur_id)
+    .bind(iso(a.valid_from))
+    .bind(created_by)
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(on_unique("commune_insee"))?;
+    let id: i64 = r.get("id");
+    let sql =
+        format!("SELECT {ADRESSE_COLUMNS} FROM adresses WHERE departement_id = $1 AND id = $2");
+    let r = sqlx::query(&sql)
+        .bind(dep)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    adresse(&r)
+}
+
+/// The addresses of a person, the current one first.
+pub async fn adresses(conn: &mut Conn, dep: &str, personne_id: i64) -> Result<Vec<Adresse>> {
+    let sql = format!(
+        "SELECT {ADRESSE_COLUMNS} FROM adresses WHERE departement_id = $1 AND personne_id = $2 \
+         ORDER BY valid_from DESC, id DESC"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(dep)
+        .bind(personne_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(adresse).collect()
+}
+
+/// The address in force on `date`.
+pub async fn adresse_at(
+    conn: &mut Conn,
+    dep: &str,
+    personne_id: i64,
+    date: NaiveDate,
+) -> Result<Option<Adresse>> {
+    let sql = format!(
+        "SELECT {ADRESSE_COLUMNS} FROM adresses WHERE departement_id = $1 AND personne_id = $2 \
+         AND valid_from <= $3 ORDER BY valid_from DESC, id DESC LIMIT 1"
+    );
+    let row = sqlx::query(&sql)
+        .bind(dep)
+        .bind(personne_id)
+        .bind(iso(date))
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(adresse).transpose()
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Foyers
+
+pub async fn foyer_create(conn: &mut Conn, dep: &str) -> Result<i64> {
+    let r =
+        sqlx::query("INSERT INTO foyers (departement_id, created_at) VALUES ($1, $2) RETURNING id")
+            .bind(dep)
+            .bind(now())
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(on_unique("id"))?;
+    Ok(r.get("id"))
+}
+
+pub async fn foyer_get(conn: &mut Conn, dep: &str, id: i64) -> Result<Foyer> {
+    let r = sqlx::query("SELECT id, created_at FROM foyers WHERE departement_id = $1 AND id = $2")
+        .bind(dep)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(Foyer {
+        id: r.get("id"),
+        created_at: r.get("created_at"),
+    })
+}
+
+/// Adds a person to a foyer for a period. Refused (`MembreError::Regle`, message on `arrivee`) when
+/// the period overlaps another of the person's memberships, in this foyer or another; an unknown
+/// person or foyer of the département is `StoreError::Reference`.
+pub async fn membre_add(
+    conn: &mut Conn,
+    dep: &str,
+    foyer_id: i64,
+    m: &NewMembre,
+) -> Result<i64, MembreError> {
+    if let Some(depart) = m.periode.depart {
+        check_depart(m.periode.arrivee, depart).map_err(|msg| Invalid::field("depart", msg))?;
+    }
+    // Two transactions adding the same person at once could each see no overlap: lock the person's
+    // row first on PostgreSQL (SQLite has a single writer, so its transactions are already serial).
+    let lock = if conn.backend_name() == "PostgreSQL" {
+        "SELECT id FROM personnes WHERE departement_id = $1 AND id = $2 FOR UPDATE"
+    } else {
+        "SELECT id FROM personnes WHERE departement_id = $1 AND id = $2"
+    };
+    sqlx::query(lock)
+        .bind(dep)
+        .bind(m.personne_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::Reference)?;
+    let existing = periodes(conn, dep, m.personne_id).await?;
+    if let Some(msg) = chevauchement(&existing, &m.periode) {
+        return Err(Invalid::field("arrivee", msg).into());
+    }
+    let r = sqlx::query(
+        "INSERT INTO foyer_membres (departement_id, foyer_id, personne_id, role, arrivee, depart, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(dep)
+    .bind(foyer_id)
+    .bind(m.personne_id)
+    .bind(m.role.code())
+    .bind(iso(m.periode.arrivee))
+    .bind(m.periode.depart.map(iso))
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(on_unique("personne_id"))?;
+    Ok(r.get("id"))
+}
+
+/// The periods of every membership of a person, in any foyer of the département.
+async fn periodes(conn: &mut Conn, dep: &str, personne_id: i64) -> Result<Vec<Periode>> {
+    let rows = sqlx::query(
+        "SELECT arrivee, depart FROM foyer_membres WHERE departement_id = $1 AND personne_id = $2",
+    )
+    .bind(dep)
+    .bind(personne_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Periode {
+                arrivee: read_date(&r.get::<String, _>("arrivee"))?,
+                depart: read_opt_date(r.get("depart"))?,
+            })
+        })
+        .collect()
+}
+
+/// Records that a member left the foyer on `depart` (the first day they are no longer in it).
+/// Refused when the departure is already recorded or precedes the arrival (message on `depart`).
+pub async fn membre_depart(
+    conn: &mut Conn,
+    dep: &str,
+    membre_id: i64,
+    depart: NaiveDate,
+) -> Result<(), MembreError> {
+    let r = sqlx::query(
+        "SELECT arrivee, depart FROM foyer_membres WHERE departement_id = $1 AND id = $2",
+    )
+    .bind(dep)
+    .bind(membre_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let arrivee = read_date(&r.get::<String, _>("arrivee"))?;
+    if let Some(d) = read_opt_date(r.get("depart"))? {
+        return Err(Invalid::field(
+            "depart",
+            format!(
+                "Le départ de cette personne est déjà enregistré (le {}).",
+                d.format("%d/%m/%Y")
+            ),
+        )
+        .into());
+    }
+    check_depart(arrivee, depart).map_err(|msg| Invalid::field("depart", msg))?;
+    let done = sqlx::query(
+        "UPDATE foyer_membres SET depart = $1 WHERE departement_id = $2 AND id = $3 AND depart IS NULL",
+    )
+    .bind(iso(depart))
+    .bind(dep)
+    .bind(membre_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(found(done.rows_affected())?)
+}
+
+fn membre(r: &AnyRow) -> Result<Membre> {
+    Ok(Membre {
+        id: r.get("membre_id"),
+        foyer_id: r.get("foyer_id"),
+        role: RoleFoyer::parse(&r.get::<String, _>("role")).unwrap_or(RoleFoyer::Autre),
+        periode: Periode {
+            arrivee: read_date(&r.get::<String, _>("arrivee"))?,
+            depart: read_opt_date(r.get("depart"))?,
+        },
+        personne: resume(r)?,
+    })
+}
+
+/// Every membership of the foyer, past and present, by arrival.
+pub async fn membres(conn: &mut Conn, dep: &str, foyer_id: i64) -> Result<Vec<Membre>> {
+    let rows = sqlx::query(
+        "SELECT m.id AS membre_id, m.foyer_id, m.role, m.arrivee, m.depart, p.id, p.nom_naissance, p.nom_usage, \
+         p.prenoms, p.sexe, p.date_naissance FROM foyer_membres m \
+         JOIN personnes p ON p.departement_id = m.departement_id AND p.id = m.personne_id \
+         WHERE m.departement_id = $1 AND m.foyer_id = $2 ORDER BY m.arrivee, m.id",
+    )
+    .bind(dep)
+    .bind(foyer_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(membre).collect()
+}
+
+/// The composition of the foyer on `date` (past or present): the members present that day,
+/// demandeur first.
+pub async fn composition_at(
+    conn: &mut Conn,
+    dep: &str,
+    foyer_id: i64,
+    date: NaiveDate,
+) -> Result<Vec<Membre>> {
+    let all = membres(conn, dep, foyer_id).await?;
+    Ok(composition_le(&all, date).into_iter().cloned().collect())
+}
+
+/// The foyer a person belongs to on `date`, if any.
+pub async fn foyer_of(
+    conn: &mut Conn,
+    dep: &str,
+    personne_id: i64,
+    date: NaiveDate,
+) -> Result<Option<i64>> {
+    let d = iso(date);
+    let r = sqlx::query(
+        "SELECT foyer_id FROM foyer_membres WHERE departement_id = $1 AND personne_id = $2 \
+         AND arrivee <= $3 AND (depart IS NULL OR depart > $3) ORDER BY arrivee DESC LIMIT 1",
+    )
+    .bind(dep)
+    .bind(personne_id)
+    .bind(d)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(r.map(|r| r.get("foyer_id")))
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Search
+
+/// Finds people of the département from what was typed in the search box: a NIR (with or without its
+/// key), a phone number, or names (accent-, case-, hyphen- and apostrophe-insensitive; every word must
+/// appear) with an optional birth date. People whose names match whole words and who were born on the
+/// given date come first, then whole words, then the rest. At most `limit` results (1 to 200).
+pub async fn search(
+    conn: &mut Conn,
+    dep: &str,
+    query: &str,
+    limit: i64,
+) -> Result<Vec<PersonneResume>> {
+    let Some(recherche) = Recherche::parse(query) else {
+        return Ok(Vec::new());
+    };
+    let limit = limit.clamp(1, 200);
+    let mut binds: Vec<String> = vec![dep.to_string()];
+    let (filter, rank) = match &recherche {
+        Recherche::Nir(sans_cle) => {
+            // Only digits and A/B: no LIKE wildcard can come from the input.
+            binds.push(format!("{sans_cle}%"));
+            ("nir LIKE $2".to_string(), "0".to_string())
+        }
+        Recherche::Telephone(tel) => {
+            binds.push(tel.clone());
+            (
+                "EXISTS (SELECT 1 FROM personne_contacts c WHERE c.departement_id = personnes.departement_id \
+                 AND c.personne_id = personnes.id AND c.kind = 'telephone' AND c.valeur = $2)"
+                    .to_string(),
+                "0".to_string(),
+            )
+        }
+        Recherche::Nom {
+            tokens,
+            date_naissance,
+        } => {
+            let mut clauses = Vec::new();
+            let mut whole = Vec::new();
+            for t in tokens {
+                // Folded tokens hold letters and digits only, so they are safe inside a pattern.
+                binds.push(format!("%{t}%"));
+                clauses.push(format!("nom_recherche LIKE ${}", binds.len()));
+                binds.push(format!("% {t} %"));
+                whole.push(format!(
+                    "(' ' || nom_recherche || ' ') LIKE ${}",
+                    binds.len()
+                ));
+            }
+            let exact = if whole.is_empty() {
+                "1".to_string()
+            } else {
+                format!("CASE WHEN {} THEN 0 ELSE 1 END", whole.join(" AND "))
+            };
+            let born = match date_naissance {
+                Some(d) => {
+                    binds.push(iso(*d));
+                    let n = binds.len();
+                    if tokens.is_empty() {
+                        clauses.push(format!("date_naissance = ${n}"));
+                    }
+                    format!("CASE WHEN date_naissance = ${n} THEN 0 ELSE 2 END")
+                }
+                None => "0".to_string(),
+            };
+            (clauses.join(" AND "), format!("{born} + {exact}"))
+        }
+    };
+    let sql = format!(
+        "SELECT {RESUME_COLUMNS}, {rank} AS rang FROM personnes WHERE departement_id = $1 AND {filter} \
+         ORDER BY rang, nom_recherche, id LIMIT {limit}"
+    );
+    let mut q = sqlx::query(&sql);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.iter().map(resume).collect()
+}

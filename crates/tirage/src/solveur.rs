@@ -1,0 +1,300 @@
+//! Integer programs over type counts solved with HiGHS: the pricing problem (best panel for given
+//! weights), the feasibility check and the smallest relaxation of infeasible quotas.
+
+use highs::{ColProblem, HighsModelStatus, Row, Sense};
+
+use crate::error::{Relaxation, TirageError};
+use crate::input::Instance;
+
+/// Integer solutions come back as floats within HiGHS' feasibility tolerance: round, then check
+/// exactly, so that a published panel is never one that only "almost" respects the quotas.
+fn arrondir(valeurs: &[f64]) -> Vec<u32> {
+    valeurs
+        .iter()
+        .map(|&x| {
+            if x.is_finite() && x > 0.0 {
+                x.round() as u32
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
+fn reglages_mip(model: &mut highs::Model, ecart: f64) {
+    model.make_quiet();
+    // The default relative gap (1e-4) would make the optimality certificate approximate: the
+    // exact solve uses 0; a looser gap is only used to find improving columns faster.
+    model.set_option("mip_rel_gap", ecart);
+    model.set_option("mip_abs_gap", 1e-12);
+    model.set_option("mip_feasibility_tolerance", 1e-9);
+    // Deterministic and fair to the other processes sharing the machine.
+    model.set_option("threads", 1);
+    // Feasibility jump costs more than the whole branch and bound on these small programs.
+    model.set_option("mip_heuristic_run_feasibility_jump", false);
+}
+
+/// The rows common to every type-count program: total size, then one row per quota.
+fn lignes_quotas(inst: &Instance, pb: &mut ColProblem) -> (Row, Vec<Vec<Row>>) {
+    let k = inst.taille as f64;
+    let total = pb.add_row(k..=k);
+    let quotas = inst
+        .quotas
+        .caracteristiques
+        .iter()
+        .map(|c| {
+            c.valeurs
+                .iter()
+                .map(|v| pb.add_row(f64::from(v.min)..=f64::from(v.max)))
+                .collect()
+        })
+        .collect();
+    (total, quotas)
+}
+
+/// Best panel for the weights (one weight per type, applied to the type's count).
+#[derive(Debug, Clone)]
+pub(crate) struct Tarification {
+    pub effectifs: Vec<u32>,
+    /// Proven upper bound on the objective over all feasible panels.
+    pub borne: f64,
+}
+
+fn probleme_tarification(inst: &Instance, poids: &[f64], entier: bool) -> ColProblem {
+    let mut pb = ColProblem::default();
+    let (total, quotas) = lignes_quotas(inst, &mut pb);
+    for (t, ty) in inst.types.iter().enumerate() {
+        let mut coefs = vec![(total, 1.0)];
+        for (f, &v) in ty.valeurs.iter().enumerate() {
+            coefs.push((quotas[f][v], 1.0));
+        }
+        pb.add_column_with_integrality(poids[t], 0.0..=ty.multiplicite() as f64, coefs, entier);
+    }
+    pb
+}
+
+fn valeur(poids: &[f64], effectifs: &[u32]) -> f64 {
+    effectifs
+        .iter()
+        .zip(poids)
+        .map(|(&c, &w)| f64::from(c) * w)
+        .sum()
+}
+
+/// Solves max Σ_t poids[t]·c_t over quota-respecting count vectors. `None` if there is none.
+///
+/// The LP relaxation is tried first: with two features the constraint matrix is totally
+/// unimodular, and with more it is still very often integral at a vertex; an integral vertex
+/// optimum of the relaxation is optimal for the integer program, with the LP value as proven
+/// bound. Only fractional cases go to the (much slower) branch and bound.
+pub(crate) fn meilleur_panel(
+    inst: &Instance,
+    poids: &[f64],
+    ecart: f64,
+) -> Result<Option<Tarification>, TirageError> {
+    let mut lp = probleme_tarification(inst, poids, false)
+        .try_optimise(Sense::Maximise)
+        .map_err(|e| TirageError::Solveur(format!("modèle invalide : {e:?}")))?;
+    lp.make_quiet();
+    lp.set_option("threads", 1);
+    lp.set_option("solver", "simplex");
+    let solved = lp
+        .try_solve()
+        .map_err(|e| TirageError::Solveur(format!("{e:?}")))?;
+    match solved.status() {
+        HighsModelStatus::Optimal => {
+            let cols = solved.get_solution().columns().to_vec();
+            let entier = cols.iter().all(|x| (x - x.round()).abs() <= 1e-9);
+            if entier {
+                let effectifs = arrondir(&cols);
+                if inst.respecte_quotas(&effectifs) {
+                    let v = valeur(poids, &effectifs);
+                    let borne = solved.objective_value().max(v) + 1e-12;
+                    return Ok(Some(Tarification { effectifs, borne }));
+                }
+            }
+        }
+        // The relaxation is infeasible, hence so is the integer program.
+        HighsModelStatus::Infeasible => return Ok(None),
+        _ => {}
+    }
+    let mut model = probleme_tarification(inst, poids, true)
+        .try_optimise(Sense::Maximise)
+        .map_err(|e| TirageError::Solveur(format!("modèle invalide : {e:?}")))?;
+    reglages_mip(&mut model, ecart);
+    let solved = model
+        .try_solve()
+        .map_err(|e| TirageError::Solveur(format!("{e:?}")))?;
+    match solved.status() {
+        HighsModelStatus::Optimal => {}
+        HighsModelStatus::Infeasible => return Ok(None),
+        s => return Err(TirageError::Solveur(format!("statut inattendu {s:?}"))),
+    }
+    let effectifs = arrondir(solved.get_solution().columns());
+    if !inst.respecte_quotas(&effectifs) {
+        return Err(TirageError::Solveur(
+            "solution entière arrondie hors quotas".into(),
+        ));
+    }
+    let v = valeur(poids, &effectifs);
+    let obj = solved.objective_value();
+    let gap = solved.mip_gap();
+    let gap = if gap.is_finite() { gap.max(0.0) } else { 0.0 };
+    let borne = obj.max(v) + gap * obj.abs() + 1e-12;
+    Ok(Some(Tarification { effectifs, borne }))
+}
+
+/// Smallest total relaxation of min/max bounds (in seats) making a panel possible.
+pub(crate) fn relaxation_minimale(inst: &Instance) -> Result<Vec<Relaxation>, TirageError> {
+    let mut pb = ColProblem::default();
+    let k = inst.taille as f64;
+    let total = pb.add_row(k..=k);
+    let mut bas = Vec::new();
+    let mut haut = Vec::new();
+    for c in &inst.quotas.caracteristiques {
+        let mut b = Vec::new();
+        let mut h = Vec::new();
+        for v in &c.valeurs {
+            b.push(pb.add_row(f64::from(v.min)..));
+            h.push(pb.add_row(..=f64::from(v.max)));
+        }
+        bas.push(b);
+        haut.push(h);
+    }
+    for ty in &inst.types {
+        let mut coefs = vec![(total, 1.0)];
+        for (f, &v) in ty.valeurs.iter().enumerate() {
+            coefs.push((bas[f][v], 1.0));
+            coefs.push((haut[f][v], 1.0));
+        }
+        pb.add_integer_column(0.0, 0.0..=ty.multiplicite() as f64, coefs);
+    }
+    // Slack columns, in the same (feature, value) order as the rows, lowering min then raising max.
+    let mut ordre = Vec::new();
+    for (f, c) in inst.quotas.caracteristiques.iter().enumerate() {
+        for (v, q) in c.valeurs.iter().enumerate() {
+            pb.add_integer_column(1.0, 0.0..=f64::from(q.min), [(bas[f][v], 1.0)]);
+            ordre.push((f, v, "min"));
+            pb.add_integer_column(1.0, 0.0..=k, [(haut[f][v], -1.0)]);
+            ordre.push((f, v, "max"));
+        }
+    }
+    let mut model = pb
+        .try_optimise(Sense::Minimise)
+        .map_err(|e| TirageError::Solveur(format!("modèle invalide : {e:?}")))?;
+    reglages_mip(&mut model, 0.0);
+    let solved = model
+        .try_solve()
+        .map_err(|e| TirageError::Solveur(format!("{e:?}")))?;
+    if solved.status() != HighsModelStatus::Optimal {
+        return Err(TirageError::Solveur(format!(
+            "relaxation des quotas : statut {:?}",
+            solved.status()
+        )));
+    }
+    let sol = arrondir(solved.get_solution().columns());
+    let n_types = inst.types.len();
+    let mut out = Vec::new();
+    for (i, &(f, v, colonne)) in ordre.iter().enumerate() {
+        let d = sol[n_types + i];
+        if d == 0 {
+            continue;
+        }
+        let c = &inst.quotas.caracteristiques[f];
+        let q = &c.valeurs[v];
+        let (actuel, propose) = if colonne == "min" {
+            (q.min, q.min.saturating_sub(d))
+        } else {
+            (q.max, q.max.saturating_add(d))
+        };
+        out.push(Relaxation {
+            ligne: q.ligne,
+            caracteristique: c.nom.clone(),
+            valeur: q.nom.clone(),
+            colonne,
+            actuel,
+            propose,
+        });
+    }
+    Ok(out)
+}
+
+/// Errors with the conflicting quotas and their smallest relaxation if no panel exists.
+pub(crate) fn verifier_faisabilite(inst: &Instance) -> Result<Vec<u32>, TirageError> {
+    let zeros = vec![0.0; inst.types.len()];
+    match meilleur_panel(inst, &zeros, 0.0)? {
+        Some(t) => Ok(t.effectifs),
+        None => {
+            let relaxations = relaxation_minimale(inst)?;
+            let total = relaxations
+                .iter()
+                .map(|r| r.actuel.abs_diff(r.propose))
+                .sum();
+            Err(TirageError::QuotasIncompatibles {
+                taille: inst.taille,
+                total,
+                relaxations,
+            })
+        }
+    }
+}
+
+/// Cheap extra columns: from a feasible panel, move one seat at a time from a type to a
+/// better-weighted one while the quotas allow it, until no move improves. Used to add several
+/// columns per master solve (each solve refactorises a large basis); the exact pricing still
+/// decides convergence.
+pub(crate) fn recherche_locale(inst: &Instance, poids: &[f64], depart: &[u32]) -> Vec<u32> {
+    let mut c = depart.to_vec();
+    let nf = inst.quotas.caracteristiques.len();
+    let mut compte: Vec<Vec<u32>> = inst
+        .quotas
+        .caracteristiques
+        .iter()
+        .map(|car| vec![0; car.valeurs.len()])
+        .collect();
+    for (ty, &n) in inst.types.iter().zip(&c) {
+        for (f, cf) in compte.iter_mut().enumerate() {
+            cf[ty.valeurs[f]] += n;
+        }
+    }
+    let mut ordre: Vec<usize> = (0..inst.types.len()).collect();
+    ordre.sort_by(|&a, &b| poids[b].total_cmp(&poids[a]).then(a.cmp(&b)));
+    let possible = |compte: &Vec<Vec<u32>>, a: usize, b: usize| -> bool {
+        let (va, vb) = (&inst.types[a].valeurs, &inst.types[b].valeurs);
+        (0..nf).all(|f| {
+            va[f] == vb[f] || {
+                let car = &inst.quotas.caracteristiques[f];
+                compte[f][va[f]] > car.valeurs[va[f]].min
+                    && compte[f][vb[f]] < car.valeurs[vb[f]].max
+            }
+        })
+    };
+    // Each move strictly increases the objective; the cap is only a safeguard.
+    for _ in 0..(4 * inst.taille + 16) {
+        let mut ameliore = false;
+        'recherche: for (ib, &b) in ordre.iter().enumerate() {
+            if c[b] as usize >= inst.types[b].multiplicite() {
+                continue;
+            }
+            for &a in ordre[ib + 1..].iter().rev() {
+                if c[a] == 0 || poids[a] >= poids[b] - 1e-12 {
+                    continue;
+                }
+                if possible(&compte, a, b) {
+                    c[a] -= 1;
+                    c[b] += 1;
+                    for (f, cf) in compte.iter_mut().enumerate() {
+                        cf[inst.types[a].valeurs[f]] -= 1;
+                        cf[inst.types[b].valeurs[f]] += 1;
+                    }
+                    ameliore = true;
+                    break 'recherche;
+                }
+            }
+        }
+        if !ameliore {
+            break;
+        }
+    }
+    c
+}
