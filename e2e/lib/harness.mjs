@@ -177,7 +177,9 @@ export async function startParcours(opts = {}) {
     if (!process.env.E2E_KEEP_TMP) await rm(dir, { recursive: true, force: true });
     else console.log(`# dossier temporaire conservé : ${dir}`);
   };
-  return { url, port, dir, logins, byRole, logPath, stop, tail: () => tail(logPath) };
+  // Runs the due background jobs now, in a separate process (`parcours taches`).
+  const runJobs = () => runOnce(PARCOURS_BIN, ['taches'], baseEnv, dir);
+  return { url, port, dir, logins, byRole, logPath, stop, runJobs, tail: () => tail(logPath) };
 }
 
 export const CHROMIUM_ARGS = [

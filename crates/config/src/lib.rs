@@ -68,6 +68,7 @@ pub struct Settings {
     pub max_failed_logins: u32,
     pub lockout: Duration,
     pub max_body_bytes: usize,
+    /// Job workers in the server process; 0 leaves the jobs to `parcours taches`.
     pub workers: usize,
     pub oidc: Option<OidcSettings>,
     pub smtp: Option<SmtpSettings>,
@@ -244,7 +245,14 @@ impl Settings {
             s.max_body_bytes = positive("PARCOURS_TAILLE_MAX_REQUETE", &v)? as usize;
         }
         if let Some(v) = get("PARCOURS_WORKERS") {
-            s.workers = positive("PARCOURS_WORKERS", &v)? as usize;
+            // 0: this server runs no job; a separate `parcours taches` (cron, timer) does.
+            s.workers = v.parse::<usize>().map_err(|_| {
+                invalid(
+                    "PARCOURS_WORKERS",
+                    &v,
+                    "attendu un nombre entier (0 : aucune tâche dans ce serveur)",
+                )
+            })?;
         }
 
         let issuer = get("PARCOURS_OIDC_ISSUER");
