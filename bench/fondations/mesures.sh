@@ -15,11 +15,11 @@ trap 'rm -rf "$work"' EXIT
 port=18181
 export PARCOURS_LISTEN=127.0.0.1:$port PARCOURS_COOKIE_SECURE=non
 
-first_answer() { # prints ms from spawn to the first 200 of /connexion; leaves the pid in $pid
+first_answer() { # prints ms from spawn to the first 200 of /connexion; the pid goes to $work/pid
   local start end
   start=$(date +%s%N)
   "$BIN" serve "$@" >/dev/null 2>&1 &
-  pid=$!
+  echo $! > "$work/pid"
   for _ in $(seq 1 2000); do
     if curl -sf -o /dev/null "http://127.0.0.1:$port/connexion"; then break; fi
     sleep 0.005
@@ -32,12 +32,12 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 cold_empty=(); cold_existing=(); rss=(); demo_t=()
 for i in 1 2 3 4 5; do
   export PARCOURS_DATABASE_URL="sqlite://$work/c$i.db"
-  cold_empty+=("$(first_answer --demo)"); kill "$pid"; wait "$pid" 2>/dev/null || true
-  cold_existing+=("$(first_answer)")
+  cold_empty+=("$(first_answer --demo)"); pid=$(cat "$work/pid"); kill "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  cold_existing+=("$(first_answer)"); pid=$(cat "$work/pid")
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/connexion"; done
   sleep 5
   rss+=("$(awk '/VmRSS/ {print $2}' /proc/$pid/status)")
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  kill "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
   export PARCOURS_DATABASE_URL="sqlite://$work/d$i.db"
   "$BIN" migrate >/dev/null
   s=$(date +%s%N); "$BIN" demo --seed "$i" >/dev/null; e=$(date +%s%N)
