@@ -445,8 +445,10 @@ pub async fn resolve(
         match (communes.len(), nom) {
             (1, _) => communes.into_iter().next(),
             (_, Some(n)) => {
-                let n = fold(n);
-                communes.into_iter().find(|c| fold(&c.nom) == n)
+                let n = parcours_domain::personnes::fold(n);
+                communes
+                    .into_iter()
+                    .find(|c| parcours_domain::personnes::fold(&c.nom) == n)
             }
             _ => None,
         }
@@ -465,22 +467,6 @@ pub async fn resolve(
         secteur,
         site,
     }))
-}
-
-/// Lower case without accents, hyphens or apostrophes, for comparing commune names.
-fn fold(s: &str) -> String {
-    s.chars()
-        .filter_map(|c| match c {
-            'à' | 'â' | 'ä' | 'À' | 'Â' => Some('a'),
-            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' => Some('e'),
-            'î' | 'ï' | 'Î' => Some('i'),
-            'ô' | 'ö' | 'Ô' => Some('o'),
-            'ù' | 'û' | 'ü' => Some('u'),
-            'ç' | 'Ç' => Some('c'),
-            '-' | '\'' | '’' | ' ' => None,
-            c => Some(c.to_ascii_lowercase()),
-        })
-        .collect()
 }
 
 fn permanence(r: &AnyRow) -> Permanence {
