@@ -271,15 +271,15 @@ pub async fn situation_add(
 /// The history of a person's situation, the current one first (latest `valid_from`; between two of
 /// the same date, the later recorded).
 pub async fn situations(conn: &mut Conn, dep: &str, personne_id: i64) -> Result<Vec<Situation>> {
-    let sql = format!(
-        "SELECT {SITUATION_COLUMNS} FROM personne_situations WHERE departement_id = $1 AND personne_id = $2 \
-         ORDER BY valid_from DESC, id DESC"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(dep)
-        .bind(personne_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = dated_rows(
+        conn,
+        "personne_situations",
+        SITUATION_COLUMNS,
+        dep,
+        personne_id,
+        None,
+    )
+    .await?;
     rows.iter().map(situation).collect()
 }
 
@@ -290,17 +290,42 @@ pub async fn situation_at(
     personne_id: i64,
     date: NaiveDate,
 ) -> Result<Option<Situation>> {
+    let rows = dated_rows(
+        conn,
+        "personne_situations",
+        SITUATION_COLUMNS,
+        dep,
+        personne_id,
+        Some(date),
+    )
+    .await?;
+    rows.first().map(situation).transpose()
+}
+
+/// Rows of an append-only dated table of a person, newest first (latest `valid_from`, then the later
+/// recorded); with `at`, only the row in force on that date.
+async fn dated_rows(
+    conn: &mut Conn,
+    table: &str,
+    columns: &str,
+    dep: &str,
+    personne_id: i64,
+    at: Option<NaiveDate>,
+) -> Result<Vec<AnyRow>> {
+    let (filter, limit) = if at.is_some() {
+        ("AND valid_from <= $3", " LIMIT 1")
+    } else {
+        ("", "")
+    };
     let sql = format!(
-        "SELECT {SITUATION_COLUMNS} FROM personne_situations WHERE departement_id = $1 AND personne_id = $2 \
-         AND valid_from <= $3 ORDER BY valid_from DESC, id DESC LIMIT 1"
+        "SELECT {columns} FROM {table} WHERE departement_id = $1 AND personne_id = $2 {filter} \
+         ORDER BY valid_from DESC, id DESC{limit}"
     );
-    let row = sqlx::query(&sql)
-        .bind(dep)
-        .bind(personne_id)
-        .bind(iso(date))
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(situation).transpose()
+    let mut q = sqlx::query(&sql).bind(dep).bind(personne_id);
+    if let Some(d) = at {
+        q = q.bind(iso(d));
+    }
+    Ok(q.fetch_all(&mut *conn).await?)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -372,15 +397,7 @@ pub async fn adresse_set(
 
 /// The addresses of a person, the current one first.
 pub async fn adresses(conn: &mut Conn, dep: &str, personne_id: i64) -> Result<Vec<Adresse>> {
-    let sql = format!(
-        "SELECT {ADRESSE_COLUMNS} FROM adresses WHERE departement_id = $1 AND personne_id = $2 \
-         ORDER BY valid_from DESC, id DESC"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(dep)
-        .bind(personne_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = dated_rows(conn, "adresses", ADRESSE_COLUMNS, dep, personne_id, None).await?;
     rows.iter().map(adresse).collect()
 }
 
@@ -391,17 +408,16 @@ pub async fn adresse_at(
     personne_id: i64,
     date: NaiveDate,
 ) -> Result<Option<Adresse>> {
-    let sql = format!(
-        "SELECT {ADRESSE_COLUMNS} FROM adresses WHERE departement_id = $1 AND personne_id = $2 \
-         AND valid_from <= $3 ORDER BY valid_from DESC, id DESC LIMIT 1"
-    );
-    let row = sqlx::query(&sql)
-        .bind(dep)
-        .bind(personne_id)
-        .bind(iso(date))
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(adresse).transpose()
+    let rows = dated_rows(
+        conn,
+        "adresses",
+        ADRESSE_COLUMNS,
+        dep,
+        personne_id,
+        Some(date),
+    )
+    .await?;
+    rows.first().map(adresse).transpose()
 }
 
 // ---------------------------------------------------------------------------------------------------
