@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use parcours_domain::groupes_projet::{NewGroupe, Statut};
 use sqlx::Row;
 
-use crate::{now, on_unique, Conn, Result, StoreError};
+use crate::{now, on_unique, touched, Conn, Result, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Groupe {
@@ -183,16 +183,7 @@ pub async fn demarrer_calcul(
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    moved(done.rows_affected())
-}
-
-/// A status change touched no row: the group was not in the expected state.
-fn moved(rows: u64) -> Result<()> {
-    if rows == 0 {
-        Err(StoreError::Conflict("statut"))
-    } else {
-        Ok(())
-    }
+    touched(done.rows_affected(), StoreError::Conflict("statut"))
 }
 
 pub async fn progression(conn: &mut Conn, dep: &str, id: i64, texte: &str) -> Result<()> {
@@ -215,7 +206,7 @@ pub async fn publier(conn: &mut Conn, dep: &str, id: i64, distribution_json: &st
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    moved(done.rows_affected())
+    touched(done.rows_affected(), StoreError::Conflict("statut"))
 }
 
 /// The computation failed (infeasible quotas...): registrations reopen, the message is shown.
@@ -239,5 +230,5 @@ pub async fn tirer(conn: &mut Conn, dep: &str, id: i64, resultat_json: &str) -> 
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    moved(done.rows_affected())
+    touched(done.rows_affected(), StoreError::Conflict("statut"))
 }

@@ -199,6 +199,16 @@ pub fn parse_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
         .map(|t| t.with_timezone(&chrono::Utc))
 }
 
+/// An update or delete that touched no row answers `err` (the record is missing, or not in the state
+/// the statement requires).
+pub(crate) fn touched(rows: u64, err: StoreError) -> Result<()> {
+    if rows == 0 {
+        Err(err)
+    } else {
+        Ok(())
+    }
+}
+
 pub(crate) fn flag(v: i64) -> bool {
     v != 0
 }

@@ -14,7 +14,7 @@ use parcours_domain::Invalid;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::{now, on_unique, referentiel, Conn, Result, StoreError};
+use crate::{now, on_unique, referentiel, touched, Conn, Result, StoreError};
 
 /// A change of foyer membership can break a rule (overlap, departure before arrival) that only the
 /// store can check, since it sees the person's other foyers: such a refusal carries its message per
@@ -45,14 +45,6 @@ fn read_date(s: &str) -> Result<NaiveDate> {
 
 fn read_opt_date(s: Option<String>) -> Result<Option<NaiveDate>> {
     s.as_deref().map(read_date).transpose()
-}
-
-fn found(rows: u64) -> Result<()> {
-    if rows == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -164,7 +156,7 @@ pub async fn update(conn: &mut Conn, dep: &str, id: i64, p: &NewPersonne) -> Res
     .execute(&mut *conn)
     .await
     .map_err(on_unique("nir"))?;
-    found(done.rows_affected())?;
+    touched(done.rows_affected(), StoreError::NotFound)?;
     sqlx::query("DELETE FROM personne_contacts WHERE departement_id = $1 AND personne_id = $2")
         .bind(dep)
         .bind(id)
@@ -548,7 +540,7 @@ pub async fn membre_depart(
     .bind(membre_id)
     .execute(&mut *conn)
     .await?;
-    Ok(found(done.rows_affected())?)
+    Ok(touched(done.rows_affected(), StoreError::NotFound)?)
 }
 
 fn membre(r: &AnyRow) -> Result<Membre> {

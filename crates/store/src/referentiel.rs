@@ -9,7 +9,7 @@ use parcours_domain::referentiel::{
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::{now, on_unique, Conn, Result, StoreError};
+use crate::{now, on_unique, touched, Conn, Result, StoreError};
 
 /// The tables whose rows can be closed (never deleted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,15 +140,7 @@ pub async fn territoire_update(
         .execute(&mut *conn)
         .await
         .map_err(on_unique("code"))?;
-    found(done.rows_affected())
-}
-
-fn found(rows: u64) -> Result<()> {
-    if rows == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    touched(done.rows_affected(), StoreError::NotFound)
 }
 
 fn site(r: &AnyRow) -> Site {
@@ -220,7 +212,7 @@ pub async fn site_update(conn: &mut Conn, dep: &str, id: i64, s: &NewSite) -> Re
     .execute(&mut *conn)
     .await
     .map_err(on_unique("code"))?;
-    found(done.rows_affected())
+    touched(done.rows_affected(), StoreError::NotFound)
 }
 
 fn secteur(r: &AnyRow) -> Secteur {
@@ -278,7 +270,7 @@ pub async fn secteur_update(conn: &mut Conn, dep: &str, id: i64, s: &NewSecteur)
         .execute(&mut *conn)
         .await
         .map_err(on_unique("code"))?;
-    found(done.rows_affected())
+    touched(done.rows_affected(), StoreError::NotFound)
 }
 
 /// Creates or updates a secteur by its code (CSV import).
@@ -542,7 +534,7 @@ pub async fn permanence_update(
     .execute(&mut *conn)
     .await
     .map_err(on_unique("nom"))?;
-    found(done.rows_affected())
+    touched(done.rows_affected(), StoreError::NotFound)
 }
 
 fn service(r: &AnyRow) -> Service {
@@ -604,7 +596,7 @@ pub async fn service_update(conn: &mut Conn, dep: &str, id: i64, s: &NewService)
     .execute(&mut *conn)
     .await
     .map_err(on_unique("code"))?;
-    found(done.rows_affected())
+    touched(done.rows_affected(), StoreError::NotFound)
 }
 
 fn poste(r: &AnyRow) -> Poste {

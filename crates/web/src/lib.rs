@@ -83,8 +83,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.settings.max_body_bytes;
     routes::build(state.clone())
         .fallback(error::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
-        .layer(axum::middleware::from_fn_with_state(state, routes::with_state))
+        .layer(axum::middleware::from_fn_with_state(state, auth::authenticate))
         .layer(axum::middleware::from_fn(error::limit_to_french))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(CatchPanicLayer::custom(error::panic_page))

@@ -354,8 +354,11 @@ pub fn build(state: AppState) -> Router {
         Default::default();
     for (def, handler) in table() {
         let action = def.action;
-        let guarded = handler.route_layer(axum::middleware::from_fn(
-            move |req: Request, next: Next| enforce(action, req, next),
+        let guarded = handler.route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            move |State(state): State<AppState>, req: Request, next: Next| {
+                enforce(state, action, req, next)
+            },
         ));
         let entry = by_path.remove(def.path);
         by_path.insert(
@@ -374,7 +377,7 @@ pub fn build(state: AppState) -> Router {
 }
 
 /// The policy check in front of every handler: deny by default, refusals audited.
-async fn enforce(action: Action, req: Request, next: Next) -> Response {
+async fn enforce(state: AppState, action: Action, req: Request, next: Next) -> Response {
     if action == Action::Public {
         return next.run(req).await;
     }
@@ -396,16 +399,14 @@ async fn enforce(action: Action, req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     // The refusal is recorded: the DPO sees who tried what.
-    if let Some(state) = req.extensions().get::<AppState>().cloned() {
-        record_refusal(
-            &state,
-            principal,
-            &auth,
-            req.method().as_str(),
-            req.uri().path(),
-        )
-        .await;
-    }
+    record_refusal(
+        &state,
+        principal,
+        &auth,
+        req.method().as_str(),
+        req.uri().path(),
+    )
+    .await;
     if api {
         ApiError::new(
             axum::http::StatusCode::FORBIDDEN,
@@ -436,10 +437,4 @@ pub async fn record_refusal(
             let _ = tx.commit().await;
         }
     }
-}
-
-/// Makes the state reachable from middleware that runs before extractors.
-pub async fn with_state(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    req.extensions_mut().insert(state);
-    next.run(req).await
 }
