@@ -2,6 +2,9 @@
 //! demo département, account administration and the audit check. Errors at start-up are printed in
 //! French and end the process with a non-zero code.
 
+mod bench;
+mod bench_creneaux;
+
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -65,6 +68,9 @@ enum Command {
     Doublons(parcours_doublons::DoublonsCommand),
     /// Tirage au sort équitable et vérifiable d'un groupe projet (LEXIMIN).
     Tirage(parcours_tirage::TirageCommand),
+    /// Mesures de performance sur des données fictives.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 #[derive(Subcommand)]
@@ -280,6 +286,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<std::process::ExitC
             // CPU-bound and synchronous: off the async workers.
             tokio::task::spawn_blocking(move || parcours_tirage::run(cmd)).await??;
         }
+        Command::Bench(cmd) => bench::run(cmd).await?,
         Command::Taches => {
             let store = open(&settings).await?;
             store.migrate().await?;

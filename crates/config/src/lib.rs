@@ -72,6 +72,18 @@ pub struct Settings {
     pub workers: usize,
     pub oidc: Option<OidcSettings>,
     pub smtp: Option<SmtpSettings>,
+    /// Largest document a dossier accepts (below `max_body_bytes`, so that the form re-renders with
+    /// a message instead of a bare 413).
+    pub document_taille_max: usize,
+    /// Duration of an exceptional access (« accès motivé »). A local rule, not a legal one: set it
+    /// with the DPO.
+    pub acces_motive_heures: u32,
+    /// Retention: months without contact before a closed dossier leaves the active base (reference
+    /// §8.3.3, CNIL délibération 2023-095: 2 years, status P).
+    pub conservation_actif_mois: u32,
+    /// Retention: months of intermediate archiving before anonymisation. UNCONFIRMED (reference
+    /// §8.3.4 and §8.5: depends on the département's tableau de gestion): to set with the archives.
+    pub conservation_archive_mois: u32,
 }
 
 /// A setting that cannot be used; the message is shown as is to the person who installs Parcours.
@@ -105,6 +117,10 @@ impl Default for Settings {
             workers: 2,
             oidc: None,
             smtp: None,
+            document_taille_max: 8 * 1024 * 1024,
+            acces_motive_heures: 24,
+            conservation_actif_mois: 24,
+            conservation_archive_mois: 60,
         }
     }
 }
@@ -123,6 +139,10 @@ pub const VARIABLES: &[&str] = &[
     "PARCOURS_BLOCAGE_MINUTES",
     "PARCOURS_TAILLE_MAX_REQUETE",
     "PARCOURS_WORKERS",
+    "PARCOURS_DOCUMENT_TAILLE_MAX",
+    "PARCOURS_ACCES_MOTIVE_HEURES",
+    "PARCOURS_CONSERVATION_ACTIF_MOIS",
+    "PARCOURS_CONSERVATION_ARCHIVE_MOIS",
     "PARCOURS_OIDC_ISSUER",
     "PARCOURS_OIDC_CLIENT_ID",
     "PARCOURS_OIDC_CLIENT_SECRET",
@@ -243,6 +263,20 @@ impl Settings {
         }
         if let Some(v) = get("PARCOURS_TAILLE_MAX_REQUETE") {
             s.max_body_bytes = positive("PARCOURS_TAILLE_MAX_REQUETE", &v)? as usize;
+        }
+        if let Some(v) = get("PARCOURS_DOCUMENT_TAILLE_MAX") {
+            s.document_taille_max = positive("PARCOURS_DOCUMENT_TAILLE_MAX", &v)? as usize;
+        }
+        if let Some(v) = get("PARCOURS_ACCES_MOTIVE_HEURES") {
+            s.acces_motive_heures =
+                positive("PARCOURS_ACCES_MOTIVE_HEURES", &v)?.min(24 * 30) as u32;
+        }
+        if let Some(v) = get("PARCOURS_CONSERVATION_ACTIF_MOIS") {
+            s.conservation_actif_mois = positive("PARCOURS_CONSERVATION_ACTIF_MOIS", &v)? as u32;
+        }
+        if let Some(v) = get("PARCOURS_CONSERVATION_ARCHIVE_MOIS") {
+            s.conservation_archive_mois =
+                positive("PARCOURS_CONSERVATION_ARCHIVE_MOIS", &v)? as u32;
         }
         if let Some(v) = get("PARCOURS_WORKERS") {
             // 0: this server runs no job; a separate `parcours taches` (cron, timer) does.

@@ -1,12 +1,15 @@
 //! Business rules of Parcours: types, validation and decisions, with no HTTP and no SQL.
 //! Each business module has a folder here and the same name in `store` and `web`.
 
+pub mod agenda;
 pub mod audit;
 pub mod demo;
+pub mod dossiers;
 pub mod groupes_projet;
 pub mod habilitations;
 pub mod personnes;
 pub mod referentiel;
+pub mod rgpd;
 pub mod validation;
 
 pub use validation::{FieldErrors, Invalid};

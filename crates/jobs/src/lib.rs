@@ -3,9 +3,12 @@
 //! itself lives in the database (`parcours_store::jobs`), so a job enqueued in a business transaction
 //! exists if and only if that transaction committed.
 
+pub mod agenda;
 pub mod audit;
+pub mod doublons;
 pub mod groupes_projet;
 pub mod referentiel;
+pub mod rgpd;
 mod runner;
 pub mod sessions;
 
@@ -60,6 +63,9 @@ impl Registry {
             .with(audit::verifier::KIND, audit::verifier::run)
             .with(referentiel::import::KIND, referentiel::import::run)
             .with(groupes_projet::calcul::KIND, groupes_projet::calcul::run)
+            .with(agenda::rappel::KIND, agenda::rappel::run)
+            .with(doublons::analyse::KIND, doublons::analyse::run)
+            .with(rgpd::conservation::KIND, rgpd::conservation::run)
     }
 
     /// Registers `handler` for `kind` (replacing a previous one), e.g. an `async fn`.

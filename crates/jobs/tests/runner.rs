@@ -384,9 +384,12 @@ fn the_standard_registry_knows_every_job_of_parcours() {
     assert_eq!(
         kinds,
         [
+            "agenda.rappel",
             "audit.verifier",
+            "doublons.analyser",
             "groupes_projet.calculer",
             "referentiel.import",
+            "rgpd.conservation",
             "sessions.purger"
         ]
     );

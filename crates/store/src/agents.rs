@@ -173,6 +173,17 @@ pub async fn get(conn: &mut Conn, dep: &str, id: i64) -> Result<Agent> {
     Ok(a)
 }
 
+/// The agent holding a matricule in the département (how colleagues name each other).
+pub async fn by_matricule(conn: &mut Conn, dep: &str, matricule: &str) -> Result<Agent> {
+    let r = sqlx::query("SELECT id FROM agents WHERE departement_id = $1 AND matricule = $2")
+        .bind(dep)
+        .bind(matricule)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    get(conn, dep, r.get("id")).await
+}
+
 /// Creates the agent, its current assignment and its post.
 pub async fn create(conn: &mut Conn, dep: &str, a: &NewAgent) -> Result<i64> {
     let r = sqlx::query(

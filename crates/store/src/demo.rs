@@ -163,6 +163,8 @@ pub async fn load(
         }
         tick(1, &mut progress);
     }
+    // Agendas, rooms and appointments of the social workers (separate function: the agenda module's).
+    crate::agenda::seed_demo(&mut tx, dep).await?;
     audit::append(
         &mut tx,
         dep,

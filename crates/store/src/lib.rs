@@ -3,15 +3,19 @@
 //! queries that must differ branched on [`Backend`] in one function each. One file per business
 //! module; handlers never see SQL, only the functions and domain types here.
 
+pub mod agenda;
 pub mod agents;
 pub mod audit;
 pub mod demo;
 pub mod departements;
+pub mod dossiers;
+pub mod doublons;
 pub mod groupes_projet;
 pub mod imports;
 pub mod jobs;
 pub mod personnes;
 pub mod referentiel;
+pub mod rgpd;
 pub mod sessions;
 pub mod tokens;
 
@@ -135,6 +139,32 @@ impl Store {
         match self.backend {
             Backend::Sqlite => MIGRATOR_SQLITE.run(&self.write).await?,
             Backend::Postgres => MIGRATOR_POSTGRES.run(&self.write).await?,
+        }
+        self.complete_search_index().await
+    }
+
+    /// Migration 0004 could only copy the folded names of the people recorded before it (SQL cannot
+    /// compute the phonetic key): their full search tokens are computed here, in batches, once.
+    async fn complete_search_index(&self) -> anyhow::Result<()> {
+        use sqlx::Row;
+        let mut conn = self.read.acquire().await?;
+        let deps: Vec<String> =
+            sqlx::query("SELECT DISTINCT departement_id FROM personne_noms WHERE kind = 'ancien'")
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| r.get("departement_id"))
+                .collect();
+        drop(conn);
+        for dep in deps {
+            loop {
+                let mut tx = self.begin().await?;
+                let done = personnes::index_noms_anciens(&mut tx, &dep, 2000).await?;
+                tx.commit().await?;
+                if done == 0 {
+                    break;
+                }
+            }
         }
         Ok(())
     }

@@ -98,6 +98,16 @@ pub async fn create(conn: &mut Conn, dep: &str, p: &NewPersonne) -> Result<i64> 
     .map_err(on_unique("nir"))?;
     let id: i64 = r.get("id");
     insert_contacts(conn, dep, id, p, &at).await?;
+    write_noms(
+        conn,
+        dep,
+        id,
+        &p.nom_naissance,
+        p.nom_usage.as_deref(),
+        &p.prenoms,
+        false,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -157,6 +167,16 @@ pub async fn update(conn: &mut Conn, dep: &str, id: i64, p: &NewPersonne) -> Res
     .await
     .map_err(on_unique("nir"))?;
     touched(done.rows_affected(), StoreError::NotFound)?;
+    write_noms(
+        conn,
+        dep,
+        id,
+        &p.nom_naissance,
+        p.nom_usage.as_deref(),
+        &p.prenoms,
+        true,
+    )
+    .await?;
     sqlx::query("DELETE FROM personne_contacts WHERE departement_id = $1 AND personne_id = $2")
         .bind(dep)
         .bind(id)
@@ -606,10 +626,114 @@ pub async fn foyer_of(
 // ---------------------------------------------------------------------------------------------------
 // Search
 
+/// Writes the name tokens of a person (`personne_noms`), after removing the previous ones unless the
+/// person is new. Every write of names goes through here, so the search sees each correction.
+async fn write_noms(
+    conn: &mut Conn,
+    dep: &str,
+    id: i64,
+    nom_naissance: &str,
+    nom_usage: Option<&str>,
+    prenoms: &[String],
+    replace: bool,
+) -> Result<()> {
+    if replace {
+        unindex_noms(conn, dep, id).await?;
+    }
+    let tokens = Recherche::tokens_nom(nom_naissance, nom_usage, prenoms);
+    if tokens.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = (0..tokens.len())
+        .map(|i| {
+            let b = 3 + 3 * i;
+            format!("($1, $2, ${b}, ${}, ${})", b + 1, b + 2)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO personne_noms (departement_id, personne_id, token, phonetique, kind) VALUES {}",
+        values.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(dep).bind(id);
+    for t in &tokens {
+        q = q.bind(&t.token).bind(&t.phonetique).bind(t.kind.code());
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Recomputes the name tokens of a person from their stored état civil (after a change made outside
+/// `create` and `update`, or to complete the tokens of people recorded before the search index).
+pub async fn index_noms(conn: &mut Conn, dep: &str, personne_id: i64) -> Result<()> {
+    let r = sqlx::query(
+        "SELECT nom_naissance, nom_usage, prenoms FROM personnes WHERE departement_id = $1 AND id = $2",
+    )
+    .bind(dep)
+    .bind(personne_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let nom_usage: Option<String> = r.get("nom_usage");
+    write_noms(
+        conn,
+        dep,
+        personne_id,
+        &r.get::<String, _>("nom_naissance"),
+        nom_usage.as_deref(),
+        &split_prenoms(&r.get::<String, _>("prenoms")),
+        true,
+    )
+    .await
+}
+
+/// Removes a person from the search (by name, date, NIR and phone alike): used when a person is merged
+/// into another, whose record is the one to find. `index_noms` puts them back.
+pub async fn unindex_noms(conn: &mut Conn, dep: &str, personne_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM personne_noms WHERE departement_id = $1 AND personne_id = $2")
+        .bind(dep)
+        .bind(personne_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Completes the tokens of at most `batch` people whose tokens were backfilled by migration 0004
+/// (folded names only, no parts nor phonetic key), and answers how many were done: call it until it
+/// answers 0. Each call is meant for its own transaction.
+pub async fn index_noms_anciens(conn: &mut Conn, dep: &str, batch: i64) -> Result<u64> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT personne_id FROM personne_noms WHERE departement_id = $1 AND kind = 'ancien' \
+         ORDER BY personne_id LIMIT $2",
+    )
+    .bind(dep)
+    .bind(batch.max(1))
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        index_noms(conn, dep, r.get("personne_id")).await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// Only the people still in the search: a person merged into another has no name token left.
+const INDEXED: &str =
+    "EXISTS (SELECT 1 FROM personne_noms n WHERE n.departement_id = p.departement_id \
+     AND n.personne_id = p.id)";
+
 /// Finds people of the département from what was typed in the search box: a NIR (with or without its
-/// key), a phone number, or names (accent-, case-, hyphen- and apostrophe-insensitive; every word must
-/// appear) with an optional birth date. People whose names match whole words and who were born on the
-/// given date come first, then whole words, then the rest. At most `limit` results (1 to 200).
+/// key), a phone number, a birth date, or names with an optional birth date.
+///
+/// Names: every typed word must match a name token of the person — birth name, usage name or any
+/// given name, in any order, each part of a composed name too — by being equal to it, a prefix of it,
+/// or by sounding the same (French phonetic key, for words of three letters or more). Accents, case,
+/// hyphens and apostrophes do not matter. Ranking: people born on the typed date first, then by the sum
+/// over the words of the best match (exact 0, prefix 1, phonetic 2), then by name. A date alone finds
+/// the people born that day. People merged into another (see `unindex_noms`) are never found. At most
+/// `limit` results (1 to 200).
+///
+/// Plan: the candidates are the people matched by the rarest word (counted up to a bound on the token
+/// index); each other word is then checked on the candidate's own tokens (primary key range), so the
+/// cost follows the rarest word, not the most common one.
 pub async fn search(
     conn: &mut Conn,
     dep: &str,
@@ -621,64 +745,146 @@ pub async fn search(
     };
     let limit = limit.clamp(1, 200);
     let mut binds: Vec<String> = vec![dep.to_string()];
-    let (filter, rank) = match &recherche {
+    // The candidates are computed first (materialised), then joined to `personnes` for the order;
+    // CROSS JOIN keeps that order on SQLite, which would otherwise rather walk the whole département
+    // in name order (PostgreSQL plans it as an inner join).
+    let by_candidates = |candidates: &str| {
+        format!(
+            "WITH c (cid) AS MATERIALIZED ({candidates}) \
+             SELECT {RESUME_COLUMNS} FROM c CROSS JOIN personnes p \
+             WHERE p.departement_id = $1 AND p.id = c.cid AND {INDEXED} \
+             ORDER BY p.nom_recherche, p.id LIMIT {limit}"
+        )
+    };
+    let sql = match &recherche {
         Recherche::Nir(sans_cle) => {
-            // Only digits and A/B: no LIKE wildcard can come from the input.
-            binds.push(format!("{sans_cle}%"));
-            ("nir LIKE $2".to_string(), "0".to_string())
+            binds.push(sans_cle.clone());
+            binds.push(Recherche::borne_prefixe(sans_cle));
+            by_candidates(
+                "SELECT id FROM personnes WHERE departement_id = $1 AND nir >= $2 AND nir < $3",
+            )
         }
         Recherche::Telephone(tel) => {
             binds.push(tel.clone());
-            (
-                "EXISTS (SELECT 1 FROM personne_contacts c WHERE c.departement_id = personnes.departement_id \
-                 AND c.personne_id = personnes.id AND c.kind = 'telephone' AND c.valeur = $2)"
-                    .to_string(),
-                "0".to_string(),
+            by_candidates(
+                "SELECT id FROM personnes WHERE departement_id = $1 AND id IN \
+                 (SELECT personne_id FROM personne_contacts WHERE departement_id = $1 \
+                 AND kind = 'telephone' AND valeur = $2)",
+            )
+        }
+        Recherche::Nom {
+            tokens,
+            date_naissance: Some(d),
+        } if tokens.is_empty() => {
+            binds.push(iso(*d));
+            by_candidates(
+                "SELECT id FROM personnes WHERE departement_id = $1 AND date_naissance = $2",
             )
         }
         Recherche::Nom {
             tokens,
             date_naissance,
         } => {
-            let mut clauses = Vec::new();
-            let mut whole = Vec::new();
-            for t in tokens {
-                // Folded tokens hold letters and digits only, so they are safe inside a pattern.
-                binds.push(format!("%{t}%"));
-                clauses.push(format!("nom_recherche LIKE ${}", binds.len()));
-                binds.push(format!("% {t} %"));
-                whole.push(format!(
-                    "(' ' || nom_recherche || ' ') LIKE ${}",
-                    binds.len()
-                ));
+            let driver = rarest(conn, dep, tokens).await?;
+            let mut candidates = Vec::new();
+            let mut checks = Vec::new();
+            let mut scores = vec!["c.q".to_string()];
+            for (w, word) in tokens.iter().enumerate() {
+                binds.push(word.clone());
+                let t = binds.len();
+                binds.push(Recherche::borne_prefixe(word));
+                let u = binds.len();
+                let key = Recherche::phonetique(word);
+                let phonetic = if word.chars().count() >= 3 && !key.is_empty() {
+                    binds.push(key);
+                    Some(binds.len())
+                } else {
+                    None
+                };
+                if w == driver {
+                    candidates.push(format!(
+                        "SELECT personne_id, CASE WHEN token = ${t} THEN 0 ELSE 1 END AS q \
+                         FROM personne_noms WHERE departement_id = $1 AND token >= ${t} AND token < ${u}"
+                    ));
+                    if let Some(k) = phonetic {
+                        candidates.push(format!(
+                            "SELECT personne_id, 2 AS q FROM personne_noms \
+                             WHERE departement_id = $1 AND phonetique = ${k}"
+                        ));
+                    }
+                } else {
+                    let matches = match phonetic {
+                        Some(k) => {
+                            format!("((n.token >= ${t} AND n.token < ${u}) OR n.phonetique = ${k})")
+                        }
+                        None => format!("(n.token >= ${t} AND n.token < ${u})"),
+                    };
+                    let own = format!(
+                        "FROM personne_noms n WHERE n.departement_id = $1 AND n.personne_id = c.cid \
+                         AND {matches}"
+                    );
+                    checks.push(format!("EXISTS (SELECT 1 {own})"));
+                    scores.push(format!(
+                        "(SELECT MIN(CASE WHEN n.token = ${t} THEN 0 \
+                         WHEN n.token >= ${t} AND n.token < ${u} THEN 1 ELSE 2 END) {own})"
+                    ));
+                }
             }
-            let exact = if whole.is_empty() {
-                "1".to_string()
-            } else {
-                format!("CASE WHEN {} THEN 0 ELSE 1 END", whole.join(" AND "))
-            };
             let born = match date_naissance {
                 Some(d) => {
                     binds.push(iso(*d));
-                    let n = binds.len();
-                    if tokens.is_empty() {
-                        clauses.push(format!("date_naissance = ${n}"));
-                    }
-                    format!("CASE WHEN date_naissance = ${n} THEN 0 ELSE 2 END")
+                    format!(
+                        "CASE WHEN p.date_naissance = ${} THEN 0 ELSE 1 END, ",
+                        binds.len()
+                    )
                 }
-                None => "0".to_string(),
+                None => String::new(),
             };
-            (clauses.join(" AND "), format!("{born} + {exact}"))
+            let filter = std::iter::once("p.departement_id = $1 AND p.id = c.cid".to_string())
+                .chain(checks)
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            format!(
+                "WITH c (cid, q) AS MATERIALIZED (SELECT personne_id, MIN(q) FROM ({}) d GROUP BY personne_id) \
+                 SELECT {RESUME_COLUMNS} FROM c CROSS JOIN personnes p \
+                 WHERE {filter} ORDER BY {born}{}, p.nom_recherche, p.id LIMIT {limit}",
+                candidates.join(" UNION ALL "),
+                scores.join(" + ")
+            )
         }
     };
-    let sql = format!(
-        "SELECT {RESUME_COLUMNS}, {rank} AS rang FROM personnes WHERE departement_id = $1 AND {filter} \
-         ORDER BY rang, nom_recherche, id LIMIT {limit}"
-    );
     let mut q = sqlx::query(&sql);
     for b in &binds {
         q = q.bind(b);
     }
     let rows = q.fetch_all(&mut *conn).await?;
     rows.iter().map(resume).collect()
+}
+
+/// The index of the typed word matched by the fewest name tokens (by prefix), counted up to a bound so
+/// that the count stays cheap; between words past the bound, the longest (usually the rarer).
+async fn rarest(conn: &mut Conn, dep: &str, words: &[String]) -> Result<usize> {
+    const BOUND: i64 = 2_000;
+    if words.len() < 2 {
+        return Ok(0);
+    }
+    let mut best = (i64::MAX, 0usize, 0usize);
+    for (w, word) in words.iter().enumerate() {
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM personne_noms WHERE departement_id = $1 \
+             AND token >= $2 AND token < $3 LIMIT $4) x",
+        )
+        .bind(dep)
+        .bind(word)
+        .bind(Recherche::borne_prefixe(word))
+        .bind(BOUND)
+        .fetch_one(&mut *conn)
+        .await?;
+        let n: i64 = r.get("n");
+        let len = word.chars().count();
+        if n < best.0 || (n == best.0 && len > best.1) {
+            best = (n, len, w);
+        }
+    }
+    Ok(best.2)
 }

@@ -2,6 +2,7 @@
 
 mod db;
 mod fixture;
+pub mod smtp;
 
 pub use db::{TestBackend, TestDb};
 pub use fixture::{Fixture, OtherFixture, COMMUNES, PASSWORD};

@@ -232,11 +232,13 @@ fn leximin_egal_force_brute() {
                 v.id
             );
         }
-        // The interior-point shortcut must not change the optimum.
+        // The interior-point shortcut and the dual smoothing must not change the optimum.
         let sans = leximin(
             &inst,
             &Options {
-                point_interieur: false,
+                point_interieur: true,
+                lissage: 0.0,
+                centre_relaxation: false,
                 ..Options::default()
             },
         )

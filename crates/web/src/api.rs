@@ -23,9 +23,9 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Parcours — API v1", version = "1.0.0", description = "Référentiel et agents d'un département. Authentification : `Authorization: Bearer <jeton>` (jetons créés par l'administrateur, avec portées). Erreurs : application/problem+json (RFC 9457), messages en français."),
-    paths(territoires, territoire_create, sites, secteurs, services, permanences, communes, commune_secteur, agents, agent, agent_create),
-    components(schemas(Territoire, Site, Secteur, Service, Permanence, Commune, Agent, AgentForm, TerritoireInput, ResolutionOut, Problem, CommunesPage, AgentsPage)),
+    info(title = "Parcours — API v1", version = "1.0.0", description = "Référentiel, agents, personnes et dossiers d'un département. Authentification : `Authorization: Bearer <jeton>` (jetons créés par l'administrateur, avec portées). Erreurs : application/problem+json (RFC 9457), messages en français."),
+    paths(territoires, territoire_create, crate::api_personnes::search, crate::api_personnes::get, crate::api_personnes::create, crate::api_personnes::ecrits, crate::api_personnes::ecrit_create, crate::api_personnes::foyer, crate::api_personnes::doublons_list, crate::api_personnes::fusion, sites, secteurs, services, permanences, communes, commune_secteur, agents, agent, agent_create, crate::agenda::api_creneaux, crate::agenda::api_list, crate::agenda::api_get, crate::agenda::api_create, crate::agenda::api_statut),
+    components(schemas(crate::api_personnes::PersonneTrouvee, crate::api_personnes::FicheOut, crate::api_personnes::DossierOut, crate::api_personnes::PersonneInput, crate::api_personnes::MembreOut, crate::api_personnes::DoublonOut, crate::api_personnes::FusionInput, parcours_domain::personnes::Personne, parcours_domain::personnes::PersonneForm, parcours_domain::dossiers::EcritForm, Territoire, Site, Secteur, Service, Permanence, Commune, Agent, AgentForm, TerritoireInput, ResolutionOut, Problem, CommunesPage, AgentsPage, crate::agenda::CreneauOut, crate::agenda::RendezVousOut, crate::agenda::RendezVousPage, crate::agenda::StatutInput, parcours_domain::agenda::RendezVousForm)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -3,15 +3,21 @@
 //! policy`), protect forms against CSRF and audit, and one folder per business module.
 
 pub mod admin;
+pub mod agenda;
 pub mod agents;
 pub mod api;
+pub mod api_personnes;
 pub mod audit;
 pub mod auth;
+pub mod dossiers;
+pub mod doublons;
 pub mod error;
 pub mod groupes_projet;
 pub mod ops;
 pub mod pages;
+pub mod personnes;
 pub mod referentiel;
+pub mod rgpd;
 pub mod routes;
 
 use std::num::NonZeroU32;

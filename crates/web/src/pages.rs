@@ -30,6 +30,11 @@ pub struct NavItem {
 /// The main navigation: only what the role may open.
 const NAV: &[(&str, &str, Action)] = &[
     ("/", "Accueil", Action::Connecte),
+    ("/personnes", "Personnes", Action::PersonnesLire),
+    ("/agenda", "Agendas", Action::AgendaLire),
+    ("/doublons", "Doublons", Action::DoublonsGerer),
+    ("/acces-motives", "Accès motivés", Action::AccesMotivesLire),
+    ("/rgpd/conservation", "Conservation", Action::RgpdGerer),
     ("/referentiel", "Référentiel", Action::ReferentielLire),
     ("/agents", "Agents", Action::AgentsLire),
     ("/groupes-projet", "Groupes projet", Action::GroupesLire),

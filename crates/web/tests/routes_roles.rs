@@ -76,6 +76,209 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ),
         ("GET /groupes-projet/{id}/verification", all_staff),
         ("GET /groupes-projet/{id}/fichiers/{nom}", all_staff),
+        (
+            "GET /personnes",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /personnes/nouvelle",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /personnes/nouvelle",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /personnes/{id}",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /personnes/{id}/modifier",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /personnes/{id}/modifier",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /personnes/{id}/adresse",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /personnes/{id}/adresse",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /personnes/{id}/situation",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /personnes/{id}/situation",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /personnes/{id}/foyer",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /foyers/{id}",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /foyers/{id}/membres",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /foyers/{id}/membres/{membre}/depart",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /personnes/{id}/dossiers",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /personnes/{id}/acces-motive",
+            "travailleur_social cadre",
+        ),
+        (
+            "POST /personnes/{id}/acces-motive",
+            "travailleur_social cadre",
+        ),
+        ("GET /acces-motives", "cadre"),
+        (
+            "GET /dossiers/{id}",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /dossiers/{id}/ecrits",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /dossiers/{id}/ecrits/{ecrit}",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /dossiers/{id}/ecrits/{ecrit}/correction",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /dossiers/{id}/documents",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /dossiers/{id}/documents/{document}",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /dossiers/{id}/referents",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /dossiers/{id}/plan",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /dossiers/{id}/plan/{item}/resultat",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /dossiers/{id}/cloture",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        ("GET /doublons", "cadre"),
+        ("POST /doublons/analyse", "cadre"),
+        ("GET /doublons/analyses/{id}", "cadre"),
+        ("GET /doublons/fusions", "cadre"),
+        ("POST /doublons/fusions/{id}/annulation", "cadre"),
+        ("GET /doublons/{id}", "cadre"),
+        ("POST /doublons/{id}/fusion", "cadre"),
+        ("POST /doublons/{id}/distincts", "cadre"),
+        ("GET /personnes/{id}/rgpd", "cadre"),
+        ("POST /personnes/{id}/rgpd/consentements", "cadre"),
+        ("POST /personnes/{id}/rgpd/demandes", "cadre"),
+        (
+            "POST /personnes/{id}/rgpd/demandes/{demande}/{action}",
+            "cadre",
+        ),
+        ("GET /personnes/{id}/rgpd/export", "cadre"),
+        ("GET /rgpd/conservation", "cadre"),
+        ("POST /rgpd/conservation/simulation", "cadre"),
+        ("GET /rgpd/conservation/{id}", "cadre"),
+        ("POST /rgpd/conservation/{id}/application", "cadre"),
+        ("GET /agenda", "accueil travailleur_social cadre"),
+        ("GET /static/agenda.css", "public"),
+        ("GET /agenda/ical/{jeton}", "public"),
+        ("GET /agenda/salles", "accueil travailleur_social cadre"),
+        ("POST /agenda/salles", "travailleur_social cadre"),
+        (
+            "GET /agenda/agents/{id}",
+            "accueil travailleur_social cadre",
+        ),
+        (
+            "POST /agenda/agents/{id}/plages",
+            "travailleur_social cadre",
+        ),
+        (
+            "POST /agenda/agents/{id}/plages/{plage}/supprimer",
+            "travailleur_social cadre",
+        ),
+        (
+            "POST /agenda/agents/{id}/absences",
+            "travailleur_social cadre",
+        ),
+        (
+            "POST /agenda/agents/{id}/absences/{absence}/supprimer",
+            "travailleur_social cadre",
+        ),
+        ("POST /agenda/agents/{id}/ical", "travailleur_social cadre"),
+        (
+            "POST /agenda/agents/{id}/ical/revoquer",
+            "travailleur_social cadre",
+        ),
+        ("GET /rendez-vous", "accueil travailleur_social cadre"),
+        ("GET /rendez-vous/nouveau", "accueil travailleur_social"),
+        ("POST /rendez-vous/nouveau", "accueil travailleur_social"),
+        (
+            "GET /rendez-vous/attente",
+            "accueil travailleur_social cadre",
+        ),
+        ("POST /rendez-vous/attente", "accueil travailleur_social"),
+        (
+            "POST /rendez-vous/attente/{id}/retirer",
+            "accueil travailleur_social",
+        ),
+        ("GET /rendez-vous/{id}", "accueil travailleur_social cadre"),
+        (
+            "POST /rendez-vous/{id}/statut",
+            "accueil travailleur_social",
+        ),
+        (
+            "GET /actions-collectives",
+            "accueil travailleur_social cadre",
+        ),
+        ("POST /actions-collectives", "travailleur_social cadre"),
+        (
+            "GET /actions-collectives/{id}",
+            "accueil travailleur_social cadre",
+        ),
+        (
+            "POST /actions-collectives/{id}/inscriptions",
+            "accueil travailleur_social",
+        ),
+        ("GET /api/v1/creneaux", "accueil travailleur_social cadre"),
+        (
+            "GET /api/v1/rendez-vous",
+            "accueil travailleur_social cadre",
+        ),
+        ("POST /api/v1/rendez-vous", "accueil travailleur_social"),
+        (
+            "GET /api/v1/rendez-vous/{id}",
+            "accueil travailleur_social cadre",
+        ),
+        (
+            "POST /api/v1/rendez-vous/{id}/statut",
+            "accueil travailleur_social",
+        ),
         ("GET /audit", "dpo"),
         ("GET /admin/taches", "administrateur"),
         ("POST /admin/taches/{id}/relancer", "administrateur"),
@@ -84,6 +287,32 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ("POST /admin/jetons", "administrateur"),
         ("POST /admin/jetons/{id}/revoquer", "administrateur"),
         ("GET /api/v1/openapi.json", "public"),
+        (
+            "GET /api/v1/personnes",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /api/v1/personnes",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /api/v1/personnes/{id}",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /api/v1/dossiers/{id}/ecrits",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /api/v1/dossiers/{id}/ecrits",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /api/v1/foyers/{id}",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        ("GET /api/v1/doublons", "cadre"),
+        ("POST /api/v1/doublons/{id}/fusion", "cadre"),
         ("GET /api/v1/territoires", all_staff),
         ("POST /api/v1/territoires", "administrateur"),
         ("GET /api/v1/sites", all_staff),
@@ -109,6 +338,15 @@ fn concrete(path: &str, app: &TestApp) -> String {
     path.replace("{entite}", "territoires")
         .replace("{insee}", "96001")
         .replace("{nom}", "features.csv")
+        .replace("{jeton}", "inconnu.ics")
+        .replace("{plage}", "999999")
+        .replace("{absence}", "999999")
+        .replace("{membre}", "999999")
+        .replace("{demande}", "999999")
+        .replace("{action}", "repondre")
+        .replace("{ecrit}", "999999")
+        .replace("{document}", "999999")
+        .replace("{item}", "999999")
         .replace("{id}", &id.to_string())
 }
 

@@ -26,6 +26,28 @@ pub enum Action {
     GroupesInscrire,
     /// Create a group, import volunteers, close registrations, draw (the committee's managers).
     GroupesGerer,
+    /// Read agendas, appointments, waiting list and collective sessions of one's sites (personal data).
+    AgendaLire,
+    /// Manage an agenda: weekly plages, absences, iCal feed, rooms, collective sessions.
+    AgendaGerer,
+    /// Book, change the status of or cancel an appointment; waiting list; register to a session.
+    RendezVousGerer,
+    /// Search persons and open a fiche (how much of it shows is decided by `dossiers::secret::portee`).
+    PersonnesLire,
+    /// Record or correct a person, their situation, address and foyer.
+    PersonnesGerer,
+    /// Read a dossier (each écrit and document is then decided by the secret partagé).
+    DossiersLire,
+    /// Write in a dossier: écrits, documents, plan d'action, référents.
+    DossiersEcrire,
+    /// Open an exceptional access (« accès motivé ») to a person outside one's scope.
+    AccesMotiveDemander,
+    /// See the exceptional accesses taken by the agents of one's sites.
+    AccesMotivesLire,
+    /// Review likely duplicates, merge two persons, undo a merge.
+    DoublonsGerer,
+    /// Answer a person's request to access their file, record consents, run the retention rules.
+    RgpdGerer,
 }
 
 impl Action {
@@ -37,6 +59,9 @@ impl Action {
             Action::AgentsLire => Some("agents:lire"),
             Action::AgentsGerer => Some("agents:ecrire"),
             Action::MetriquesLire => Some("metriques:lire"),
+            // A service account may find whether a person exists (interfaces with partners); the
+            // content of a fiche is never opened to a token (see `dossiers::secret::portee`).
+            Action::PersonnesLire => Some("personnes:rechercher"),
             _ => None,
         }
     }
@@ -49,6 +74,10 @@ pub const TOKEN_SCOPES: &[(&str, &str)] = &[
     ("agents:lire", "Lire les agents"),
     ("agents:ecrire", "Modifier les agents"),
     ("metriques:lire", "Lire les métriques d'exploitation"),
+    (
+        "personnes:rechercher",
+        "Rechercher si une personne est connue",
+    ),
 ];
 
 /// Whether a role may perform an action at all (before any territorial check).
@@ -69,6 +98,21 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         MetriquesLire => role == Administrateur,
         GroupesLire | GroupesInscrire => true,
         GroupesGerer => matches!(role, Cadre | Direction | Administrateur),
+        // Appointments name persons: the desk and the social workers of the sites, and their cadre who
+        // reads them; never the direction, the administrator or the DPO. The territory is checked by
+        // `reaches_site` on the agent's or the appointment's site.
+        AgendaLire => matches!(role, Accueil | TravailleurSocial | Cadre),
+        AgendaGerer => matches!(role, TravailleurSocial | Cadre),
+        RendezVousGerer => matches!(role, Accueil | TravailleurSocial),
+        // Personal data: the social work roles and the desk, never the direction, the administrator
+        // or the DPO (who reads the audit log, not the files).
+        PersonnesLire | PersonnesGerer => {
+            matches!(role, Accueil | TravailleurSocial | Cadre | EquipeCentrale)
+        }
+        DossiersLire | DossiersEcrire => matches!(role, TravailleurSocial | Cadre | EquipeCentrale),
+        AccesMotiveDemander => matches!(role, TravailleurSocial | Cadre),
+        AccesMotivesLire | DoublonsGerer => role == Cadre,
+        RgpdGerer => role == Cadre,
     }
 }
 
@@ -148,5 +192,26 @@ mod tests {
         assert!(allows(&p, Action::ReferentielLire));
         assert!(!allows(&p, Action::ReferentielGerer));
         assert!(!allows(&p, Action::AuditLire));
+    }
+
+    #[test]
+    fn appointments_are_never_seen_by_the_direction_the_administrator_or_the_dpo() {
+        for action in [
+            Action::AgendaLire,
+            Action::AgendaGerer,
+            Action::RendezVousGerer,
+        ] {
+            for role in [
+                Role::Direction,
+                Role::Administrateur,
+                Role::Dpo,
+                Role::EquipeCentrale,
+            ] {
+                assert!(!role_allows(role, action), "{role:?} {action:?}");
+            }
+        }
+        assert!(role_allows(Role::Accueil, Action::RendezVousGerer));
+        assert!(!role_allows(Role::Cadre, Action::RendezVousGerer));
+        assert!(role_allows(Role::Cadre, Action::AgendaLire));
     }
 }

@@ -1,13 +1,16 @@
 //! Contract tests of the store: what every caller relies on, run on SQLite by default and on
 //! PostgreSQL with `PARCOURS_TEST_BACKEND=postgres` (one binary, one module per business module).
 
+mod agenda;
 mod agents;
 mod audit;
 mod demo;
+mod dossiers;
 mod imports;
 mod jobs;
 mod personnes;
 mod referentiel;
+mod rgpd;
 mod sessions;
 
 use parcours_store::Store;

@@ -337,6 +337,13 @@ fn notice_text(code: &str) -> Option<String> {
             "mot_de_passe" => "Mot de passe enregistré.",
             "deconnecte" => "Vous êtes déconnecté.",
             "expire" => "Votre session a expiré ; reconnectez-vous.",
+            "rechercher_avant" => {
+                "Recherchez d'abord la personne : elle est peut-être déjà connue."
+            }
+            "fusionne" => {
+                "Fiches fusionnées ; la fusion peut être annulée depuis la liste des fusions."
+            }
+            "defusionne" => "Fusion annulée : les deux fiches sont de nouveau distinctes.",
             _ => return None,
         }
         .to_string(),

@@ -1,0 +1,3 @@
+//! Jobs of the RGPD: the retention passes.
+
+pub mod conservation;

@@ -1,0 +1,1223 @@
+//! Dossiers in the browser: the timeline of a dossier (écrits and documents the agent may read under
+//! the secret partagé, with how many are withheld), writing and correcting écrits, uploading and
+//! downloading documents, référents per service, the plan d'action, closing the dossier, and the
+//! exceptional accesses (« accès motivé ») with the cadre's view of them. Every read is audited with
+//! its purpose.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Multipart, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{NaiveDate, Utc};
+use parcours_domain::dossiers::secret::{
+    peut_demander_acces_motive, peut_lire, suit_le_dossier, DossierAcces, PieceAcces, Portee,
+};
+use parcours_domain::dossiers::{
+    AccesMotiveForm, BaseLegale, CorrectionForm, Document, DocumentForm, Dossier, Ecrit, EcritForm,
+    EcritKind, EcritVersion, NewAccesMotive, NewCorrection, NewDocument, NewEcrit, NewPlanItem,
+    NewResultat, Objectif, PlanForm, Referent, ResultatForm, StatutPlan, Titulaire, TypeDocument,
+    Visibilite,
+};
+use parcours_domain::habilitations::policy::{allows, Action};
+use parcours_domain::habilitations::Role;
+use parcours_domain::FieldErrors;
+use parcours_store::{agents, audit, dossiers as store, personnes, referentiel, Conn, StoreError};
+use serde::Deserialize;
+
+use crate::auth::Ctx;
+use crate::error::{Form, Path, WebError, WebResult};
+use crate::pages::{render, Field, FormPage, Layout};
+use crate::personnes::scope_of;
+use crate::AppState;
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// The person a dossier belongs to (for a foyer's dossier: its first member found), to decide the
+/// agent's scope.
+async fn personne_of(conn: &mut Conn, dep: &str, d: &Dossier) -> WebResult<Option<i64>> {
+    Ok(match d.titulaire {
+        Titulaire::Personne(p) => Some(p),
+        Titulaire::Foyer(f) => personnes::membres(conn, dep, f)
+            .await?
+            .first()
+            .map(|m| m.personne.id),
+    })
+}
+
+/// A dossier the agent may open, with what the secret partagé needs.
+pub struct Ouvert {
+    pub dossier: Dossier,
+    pub acces: DossierAcces,
+    pub acces_motive: bool,
+    pub personne_id: Option<i64>,
+}
+
+/// Opens a dossier for the agent: the person must be in the agent's full scope (territory, a
+/// service that follows the dossier, or an exceptional access). Otherwise 403.
+async fn ouvrir(conn: &mut Conn, ctx: &Ctx, id: i64) -> WebResult<Ouvert> {
+    let dossier = store::get(conn, ctx.dep(), id).await?;
+    let acces = store::acces(conn, ctx.dep(), id).await?;
+    let personne_id = personne_of(conn, ctx.dep(), &dossier).await?;
+    let (portee, motive) = match personne_id {
+        Some(p) => {
+            let s = scope_of(conn, ctx, p).await?;
+            (s.portee, s.acces_motive.is_some())
+        }
+        None => (Portee::Existence, false),
+    };
+    let reaches = portee == Portee::Complete || suit_le_dossier(&ctx.principal, &acces);
+    if !reaches {
+        return Err(WebError::Forbidden);
+    }
+    Ok(Ouvert {
+        dossier,
+        acces,
+        acces_motive: motive,
+        personne_id,
+    })
+}
+
+/// Opens a dossier to write in it: refused once closed.
+async fn ouvrir_pour_ecrire(conn: &mut Conn, ctx: &Ctx, id: i64) -> WebResult<Ouvert> {
+    let o = ouvrir(conn, ctx, id).await?;
+    if o.dossier.est_clos() {
+        return Err(WebError::Conflict(
+            "ce dossier est clos : rouvrez-en un pour écrire".into(),
+        ));
+    }
+    Ok(o)
+}
+
+/// Opening a dossier for one's own service.
+#[derive(Debug, Deserialize)]
+pub struct OpenForm {
+    #[serde(default)]
+    pub intitule: String,
+}
+
+pub async fn open(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(personne_id): Path<i64>,
+    Form(f): Form<OpenForm>,
+) -> WebResult<Response> {
+    let intitule = match f.intitule.trim() {
+        "" => "Accompagnement".to_string(),
+        t if t.chars().count() > 200 => {
+            return Err(WebError::BadRequest(
+                "l'intitulé ne doit pas dépasser 200 caractères".into(),
+            ))
+        }
+        t => t.to_string(),
+    };
+    let Some(service) = ctx.principal.service_id else {
+        return Err(WebError::Forbidden);
+    };
+    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
+    let mut tx = state.store.begin().await?;
+    personnes::get(&mut tx, ctx.dep(), personne_id).await?;
+    if scope_of(&mut tx, &ctx, personne_id).await?.portee != Portee::Complete {
+        return Err(WebError::Forbidden);
+    }
+    let id = store::create(
+        &mut tx,
+        ctx.dep(),
+        Titulaire::Personne(personne_id),
+        &intitule,
+        today(),
+        service,
+        Some(me),
+        me,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("creation", "dossier", id)
+            .purpose("ouverture d'un accompagnement")
+            .details(serde_json::json!({ "personne": personne_id, "service": service })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/dossiers/{id}?message=cree")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The timeline
+
+/// One item of the timeline.
+pub struct Evenement {
+    pub date: String,
+    pub ecrit: Option<Ecrit>,
+    pub document: Option<Document>,
+    pub partage: String,
+    pub peut_corriger: bool,
+}
+
+#[derive(Template)]
+#[template(path = "dossiers/dossier.html")]
+pub struct DossierPage {
+    pub l: Layout,
+    pub d: Dossier,
+    pub titulaire_href: String,
+    pub titulaire_nom: String,
+    pub services: Vec<String>,
+    pub referents: Vec<Referent>,
+    pub evenements: Vec<Evenement>,
+    pub masques: usize,
+    pub plan: Vec<Objectif>,
+    pub can_write: bool,
+    pub acces_motive: bool,
+    pub ecrit_fields: Vec<Field>,
+    pub doc_fields: Vec<Field>,
+    pub plan_fields: Vec<Field>,
+    pub referent_fields: Vec<Field>,
+    pub errors: Vec<(String, String)>,
+    pub statuts: Vec<(String, String)>,
+    pub taille_max: String,
+}
+
+/// A stored date (YYYY-MM-DD, or a timestamp) as the users write it.
+pub fn fr(iso: &str) -> String {
+    match NaiveDate::parse_from_str(iso.get(..10).unwrap_or(iso), "%Y-%m-%d") {
+        Ok(d) => d.format("%d/%m/%Y").to_string(),
+        Err(_) => iso.to_string(),
+    }
+}
+
+impl DossierPage {
+    pub fn fr(&self, iso: &str) -> String {
+        fr(iso)
+    }
+}
+
+impl EcritPage {
+    pub fn fr(&self, iso: &str) -> String {
+        fr(iso)
+    }
+}
+
+fn partage_libelle(v: Visibilite, base: Option<BaseLegale>, dest: &[String]) -> String {
+    let mut s = match v {
+        Visibilite::Dossier => "Services du dossier".to_string(),
+        Visibilite::Service => "Service de l'auteur".to_string(),
+        Visibilite::Agents => format!("Agents désignés : {}", dest.join(", ")),
+        Visibilite::Auteur => "Auteur seul".to_string(),
+    };
+    if let Some(b) = base {
+        s.push_str(&format!(" — {}", b.code()));
+    }
+    s
+}
+
+fn visibilite_options() -> Vec<(String, String)> {
+    Visibilite::ALL
+        .iter()
+        .map(|v| (v.code().to_string(), v.libelle().to_string()))
+        .collect()
+}
+
+fn base_options() -> Vec<(String, String)> {
+    std::iter::once((
+        String::new(),
+        "Aucune (pas de partage hors de mon service)".to_string(),
+    ))
+    .chain(
+        BaseLegale::ALL
+            .iter()
+            .map(|b| (b.code().to_string(), b.libelle().to_string())),
+    )
+    .collect()
+}
+
+/// What the forms of the dossier page hold after a refused submission.
+#[derive(Default)]
+pub struct Saisie {
+    pub form: &'static str,
+    pub values: BTreeMap<String, String>,
+    pub errors: FieldErrors,
+}
+
+fn ecrit_fields(s: &Saisie) -> Vec<Field> {
+    let empty = FieldErrors::new();
+    let (v, e) = if s.form == "ecrit" {
+        (&s.values, &s.errors)
+    } else {
+        (&BTreeMap::new(), &empty)
+    };
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    vec![
+        Field::text("kind", "Type", &g("kind"))
+            .select(
+                EcritKind::ALL
+                    .iter()
+                    .map(|k| (k.code().to_string(), k.libelle().to_string()))
+                    .collect(),
+            )
+            .error_from(e),
+        Field::text(
+            "date",
+            "Date",
+            &if v.contains_key("date") {
+                g("date")
+            } else {
+                today().format("%d/%m/%Y").to_string()
+            },
+        )
+        .required()
+        .hint("JJ/MM/AAAA")
+        .error_from(e),
+        Field::text("texte", "Texte", &g("texte"))
+            .kind("textarea")
+            .required()
+            .error_from(e),
+        Field::text(
+            "visibilite",
+            "Qui pourra le lire",
+            &if v.contains_key("visibilite") {
+                g("visibilite")
+            } else {
+                "service".into()
+            },
+        )
+        .select(visibilite_options())
+        .error_from(e),
+        Field::text("base_legale", "Base légale du partage", &g("base_legale"))
+            .select(base_options())
+            .hint("Obligatoire dès que l'écrit sort de votre service : L121-6-2 (action sociale) ou L226-2-2 (protection de l'enfance). Ne partagez que le strict nécessaire.")
+            .error_from(e),
+        Field::text("destinataires", "Agents désignés (numéros)", &g("destinataires"))
+            .hint("Seulement pour « Des agents désignés » : numéros d'agents séparés par des virgules.")
+            .error_from(e),
+    ]
+}
+
+fn doc_fields(s: &Saisie) -> Vec<Field> {
+    let empty = FieldErrors::new();
+    let (v, e) = if s.form == "document" {
+        (&s.values, &s.errors)
+    } else {
+        (&BTreeMap::new(), &empty)
+    };
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let mut fichier = Field::text("fichier", "Fichier", "")
+        .kind("file")
+        .required()
+        .hint("PDF, JPEG, PNG, OpenDocument ou Word.")
+        .error_from(e);
+    fichier.accept = Some(".pdf,.jpg,.jpeg,.png,.odt,.docx");
+    vec![
+        Field::text("type_document", "Type de document", &g("type_document"))
+            .select(
+                TypeDocument::ALL
+                    .iter()
+                    .map(|k| (k.code().to_string(), k.libelle().to_string()))
+                    .collect(),
+            )
+            .error_from(e),
+        fichier,
+        Field::text(
+            "doc_visibilite",
+            "Qui pourra le lire",
+            &if v.contains_key("doc_visibilite") {
+                g("doc_visibilite")
+            } else {
+                "service".into()
+            },
+        )
+        .select(
+            visibilite_options()
+                .into_iter()
+                .filter(|(c, _)| c != "agents")
+                .collect(),
+        )
+        .error_from(e),
+        Field::text(
+            "doc_base_legale",
+            "Base légale du partage",
+            &g("doc_base_legale"),
+        )
+        .select(base_options())
+        .error_from(e),
+    ]
+}
+
+fn plan_fields(s: &Saisie, objectifs: &[Objectif]) -> Vec<Field> {
+    let empty = FieldErrors::new();
+    let (v, e) = if s.form == "plan" {
+        (&s.values, &s.errors)
+    } else {
+        (&BTreeMap::new(), &empty)
+    };
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    vec![
+        Field::text("objectif_id", "Rattacher à", &g("objectif_id"))
+            .select(
+                std::iter::once((String::new(), "Nouvel objectif".to_string()))
+                    .chain(objectifs.iter().map(|o| {
+                        (
+                            o.item.id.to_string(),
+                            format!("Action de l'objectif « {} »", o.item.libelle),
+                        )
+                    }))
+                    .collect(),
+            )
+            .error_from(e),
+        Field::text("libelle", "Libellé", &g("libelle"))
+            .required()
+            .error_from(e),
+        Field::text("echeance", "Échéance", &g("echeance"))
+            .hint("JJ/MM/AAAA, facultative.")
+            .error_from(e),
+    ]
+}
+
+fn referent_fields(s: &Saisie, services: &[(String, String)]) -> Vec<Field> {
+    let empty = FieldErrors::new();
+    let (v, e) = if s.form == "referent" {
+        (&s.values, &s.errors)
+    } else {
+        (&BTreeMap::new(), &empty)
+    };
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    vec![
+        Field::text("service_id", "Service", &g("service_id"))
+            .select(services.to_vec())
+            .error_from(e),
+        Field::text(
+            "matricule",
+            "Matricule de l'agent référent",
+            &g("matricule"),
+        )
+        .required()
+        .error_from(e),
+    ]
+}
+
+async fn dossier_page(state: &AppState, ctx: &Ctx, id: i64, saisie: Saisie) -> WebResult<Response> {
+    let mut tx = state.store.begin().await?;
+    let o = ouvrir(&mut tx, ctx, id).await?;
+    let dep = ctx.dep();
+    let services_all = referentiel::services(&mut tx, dep).await?;
+    let names: BTreeMap<i64, String> = services_all.iter().map(|s| (s.id, s.nom.clone())).collect();
+    let referents = store::referents(&mut tx, dep, id).await?;
+    let mut evenements = Vec::new();
+    let mut masques = 0;
+    let mut lus = Vec::new();
+    let me = ctx.principal.agent_id;
+    for e in store::ecrits(&mut tx, dep, id).await? {
+        if !peut_lire(
+            &ctx.principal,
+            &o.acces,
+            &PieceAcces::from(&e),
+            o.acces_motive,
+        ) {
+            masques += 1;
+            continue;
+        }
+        let mut dest = Vec::new();
+        for a in &e.destinataires {
+            if let Ok(agent) = agents::get(&mut tx, dep, *a).await {
+                dest.push(format!("{} {}", agent.prenom, agent.nom));
+            }
+        }
+        lus.push(format!("ecrit:{}", e.id));
+        evenements.push(Evenement {
+            date: e.courant.date.clone(),
+            partage: partage_libelle(e.visibilite, e.base_legale, &dest),
+            peut_corriger: Some(e.auteur_id) == me && !o.dossier.est_clos(),
+            ecrit: Some(e),
+            document: None,
+        });
+    }
+    for d in store::documents(&mut tx, dep, id).await? {
+        if !peut_lire(
+            &ctx.principal,
+            &o.acces,
+            &PieceAcces::from(&d),
+            o.acces_motive,
+        ) {
+            masques += 1;
+            continue;
+        }
+        lus.push(format!("document:{}", d.id));
+        evenements.push(Evenement {
+            date: d.created_at[..10].to_string(),
+            partage: partage_libelle(d.visibilite, d.base_legale, &[]),
+            peut_corriger: false,
+            ecrit: None,
+            document: Some(d),
+        });
+    }
+    evenements.sort_by(|a, b| b.date.cmp(&a.date));
+    let plan = store::plan(&mut tx, dep, id).await?;
+    let (titulaire_href, titulaire_nom) = match o.dossier.titulaire {
+        Titulaire::Personne(p) => (
+            format!("/personnes/{p}"),
+            personnes::get(&mut tx, dep, p).await?.nom_complet(),
+        ),
+        Titulaire::Foyer(f) => (format!("/foyers/{f}"), format!("Foyer n° {f}")),
+    };
+    audit::append(
+        &mut tx,
+        dep,
+        &ctx.event("lecture", "dossier", id)
+            .purpose(if o.acces_motive {
+                "suivi du dossier (accès motivé)"
+            } else {
+                "suivi du dossier"
+            })
+            .details(serde_json::json!({ "pieces_lues": lus, "pieces_masquees": masques })),
+    )
+    .await?;
+    tx.commit().await?;
+    let can_write = allows(&ctx.principal, Action::DossiersEcrire) && !o.dossier.est_clos();
+    let service_opts: Vec<(String, String)> = services_all
+        .iter()
+        .map(|s| (s.id.to_string(), s.nom.clone()))
+        .collect();
+    let errors = [
+        ecrit_fields(&saisie),
+        doc_fields(&saisie),
+        plan_fields(&saisie, &plan),
+        referent_fields(&saisie, &service_opts),
+    ]
+    .concat()
+    .into_iter()
+    .filter_map(|f| f.error.map(|e| (f.name, format!("{} : {e}", f.label))))
+    .collect::<Vec<_>>();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = DossierPage {
+        l: ctx.layout(),
+        services: o
+            .dossier
+            .services
+            .iter()
+            .filter_map(|s| names.get(s).cloned())
+            .collect(),
+        ecrit_fields: ecrit_fields(&saisie),
+        doc_fields: doc_fields(&saisie),
+        plan_fields: plan_fields(&saisie, &plan),
+        referent_fields: referent_fields(&saisie, &service_opts),
+        d: o.dossier,
+        titulaire_href,
+        titulaire_nom,
+        referents,
+        evenements,
+        masques,
+        plan,
+        can_write,
+        acces_motive: o.acces_motive,
+        errors,
+        statuts: StatutPlan::ALL
+            .iter()
+            .map(|s| (s.code().to_string(), s.libelle().to_string()))
+            .collect(),
+        taille_max: format!(
+            "{:.0} Mo",
+            state.settings.document_taille_max as f64 / 1_048_576.0
+        ),
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    dossier_page(&state, &ctx, id, Saisie::default()).await
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Écrits
+
+pub async fn ecrit_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(v): Form<BTreeMap<String, String>>,
+) -> WebResult<Response> {
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let form = EcritForm {
+        kind: g("kind"),
+        date: g("date"),
+        texte: g("texte"),
+        visibilite: g("visibilite"),
+        base_legale: g("base_legale"),
+        destinataires: g("destinataires"),
+    };
+    let mut tx = state.store.begin().await?;
+    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
+    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
+    // Named agents must exist in the département; whether one works elsewhere needs the store.
+    let ids = parcours_domain::dossiers::parse_ids(&form.destinataires).unwrap_or_default();
+    let autres = match store::agents_hors_service(
+        &mut tx,
+        ctx.dep(),
+        &ids,
+        ctx.principal.service_id,
+    )
+    .await
+    {
+        Ok(a) => a,
+        Err(StoreError::Reference) => {
+            drop(tx);
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "destinataires",
+                "Un des numéros ne correspond à aucun agent du département.",
+            );
+            return dossier_page(
+                &state,
+                &ctx,
+                id,
+                Saisie {
+                    form: "ecrit",
+                    values: v,
+                    errors,
+                },
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let e = match NewEcrit::parse(&form, today(), |_| autres) {
+        Ok(e) => e,
+        Err(err) => {
+            drop(tx);
+            return dossier_page(
+                &state,
+                &ctx,
+                id,
+                Saisie {
+                    form: "ecrit",
+                    values: v,
+                    errors: err.0,
+                },
+            )
+            .await;
+        }
+    };
+    let eid = store::ecrit_add(&mut tx, ctx.dep(), id, me, ctx.principal.service_id, &e).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("creation", "ecrit", eid)
+            .purpose("suivi du dossier")
+            .details(serde_json::json!({
+                "dossier": id,
+                "visibilite": e.visibilite.code(),
+                "base_legale": e.base_legale.map(BaseLegale::code),
+                "destinataires": e.destinataires,
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/dossiers/{id}?message=cree#journal")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "dossiers/ecrit.html")]
+pub struct EcritPage {
+    pub l: Layout,
+    pub dossier_id: i64,
+    pub e: Ecrit,
+    pub versions: Vec<EcritVersion>,
+    pub fields: Vec<Field>,
+    pub can_correct: bool,
+    pub errors: Vec<(String, String)>,
+}
+
+async fn ecrit_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    eid: i64,
+    v: Option<BTreeMap<String, String>>,
+    errors: FieldErrors,
+) -> WebResult<Response> {
+    let mut tx = state.store.begin().await?;
+    let o = ouvrir(&mut tx, ctx, id).await?;
+    let e = store::ecrit_get(&mut tx, ctx.dep(), eid).await?;
+    if e.dossier_id != id {
+        return Err(WebError::NotFound);
+    }
+    if !peut_lire(
+        &ctx.principal,
+        &o.acces,
+        &PieceAcces::from(&e),
+        o.acces_motive,
+    ) {
+        audit::append(
+            &mut tx,
+            ctx.dep(),
+            &ctx.event("refus", "ecrit", eid).purpose("secret partagé"),
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(WebError::Forbidden);
+    }
+    let versions = store::ecrit_versions(&mut tx, ctx.dep(), eid).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("lecture", "ecrit", eid)
+            .purpose("historique de l'écrit"),
+    )
+    .await?;
+    tx.commit().await?;
+    let can_correct = ctx.principal.agent_id == Some(e.auteur_id) && !o.dossier.est_clos();
+    let v = v.unwrap_or_else(|| {
+        let mut m = BTreeMap::new();
+        m.insert("kind".into(), e.courant.kind.code().to_string());
+        m.insert("date".into(), e.courant.date.clone());
+        m.insert("texte".into(), e.courant.texte.clone());
+        m
+    });
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let fields = vec![
+        Field::text("kind", "Type", &g("kind"))
+            .select(
+                EcritKind::ALL
+                    .iter()
+                    .map(|k| (k.code().to_string(), k.libelle().to_string()))
+                    .collect(),
+            )
+            .error_from(&errors),
+        Field::text("date", "Date", &g("date"))
+            .required()
+            .error_from(&errors),
+        Field::text("texte", "Texte corrigé", &g("texte"))
+            .kind("textarea")
+            .required()
+            .error_from(&errors),
+        Field::text("motif", "Motif de la correction", &g("motif"))
+            .required()
+            .hint("Il reste attaché à la nouvelle version ; la version précédente reste lisible.")
+            .error_from(&errors),
+    ];
+    let summary: Vec<(String, String)> = fields
+        .iter()
+        .filter_map(|f| {
+            f.error
+                .clone()
+                .map(|e| (f.name.clone(), format!("{} : {e}", f.label)))
+        })
+        .collect();
+    let status = if summary.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        render(&EcritPage {
+            l: ctx.layout(),
+            dossier_id: id,
+            e,
+            versions,
+            fields,
+            can_correct,
+            errors: summary,
+        }),
+    )
+        .into_response())
+}
+
+pub async fn ecrit_show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, eid)): Path<(i64, i64)>,
+) -> WebResult<Response> {
+    ecrit_page(&state, &ctx, id, eid, None, FieldErrors::new()).await
+}
+
+pub async fn ecrit_correct(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, eid)): Path<(i64, i64)>,
+    Form(v): Form<BTreeMap<String, String>>,
+) -> WebResult<Response> {
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let form = CorrectionForm {
+        kind: g("kind"),
+        date: g("date"),
+        texte: g("texte"),
+        motif: g("motif"),
+    };
+    let c = match NewCorrection::parse(&form, today()) {
+        Ok(c) => c,
+        Err(e) => return ecrit_page(&state, &ctx, id, eid, Some(v), e.0).await,
+    };
+    let mut tx = state.store.begin().await?;
+    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
+    let e = store::ecrit_get(&mut tx, ctx.dep(), eid).await?;
+    // Only the author corrects an écrit: what someone wrote stays theirs.
+    if e.dossier_id != id || ctx.principal.agent_id != Some(e.auteur_id) {
+        return Err(WebError::Forbidden);
+    }
+    let version = store::ecrit_correct(&mut tx, ctx.dep(), eid, e.auteur_id, &c).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("correction", "ecrit", eid)
+            .purpose("correction d'un écrit")
+            .details(serde_json::json!({ "version": version, "motif": c.motif })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/dossiers/{id}/ecrits/{eid}?message=modifie")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Documents
+
+pub async fn document_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> WebResult<Response> {
+    let mut values = BTreeMap::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut broken = multipart.is_err();
+    if let Ok(mut mp) = multipart {
+        loop {
+            match mp.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or("").to_string();
+                    let filename = field.file_name().map(str::to_string);
+                    match field.bytes().await {
+                        Ok(data) if name == "fichier" => {
+                            file = Some((filename.unwrap_or_default(), data.to_vec()))
+                        }
+                        Ok(data) => {
+                            values.insert(name, String::from_utf8_lossy(&data).to_string());
+                        }
+                        Err(_) => {
+                            broken = true;
+                            break;
+                        }
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    broken = true;
+                    break;
+                }
+            }
+        }
+    }
+    let g = |k: &str| values.get(k).cloned().unwrap_or_default();
+    if broken {
+        let mut errors = FieldErrors::new();
+        errors.add(
+            "fichier",
+            "L'envoi a été interrompu ou le fichier dépasse la taille permise ; recommencez.",
+        );
+        return dossier_page(
+            &state,
+            &ctx,
+            id,
+            Saisie {
+                form: "document",
+                values,
+                errors,
+            },
+        )
+        .await;
+    }
+    let (nom, bytes) = file.unwrap_or_default();
+    let form = DocumentForm {
+        type_document: g("type_document"),
+        visibilite: g("doc_visibilite"),
+        base_legale: g("doc_base_legale"),
+    };
+    let doc = match NewDocument::parse(&form, &nom, bytes, state.settings.document_taille_max) {
+        Ok(d) => d,
+        Err(e) => {
+            // Field names of the form are prefixed for the document part of the page.
+            let mut errors = FieldErrors::new();
+            for (k, m) in e.0 .0 {
+                let k = match k.as_str() {
+                    "visibilite" => "doc_visibilite".to_string(),
+                    "base_legale" => "doc_base_legale".to_string(),
+                    _ => k,
+                };
+                errors.add(&k, m);
+            }
+            return dossier_page(
+                &state,
+                &ctx,
+                id,
+                Saisie {
+                    form: "document",
+                    values,
+                    errors,
+                },
+            )
+            .await;
+        }
+    };
+    let mut tx = state.store.begin().await?;
+    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
+    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
+    let did =
+        store::document_add(&mut tx, ctx.dep(), id, me, ctx.principal.service_id, &doc).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("creation", "document", did)
+            .purpose("suivi du dossier")
+            .details(serde_json::json!({
+                "dossier": id,
+                "sha256": doc.sha256,
+                "taille": doc.contenu.len(),
+                "type": doc.type_document.code(),
+                "visibilite": doc.visibilite.code(),
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/dossiers/{id}?message=cree#journal")).into_response())
+}
+
+pub async fn document_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, did)): Path<(i64, i64)>,
+) -> WebResult<Response> {
+    let mut tx = state.store.begin().await?;
+    let o = ouvrir(&mut tx, &ctx, id).await?;
+    let (doc, bytes) = store::document_get(&mut tx, ctx.dep(), did).await?;
+    if doc.dossier_id != id {
+        return Err(WebError::NotFound);
+    }
+    if !peut_lire(
+        &ctx.principal,
+        &o.acces,
+        &PieceAcces::from(&doc),
+        o.acces_motive,
+    ) {
+        audit::append(
+            &mut tx,
+            ctx.dep(),
+            &ctx.event("refus", "document", did)
+                .purpose("secret partagé"),
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(WebError::Forbidden);
+    }
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("lecture", "document", did)
+            .purpose("téléchargement d'un document"),
+    )
+    .await?;
+    tx.commit().await?;
+    let disposition = format!(
+        "attachment; filename=\"document-{did}\"; filename*=UTF-8''{}",
+        crate::pages::enc(&doc.nom_fichier).replace('+', "%20")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, doc.mime.clone()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Référents, plan, closure
+
+pub async fn referent_set(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(v): Form<BTreeMap<String, String>>,
+) -> WebResult<Response> {
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let mut errors = FieldErrors::new();
+    let service = g("service_id").parse::<i64>().ok();
+    if service.is_none() {
+        errors.add("service_id", "Choisissez le service.");
+    }
+    let mut tx = state.store.begin().await?;
+    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
+    let agent = match agents::by_matricule(&mut tx, ctx.dep(), g("matricule").trim()).await {
+        Ok(a) => Some(a),
+        Err(StoreError::NotFound) => {
+            errors.add("matricule", "Aucun agent du département n'a ce matricule.");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let (Some(a), Some(s)) = (&agent, service) {
+        if a.service_id != s {
+            errors.add("matricule", "Cet agent n'appartient pas au service choisi.");
+        }
+    }
+    if !errors.is_empty() {
+        drop(tx);
+        return dossier_page(
+            &state,
+            &ctx,
+            id,
+            Saisie {
+                form: "referent",
+                values: v,
+                errors,
+            },
+        )
+        .await;
+    }
+    let (agent, service) = (agent.expect("checked"), service.expect("checked"));
+    store::referent_set(&mut tx, ctx.dep(), id, service, agent.id, today()).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("referent", "dossier", id)
+            .details(serde_json::json!({ "service": service, "agent": agent.id })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/dossiers/{id}?message=modifie#referents")).into_response())
+}
+
+pub async fn plan_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(v): Form<BTreeMap<String, String>>,
+) -> WebResult<Response> {
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let mut tx = state.store.begin().await?;
+    let o = ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
+    let ouvert =
+        NaiveDate::parse_from_str(&o.dossier.ouvert_le, "%Y-%m-%d").unwrap_or_else(|_| today());
+    let item = match NewPlanItem::parse(
+        &PlanForm {
+            objectif_id: g("objectif_id"),
+            libelle: g("libelle"),
+            echeance: g("echeance"),
+        },
+        ouvert,
+    ) {
+        Ok(i) => i,
+        Err(e) => {
+            drop(tx);
+            return dossier_page(
+                &state,
+                &ctx,
+                id,
+                Saisie {
+                    form: "plan",
+                    values: v,
+                    errors: e.0,
+                },
+            )
+            .await;
+        }
+    };
+    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
+    let pid = match store::plan_add(&mut tx, ctx.dep(), id, &item, me).await {
+        Ok(pid) => pid,
+        Err(StoreError::Reference) => {
+            drop(tx);
+            let mut errors = FieldErrors::new();
+            errors.add("objectif_id", "Cet objectif n'appartient pas à ce dossier.");
+            return dossier_page(
+                &state,
+                &ctx,
+                id,
+                Saisie {
+                    form: "plan",
+                    values: v,
+                    errors,
+                },
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("creation", "plan_action", pid)
+            .details(serde_json::json!({ "dossier": id })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/dossiers/{id}?message=cree#plan")).into_response())
+}
+
+pub async fn plan_resultat(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, item)): Path<(i64, i64)>,
+    Form(f): Form<ResultatForm>,
+) -> WebResult<Response> {
+    let r = match NewResultat::parse(&f) {
+        Ok(r) => r,
+        Err(e) => {
+            return Err(WebError::BadRequest(
+                e.0 .0.values().cloned().collect::<Vec<_>>().join(" "),
+            ))
+        }
+    };
+    let mut tx = state.store.begin().await?;
+    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
+    let plan = store::plan(&mut tx, ctx.dep(), id).await?;
+    let belongs = plan
+        .iter()
+        .any(|o| o.item.id == item || o.actions.iter().any(|a| a.id == item));
+    if !belongs {
+        return Err(WebError::NotFound);
+    }
+    store::plan_resultat(&mut tx, ctx.dep(), item, &r).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("resultat", "plan_action", item)
+            .details(serde_json::json!({ "dossier": id, "statut": r.statut.code() })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/dossiers/{id}?message=modifie#plan")).into_response())
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    let mut tx = state.store.begin().await?;
+    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
+    store::close(&mut tx, ctx.dep(), id, today()).await?;
+    audit::append(&mut tx, ctx.dep(), &ctx.event("cloture", "dossier", id)).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/dossiers/{id}?message=ferme")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Exceptional accesses
+
+fn acces_page(
+    ctx: &Ctx,
+    personne_id: i64,
+    v: &AccesMotiveForm,
+    errors: &FieldErrors,
+    heures: u32,
+) -> Response {
+    let page = FormPage {
+        l: ctx.layout(),
+        title: "Ouvrir un accès motivé".into(),
+        intro: Some(format!(
+            "Cette personne est hors de votre périmètre. Un accès motivé vous ouvre pendant {heures} heures sa fiche et ce qui est partagé avec les services de ses dossiers — jamais les notes personnelles ni les écrits adressés à d'autres agents. Il est journalisé avec son motif et signalé à votre cadre."
+        )),
+        action: format!("/personnes/{personne_id}/acces-motive"),
+        fields: vec![Field::text("motif", "Motif", &v.motif)
+            .kind("textarea")
+            .required()
+            .hint("Pourquoi cet accès est nécessaire maintenant (urgence, continuité de l'accompagnement…).")
+            .error_from(errors)],
+        submit: "Ouvrir l'accès".into(),
+        cancel: Some("/personnes".into()),
+        multipart: false,
+        buttons: vec![],
+        details: vec![],
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (status, render(&page)).into_response()
+}
+
+pub async fn acces_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(personne_id): Path<i64>,
+) -> WebResult<Response> {
+    let mut conn = state.store.read().await?;
+    personnes::get(&mut conn, ctx.dep(), personne_id).await?;
+    Ok(acces_page(
+        &ctx,
+        personne_id,
+        &AccesMotiveForm::default(),
+        &FieldErrors::new(),
+        state.settings.acces_motive_heures,
+    ))
+}
+
+pub async fn acces_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(personne_id): Path<i64>,
+    Form(f): Form<AccesMotiveForm>,
+) -> WebResult<Response> {
+    if !peut_demander_acces_motive(ctx.principal.role) {
+        return Err(WebError::Forbidden);
+    }
+    let a = match NewAccesMotive::parse(&f, Utc::now(), state.settings.acces_motive_heures) {
+        Ok(a) => a,
+        Err(e) => {
+            return Ok(acces_page(
+                &ctx,
+                personne_id,
+                &f,
+                &e.0,
+                state.settings.acces_motive_heures,
+            ))
+        }
+    };
+    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
+    let mut tx = state.store.begin().await?;
+    personnes::get(&mut tx, ctx.dep(), personne_id).await?;
+    let aid = store::acces_motive_create(&mut tx, ctx.dep(), me, personne_id, &a).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("acces_motive", "personne", personne_id)
+            .purpose(a.motif.clone())
+            .details(
+                serde_json::json!({ "acces": aid, "fin": parcours_store::format_time(a.fin) }),
+            ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/personnes/{personne_id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "dossiers/acces_motives.html")]
+pub struct AccesListPage {
+    pub l: Layout,
+    pub acces: Vec<store::AccesMotive>,
+}
+
+/// The cadre's view: the exceptional accesses taken by the agents of their sites.
+pub async fn acces_list(State(state): State<AppState>, ctx: Ctx) -> WebResult<Response> {
+    let mut conn = state.store.read().await?;
+    let sites =
+        (ctx.principal.role != Role::EquipeCentrale).then_some(ctx.principal.site_ids.as_slice());
+    let acces = store::acces_motives(&mut conn, ctx.dep(), sites, 200).await?;
+    Ok(render(&AccesListPage {
+        l: ctx.layout(),
+        acces,
+    }))
+}

@@ -1,0 +1,467 @@
+//! Agendas and appointments through the real router and the real job runner, on SQLite or PostgreSQL:
+//! plages, booking with its refusals (double booking of the agent or the room, outside the plages, in
+//! the past), reminders by e-mail through a local SMTP server (down, then up: retried, nothing lost)
+//! and by SMS, the iCal feed, the waiting list, a full collective session, the API.
+
+mod common;
+
+use axum::http::StatusCode;
+use chrono::{Duration, NaiveDate};
+use common::TestApp;
+use parcours_config::{Settings, SmtpSettings};
+use parcours_domain::agenda::heure;
+use parcours_domain::habilitations::Role;
+use parcours_domain::personnes::{NewPersonne, PersonneForm};
+use parcours_store::{agenda, personnes};
+use parcours_test_support::smtp::{port_ferme, SmtpSink};
+
+fn demain() -> NaiveDate {
+    heure::maintenant().date() + Duration::days(1)
+}
+
+fn fr(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+async fn personne(app: &TestApp, nom: &str, email: Option<&str>) -> i64 {
+    let mut tx = app.db.store().begin().await.unwrap();
+    let form = PersonneForm {
+        nom_naissance: nom.into(),
+        prenoms: "Claire".into(),
+        telephone: "06 12 34 56 78".into(),
+        email: email.unwrap_or_default().into(),
+        ..PersonneForm::default()
+    };
+    let p = NewPersonne::parse(&form, heure::maintenant().date()).expect("personne valide");
+    let id = personnes::create(&mut tx, "96", &p).await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// The social worker of MDS-A opens plages every day from 8:00 to 20:00.
+async fn plages(app: &mut TestApp) -> i64 {
+    app.login_as(Role::TravailleurSocial).await;
+    let ts = app.fx.agent(Role::TravailleurSocial);
+    let site = app.fx.site_a.to_string();
+    for jour in 1..=7 {
+        let a = app
+            .post(
+                &format!("/agenda/agents/{ts}/plages"),
+                &[
+                    ("jour", &jour.to_string()),
+                    ("debut", "08:00"),
+                    ("fin", "20:00"),
+                    ("nature", "rendez_vous"),
+                    ("site_id", &site),
+                    ("permanence_id", ""),
+                ],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    }
+    ts
+}
+
+fn reservation<'a>(
+    personne: &'a str,
+    agent: &'a str,
+    date: &'a str,
+    h: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("personne_id", personne),
+        ("agent_id", agent),
+        ("type", "suivi"),
+        ("date", date),
+        ("heure", h),
+        ("duree", ""),
+        ("salle_id", ""),
+        ("objet", ""),
+    ]
+}
+
+async fn run_jobs(app: &TestApp, smtp_port: u16) -> parcours_jobs::RunReport {
+    // Reminders are due the day before: move them to now, as the runner tests do, instead of waiting.
+    let mut tx = app.db.store().begin().await.unwrap();
+    parcours_store::raw_execute(
+        &mut tx,
+        "UPDATE jobs SET run_at = '2000-01-01T00:00:00.000000Z' WHERE status = 'en_attente'",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let settings = Settings {
+        smtp: Some(SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: smtp_port,
+            username: None,
+            password: None,
+            from: "ne-pas-repondre@cd96.test".into(),
+            tls: false,
+        }),
+        ..Settings::default()
+    };
+    let ctx = parcours_jobs::JobContext {
+        store: app.db.store().clone(),
+        settings: std::sync::Arc::new(settings),
+    };
+    parcours_jobs::run_pending(&ctx, &parcours_jobs::Registry::standard())
+        .await
+        .expect("jobs")
+}
+
+#[tokio::test]
+async fn a_booking_refuses_double_bookings_closed_hours_and_the_past_with_french_messages() {
+    let mut app = TestApp::new().await;
+    let ts = plages(&mut app).await;
+    let p1 = personne(&app, "MARTIN", Some("claire.martin@exemple.test"))
+        .await
+        .to_string();
+    let p2 = personne(&app, "DURAND", None).await.to_string();
+    let ts_s = ts.to_string();
+    let d = fr(demain());
+    app.login_as(Role::Accueil).await;
+
+    let ok = app
+        .post(
+            "/rendez-vous/nouveau",
+            &reservation(&p1, &ts_s, &d, "10:00"),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let detail = app.get(ok.location.as_deref().unwrap()).await;
+    assert!(
+        detail.body.contains("MARTIN Claire") && detail.body.contains("prévu"),
+        "{}",
+        detail.body
+    );
+
+    // The agent is taken from 10:00 to 10:45: 10:15 is refused, the form keeps what was typed.
+    let twice = app
+        .post(
+            "/rendez-vous/nouveau",
+            &reservation(&p2, &ts_s, &d, "10:15"),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        twice.body.contains("L&#39;agent a déjà un rendez-vous")
+            || twice.body.contains("L'agent a déjà un rendez-vous"),
+        "{}",
+        twice.body
+    );
+    assert!(
+        twice.body.contains("value=\"10:15\""),
+        "what was typed stays"
+    );
+    assert!(twice.body.contains("heure-erreur"));
+
+    let late = app
+        .post(
+            "/rendez-vous/nouveau",
+            &reservation(&p2, &ts_s, &d, "20:30"),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(late.body.contains("en dehors des plages"), "{}", late.body);
+    let past = app
+        .post(
+            "/rendez-vous/nouveau",
+            &reservation(&p2, &ts_s, &fr(demain() - Duration::days(2)), "10:00"),
+        )
+        .await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(past.body.contains("est passé"), "{}", past.body);
+    let nobody = app
+        .post("/rendez-vous/nouveau", &reservation("", &ts_s, &d, "11:00"))
+        .await;
+    assert_eq!(nobody.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(nobody.body.contains("personne_id-erreur"));
+
+    // A room: a collective session holds it from 14:00 to 16:00.
+    app.login_as(Role::Cadre).await;
+    let salle = app
+        .post(
+            "/agenda/salles",
+            &[
+                ("site_id", &app.fx.site_a.to_string()),
+                ("nom", "Salle 1"),
+                ("capacite", "8"),
+            ],
+        )
+        .await;
+    assert_eq!(salle.status, StatusCode::SEE_OTHER, "{}", salle.body);
+    let salle_id = {
+        let mut c = app.db.store().read().await.unwrap();
+        agenda::salles(&mut c, "96", None).await.unwrap()[0]
+            .id
+            .to_string()
+    };
+    let cadre = app.fx.agent(Role::Cadre).to_string();
+    let session = app
+        .post(
+            "/actions-collectives",
+            &[
+                ("titre", "Atelier budget"),
+                ("site_id", &app.fx.site_a.to_string()),
+                ("salle_id", &salle_id),
+                ("animateur_id", &cadre),
+                ("date", &d),
+                ("heure_debut", "14:00"),
+                ("heure_fin", "16:00"),
+                ("capacite", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(session.status, StatusCode::SEE_OTHER, "{}", session.body);
+    app.login_as(Role::Accueil).await;
+    let mut with_room = reservation(&p2, &ts_s, &d, "14:30");
+    with_room[6] = ("salle_id", &salle_id);
+    let room = app.post("/rendez-vous/nouveau", &with_room).await;
+    assert_eq!(room.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        room.body.contains("La salle a déjà une réservation"),
+        "{}",
+        room.body
+    );
+
+    // The session has one place: the second person is refused.
+    let s = session
+        .location
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        app.post(&format!("{s}/inscriptions"), &[("personne_id", &p1)])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let full = app
+        .post(&format!("{s}/inscriptions"), &[("personne_id", &p2)])
+        .await;
+    assert_eq!(full.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(full.body.contains("complète"));
+
+    // Nothing half-written: one appointment only.
+    let mut c = app.db.store().read().await.unwrap();
+    let (all, total) = agenda::list(&mut c, "96", &Default::default(), 50, 0)
+        .await
+        .unwrap();
+    assert_eq!(total, 1, "{all:?}");
+}
+
+#[tokio::test]
+async fn a_reminder_waits_for_a_mail_server_that_is_down_then_is_sent() {
+    let mut app = TestApp::new().await;
+    let ts = plages(&mut app).await.to_string();
+    let p1 = personne(&app, "MARTIN", Some("claire.martin@exemple.test"))
+        .await
+        .to_string();
+    app.login_as(Role::Accueil).await;
+    let mut f = reservation(&p1, &ts, "", "10:00");
+    let d = fr(demain());
+    f[3] = ("date", &d);
+    f.push(("rappel_email", "oui"));
+    f.push(("rappel_sms", "oui"));
+    let ok = app.post("/rendez-vous/nouveau", &f).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let rdv = ok.location.unwrap().split('?').next().unwrap().to_string();
+
+    // The server is down: the e-mail fails and is retried later; the SMS goes to the outbox.
+    let down = run_jobs(&app, port_ferme().await).await;
+    assert_eq!((down.succeeded, down.failed), (1, 1));
+    let page = app.get(&rdv).await;
+    assert!(page.body.contains("nouvel essai prévu"), "{}", page.body);
+    assert!(page.body.contains("SMS : envoyé"), "{}", page.body);
+    let mut c = app.db.store().read().await.unwrap();
+    let sms = agenda::sms_sortants(&mut c, "96").await.unwrap();
+    drop(c);
+    assert_eq!(sms.len(), 1);
+    assert_eq!(sms[0].0, "+33612345678");
+    app.login_as(Role::Administrateur).await;
+    let jobs = app.get("/admin/taches").await;
+    assert!(
+        jobs.body.contains("agenda.rappel") && jobs.body.contains("serveur de messagerie"),
+        "{}",
+        jobs.body
+    );
+
+    // The server is back: the retry sends it, once.
+    let sink = SmtpSink::start().await;
+    let up = run_jobs(&app, sink.port).await;
+    assert_eq!((up.succeeded, up.failed), (1, 0));
+    let recus = sink.recus();
+    assert_eq!(recus.len(), 1);
+    assert_eq!(recus[0].to, vec!["claire.martin@exemple.test".to_string()]);
+    assert!(
+        recus[0].data.contains("Rappel") || recus[0].data.contains("=?utf-8?"),
+        "{}",
+        recus[0].data
+    );
+    assert_eq!(run_jobs(&app, sink.port).await.ran(), 0);
+    app.login_as(Role::Accueil).await;
+    let page = app.get(&rdv).await;
+    assert!(page.body.contains("Courriel : envoyé"), "{}", page.body);
+
+    // Cancelled: no reminder is left to send.
+    let cancel = app
+        .post(&format!("{rdv}/statut"), &[("statut", "annule")])
+        .await;
+    assert_eq!(cancel.status, StatusCode::SEE_OTHER);
+    let back = app
+        .post(&format!("{rdv}/statut"), &[("statut", "prevu")])
+        .await;
+    assert_eq!(back.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn the_ical_feed_is_secret_revocable_and_names_no_one() {
+    let mut app = TestApp::new().await;
+    let ts = plages(&mut app).await;
+    let p1 = personne(&app, "MARTIN", None).await.to_string();
+    app.login_as(Role::Accueil).await;
+    let d = fr(demain());
+    assert_eq!(
+        app.post(
+            "/rendez-vous/nouveau",
+            &reservation(&p1, &ts.to_string(), &d, "09:00")
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    app.login_as(Role::TravailleurSocial).await;
+    let made = app.post(&format!("/agenda/agents/{ts}/ical"), &[]).await;
+    assert_eq!(made.status, StatusCode::OK);
+    let start = made.body.find("/agenda/ical/").expect("URL shown");
+    let end = made.body[start..].find(".ics").unwrap() + start + 4;
+    let url = made.body[start..end].to_string();
+    let anonymous = TestApp {
+        cookie: None,
+        csrf: None,
+        ..app
+    };
+    let feed = anonymous.get(&url).await;
+    assert_eq!(feed.status, StatusCode::OK);
+    assert!(feed.content_type.starts_with("text/calendar"));
+    assert!(
+        feed.body.contains("BEGIN:VEVENT") && feed.body.contains("SUMMARY:Rendez-vous : Suivi"),
+        "{}",
+        feed.body
+    );
+    assert!(!feed.body.contains("MARTIN"));
+    let mut app = anonymous;
+    app.login_as(Role::TravailleurSocial).await;
+    app.post(&format!("/agenda/agents/{ts}/ical/revoquer"), &[])
+        .await;
+    assert_eq!(app.get(&url).await.status, StatusCode::NOT_FOUND);
+    // The week shows the appointment with the person's name, and the read is audited.
+    let week = app
+        .get(&format!("/agenda/agents/{ts}?semaine={}", demain()))
+        .await;
+    assert!(week.body.contains("MARTIN Claire"), "{}", week.body);
+    app.login_as(Role::Dpo).await;
+    let audit = app.get("/audit").await;
+    assert!(audit.body.contains("agenda"), "{}", audit.body);
+}
+
+#[tokio::test]
+async fn the_api_books_finds_slots_and_answers_problems_in_french() {
+    let mut app = TestApp::new().await;
+    let ts = plages(&mut app).await;
+    let p1 = personne(&app, "MARTIN", None).await;
+    app.login_as(Role::Accueil).await;
+    let slots = app
+        .json(
+            "GET",
+            &format!(
+                "/api/v1/creneaux?secteur_id={}&type=suivi&nombre=3",
+                app.fx.secteur_a
+            ),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(slots.status, StatusCode::OK, "{}", slots.body);
+    let v: serde_json::Value = serde_json::from_str(&slots.body).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3);
+    assert_eq!(v[0]["agent_id"], ts);
+    let body = serde_json::json!({ "personne_id": p1.to_string(), "agent_id": ts.to_string(), "type": "suivi", "date": demain().to_string(), "heure": "11:00" }).to_string();
+    let created = app
+        .json("POST", "/api/v1/rendez-vous", None, Some(&body))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let twice = app
+        .json("POST", "/api/v1/rendez-vous", None, Some(&body))
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
+    assert!(twice.content_type.starts_with("application/problem+json"));
+    assert!(twice.body.contains("déjà"));
+    let list = app.json("GET", "/api/v1/rendez-vous", None, None).await;
+    assert!(list.body.contains("\"total\":1"), "{}", list.body);
+    // The direction never sees appointments.
+    app.login_as(Role::Direction).await;
+    assert_eq!(
+        app.json("GET", "/api/v1/rendez-vous", None, None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_waiting_list_leads_to_a_booking() {
+    let mut app = TestApp::new().await;
+    let ts = plages(&mut app).await;
+    let p1 = personne(&app, "MARTIN", None).await.to_string();
+    app.login_as(Role::Accueil).await;
+    let added = app
+        .post(
+            "/rendez-vous/attente",
+            &[
+                ("personne_id", &p1),
+                ("type", "premier_accueil"),
+                ("site_id", &app.fx.site_a.to_string()),
+                ("motif", ""),
+                ("demande_le", ""),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let list = app.get("/rendez-vous/attente").await;
+    assert!(list.body.contains("MARTIN Claire"));
+    let attente_id = {
+        let mut c = app.db.store().read().await.unwrap();
+        agenda::attente_list(&mut c, "96", None, "en_attente")
+            .await
+            .unwrap()[0]
+            .id
+    };
+    let form = app
+        .get(&format!("/rendez-vous/nouveau?attente_id={attente_id}"))
+        .await;
+    assert!(
+        form.body.contains("MARTIN Claire") && form.body.contains("checked"),
+        "{}",
+        form.body
+    );
+    let ts = ts.to_string();
+    let mut f = reservation(&p1, &ts, "", "09:00");
+    let d = fr(demain());
+    f[3] = ("date", &d);
+    f[2] = ("type", "premier_accueil");
+    let a = attente_id.to_string();
+    f.push(("attente_id", &a));
+    assert_eq!(
+        app.post("/rendez-vous/nouveau", &f).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let mut c = app.db.store().read().await.unwrap();
+    assert!(agenda::attente_list(&mut c, "96", None, "en_attente")
+        .await
+        .unwrap()
+        .is_empty());
+}
