@@ -1,6 +1,7 @@
 //! Business rules of Parcours: types, validation and decisions, with no HTTP and no SQL.
 //! Each business module has a folder here and the same name in `store` and `web`.
 
+pub mod accueil;
 pub mod agenda;
 pub mod audit;
 pub mod demo;

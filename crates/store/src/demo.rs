@@ -165,6 +165,8 @@ pub async fn load(
     }
     // Agendas, rooms and appointments of the social workers (separate function: the agenda module's).
     crate::agenda::seed_demo(&mut tx, dep).await?;
+    // Addresses and dossiers of those synthetic people (the dossiers module's).
+    crate::dossiers::seed_demo(&mut tx, dep).await?;
     audit::append(
         &mut tx,
         dep,

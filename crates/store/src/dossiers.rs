@@ -916,3 +916,110 @@ pub async fn suivis(
     }
     Ok(map)
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Demo
+
+/// Gives the synthetic people of the demo (created with the agendas) an address in the secteur of the
+/// site where they are received, and one dossier in two a dossier followed by the service of their
+/// social worker, with a few écrits of each visibility and an objective — so that the demo shows
+/// what the secret partagé lets each role read. In the caller's transaction; returns the dossiers.
+pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<usize> {
+    use parcours_domain::dossiers::{EcritForm, PlanForm};
+    use parcours_domain::personnes::{AdresseForm, NewAdresse};
+    let today = chrono::Utc::now().date_naive();
+    // Each person's first appointment: their social worker and the site that receives them.
+    let rows = sqlx::query(
+        "SELECT r.personne_id, r.agent_id, r.site_id, a.service_id FROM rendez_vous r \
+         JOIN agents a ON a.departement_id = r.departement_id AND a.id = r.agent_id \
+         WHERE r.departement_id = $1 AND r.id = (SELECT MIN(x.id) FROM rendez_vous x \
+           WHERE x.departement_id = r.departement_id AND x.personne_id = r.personne_id) ORDER BY r.personne_id",
+    )
+    .bind(dep)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut n = 0;
+    for (i, r) in rows.iter().enumerate() {
+        let personne: i64 = r.get("personne_id");
+        let agent: i64 = r.get("agent_id");
+        let site: i64 = r.get("site_id");
+        let service: i64 = r.get("service_id");
+        // A commune of a secteur of that site.
+        let commune = sqlx::query(
+            "SELECT c.insee, c.codes_postaux FROM communes c JOIN secteurs s ON s.departement_id = c.departement_id \
+             AND s.id = c.secteur_id WHERE c.departement_id = $1 AND s.site_id = $2 ORDER BY c.insee LIMIT 1 OFFSET $3",
+        )
+        .bind(dep)
+        .bind(site)
+        .bind((i % 3) as i64)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(commune) = commune else { continue };
+        let cp: String = commune.get("codes_postaux");
+        let adresse = NewAdresse::parse(
+            &AdresseForm {
+                ligne_1: format!("{} rue des Tilleuls", 1 + i % 40),
+                code_postal: cp.split([',', ' ']).next().unwrap_or("").to_string(),
+                commune_insee: commune.get("insee"),
+                valid_from: "2023-01-01".into(),
+                ..AdresseForm::default()
+            },
+            today,
+        )
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("adresse fictive invalide : {e}")))?;
+        crate::personnes::adresse_set(conn, dep, personne, &adresse, None).await?;
+        if i % 2 == 1 {
+            continue;
+        }
+        let ouvert = today - chrono::Duration::days(30 + (i as i64 * 11) % 400);
+        let d = create(
+            conn,
+            dep,
+            Titulaire::Personne(personne),
+            "Accompagnement social global",
+            ouvert,
+            service,
+            Some(agent),
+            agent,
+        )
+        .await?;
+        let ecrits = [
+            ("entretien", "dossier", "L121-6-2", "Premier entretien : point sur les ressources et le logement ; démarches d'accès aux droits engagées."),
+            ("appel", "service", "", "Appel de la personne : pièces justificatives déposées à l'accueil."),
+            ("note", "auteur", "", "Note de travail : à revoir avec la conseillère en économie sociale et familiale."),
+        ];
+        for (k, (kind, vis, base, texte)) in ecrits.iter().enumerate() {
+            let e = NewEcrit::parse(
+                &EcritForm {
+                    kind: (*kind).into(),
+                    date: (ouvert + chrono::Duration::days(7 * (k as i64 + 1)))
+                        .min(today)
+                        .format("%Y-%m-%d")
+                        .to_string(),
+                    texte: (*texte).into(),
+                    visibilite: (*vis).into(),
+                    base_legale: (*base).into(),
+                    destinataires: String::new(),
+                },
+                today,
+                |_| false,
+            )
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("écrit fictif invalide : {e}")))?;
+            ecrit_add(conn, dep, d, agent, Some(service), &e).await?;
+        }
+        let objectif = NewPlanItem::parse(
+            &PlanForm {
+                objectif_id: String::new(),
+                libelle: "Stabiliser les ressources du foyer".into(),
+                echeance: (today + chrono::Duration::days(90))
+                    .format("%d/%m/%Y")
+                    .to_string(),
+            },
+            ouvert,
+        )
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("objectif fictif invalide : {e}")))?;
+        plan_add(conn, dep, d, &objectif, agent).await?;
+        n += 1;
+    }
+    Ok(n)
+}

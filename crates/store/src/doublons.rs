@@ -23,6 +23,7 @@ pub const TABLES_PERSONNE: &[(&str, &str)] = &[
     ("demandes_droits", "personne_id"),
     ("rendez_vous", "personne_id"),
     ("agenda_attente", "personne_id"),
+    ("accueil_contacts", "personne_id"),
     // Unique per session: a person registered twice under two fiches makes the merge fail (nothing
     // is written) until one registration is removed.
     ("agenda_participants", "personne_id"),

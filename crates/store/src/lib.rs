@@ -3,6 +3,7 @@
 //! queries that must differ branched on [`Backend`] in one function each. One file per business
 //! module; handlers never see SQL, only the functions and domain types here.
 
+pub mod accueil;
 pub mod agenda;
 pub mod agents;
 pub mod audit;

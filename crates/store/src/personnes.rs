@@ -6,9 +6,10 @@
 
 use chrono::NaiveDate;
 use parcours_domain::personnes::{
-    check_depart, chevauchement, composition_le, split_prenoms, Adresse, ContactKind, Emploi,
-    Foyer, Logement, Membre, NewAdresse, NewMembre, NewPersonne, NewSituation, Periode, Personne,
-    PersonneResume, Recherche, Ressource, RoleFoyer, Sexe, Situation, SituationFamiliale,
+    check_depart, chevauchement, composition_le, nom_recherche, split_prenoms, Adresse,
+    ContactKind, Emploi, Foyer, Logement, Membre, NewAdresse, NewMembre, NewPersonne, NewSituation,
+    Periode, Personne, PersonneResume, Recherche, Ressource, RoleFoyer, Sexe, Situation,
+    SituationFamiliale,
 };
 use parcours_domain::Invalid;
 use sqlx::any::AnyRow;
@@ -659,6 +660,31 @@ async fn write_noms(
         q = q.bind(&t.token).bind(&t.phonetique).bind(t.kind.code());
     }
     q.execute(&mut *conn).await?;
+    // The pair index (migration 0007).
+    let cles = Recherche::cles_index(&tokens);
+    // A token alone carries the search key (its people are read in name order); a pair (with a
+    // space) does not need it.
+    let values: Vec<String> = cles
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let tri = if c.contains(' ') { "''" } else { "$3" };
+            format!("($1, $2, ${}, {tri})", 4 + i)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO personne_paires (departement_id, personne_id, cle, tri) VALUES {}",
+        values.join(", ")
+    );
+    let mut q =
+        sqlx::query(&sql)
+            .bind(dep)
+            .bind(id)
+            .bind(nom_recherche(nom_naissance, nom_usage, prenoms));
+    for c in &cles {
+        q = q.bind(c);
+    }
+    q.execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -689,11 +715,15 @@ pub async fn index_noms(conn: &mut Conn, dep: &str, personne_id: i64) -> Result<
 /// Removes a person from the search (by name, date, NIR and phone alike): used when a person is merged
 /// into another, whose record is the one to find. `index_noms` puts them back.
 pub async fn unindex_noms(conn: &mut Conn, dep: &str, personne_id: i64) -> Result<()> {
-    sqlx::query("DELETE FROM personne_noms WHERE departement_id = $1 AND personne_id = $2")
+    for table in ["personne_noms", "personne_paires"] {
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE departement_id = $1 AND personne_id = $2"
+        ))
         .bind(dep)
         .bind(personne_id)
         .execute(&mut *conn)
         .await?;
+    }
     Ok(())
 }
 
@@ -731,9 +761,11 @@ const INDEXED: &str =
 /// the people born that day. People merged into another (see `unindex_noms`) are never found. At most
 /// `limit` results (1 to 200).
 ///
-/// Plan: the candidates are the people matched by the rarest word (counted up to a bound on the token
-/// index); each other word is then checked on the candidate's own tokens (primary key range), so the
-/// cost follows the rarest word, not the most common one.
+/// Plan: one word, or two words with or without a date, first go through the pair index
+/// (`search_paires`), which answers when it finds `limit` people. Otherwise the candidates are the
+/// people matched by the rarest word (counted up to a bound on the token index); each other word is
+/// then checked on the candidate's own tokens (primary key range), so the cost follows the rarest
+/// word, not the most common one.
 pub async fn search(
     conn: &mut Conn,
     dep: &str,
@@ -785,6 +817,9 @@ pub async fn search(
             tokens,
             date_naissance,
         } => {
+            if let Some(found) = search_paires(conn, dep, tokens, *date_naissance, limit).await? {
+                return Ok(found);
+            }
             let driver = rarest(conn, dep, tokens).await?;
             let mut candidates = Vec::new();
             let mut checks = Vec::new();
@@ -859,6 +894,122 @@ pub async fn search(
     }
     let rows = q.fetch_all(&mut *conn).await?;
     rows.iter().map(resume).collect()
+}
+
+/// The fast paths of the pair index (`personne_paires`, migration 0007) for what is typed most: one
+/// word, or two words (a name and a given name, in any order, with or without a birth date). They
+/// answer the first `limit` results in the order of [`search`], among the people the index reaches:
+///
+/// - one word: the people with a token equal to it, in name order, read from one index range (the
+///   people matched by prefix or sound come after them all in the ranking);
+/// - two words: the people with a surname token and a given-name token such that one word is equal
+///   to one and the other a prefix of the other (two ranges of keys), or both sounding the same (one
+///   key); then ranked as by the general plan, over these candidates only (a few hundred for the
+///   commonest names, instead of tens of thousands).
+///
+/// The answer is `None`, and the general plan answers (which finds every match), when one word has
+/// fewer than `limit` exact matches, or when two words find nobody in the pair index. Otherwise two
+/// words answer only the people of the pair index: those matched otherwise (two given names, two
+/// surnames, two parts of one name, two prefixes, a prefix and a sound) are left out when someone
+/// matches better, so that the commonest names stay one or two index ranges.
+async fn search_paires(
+    conn: &mut Conn,
+    dep: &str,
+    words: &[String],
+    date: Option<NaiveDate>,
+    limit: i64,
+) -> Result<Option<Vec<PersonneResume>>> {
+    let rows = match (words, date) {
+        ([word], None) => {
+            let sql = format!(
+                "SELECT {RESUME_COLUMNS} FROM personne_paires x CROSS JOIN personnes p \
+                 WHERE x.departement_id = $1 AND x.cle = $2 AND p.departement_id = $1 \
+                 AND p.id = x.personne_id ORDER BY x.tri, x.personne_id LIMIT {limit}"
+            );
+            sqlx::query(&sql)
+                .bind(dep)
+                .bind(word)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        ([a, b], _) => {
+            let mut binds: Vec<String> = vec![dep.to_string()];
+            let mut bind = |v: String| {
+                binds.push(v);
+                binds.len()
+            };
+            let mut candidates = Vec::new();
+            for (first, second) in [(a, b), (b, a)] {
+                let key = Recherche::cle_paire(first, second);
+                let k = bind(Recherche::borne_prefixe(&key));
+                let from = bind(key);
+                candidates.push(format!(
+                    "SELECT personne_id FROM personne_paires WHERE departement_id = $1 \
+                     AND cle >= ${from} AND cle < ${k}"
+                ));
+            }
+            let phonetic = |w: &str| {
+                let key = Recherche::phonetique(w);
+                (w.chars().count() >= 3 && !key.is_empty()).then_some(key)
+            };
+            let (ka, kb) = (phonetic(a), phonetic(b));
+            if let (Some(ka), Some(kb)) = (&ka, &kb) {
+                let k = bind(Recherche::cle_paire_phonetique(ka, kb));
+                candidates.push(format!(
+                    "SELECT personne_id FROM personne_paires WHERE departement_id = $1 AND cle = ${k}"
+                ));
+            }
+            // The score of each word over the candidate's own tokens, as in the general plan.
+            let mut scores = Vec::new();
+            for (w, key) in [(a, ka), (b, kb)] {
+                let t = bind(w.clone());
+                let u = bind(Recherche::borne_prefixe(w));
+                let matches = match key {
+                    Some(key) => format!(
+                        "((n.token >= ${t} AND n.token < ${u}) OR n.phonetique = ${})",
+                        bind(key)
+                    ),
+                    None => format!("(n.token >= ${t} AND n.token < ${u})"),
+                };
+                scores.push(format!(
+                    "(SELECT MIN(CASE WHEN n.token = ${t} THEN 0 \
+                     WHEN n.token >= ${t} AND n.token < ${u} THEN 1 ELSE 2 END) \
+                     FROM personne_noms n WHERE n.departement_id = $1 AND n.personne_id = c.cid \
+                     AND {matches})"
+                ));
+            }
+            let born = match date {
+                Some(d) => format!(
+                    "CASE WHEN p.date_naissance = ${} THEN 0 ELSE 1 END, ",
+                    bind(iso(d))
+                ),
+                None => String::new(),
+            };
+            let sql = format!(
+                "WITH c (cid) AS MATERIALIZED ({}) \
+                 SELECT {RESUME_COLUMNS} FROM c CROSS JOIN personnes p \
+                 WHERE p.departement_id = $1 AND p.id = c.cid \
+                 ORDER BY {born}{}, p.nom_recherche, p.id LIMIT {limit}",
+                candidates.join(" UNION "),
+                scores.join(" + ")
+            );
+            let mut q = sqlx::query(&sql);
+            for v in &binds {
+                q = q.bind(v);
+            }
+            q.fetch_all(&mut *conn).await?
+        }
+        _ => return Ok(None),
+    };
+    // One word: fewer than `limit` exact matches leave room for the prefixes and sounds, which the
+    // general plan ranks after them. Two words: the people the pair index finds are the answer.
+    if rows.is_empty() || (words.len() == 1 && (rows.len() as i64) < limit) {
+        return Ok(None);
+    }
+    rows.iter()
+        .map(resume)
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
 }
 
 /// The index of the typed word matched by the fewest name tokens (by prefix), counted up to a bound so

@@ -469,3 +469,144 @@ pub async fn fusion(
             .into_response(),
     )
 }
+
+/// A dossier as the API gives it: what the secret partagé lets the caller read.
+#[derive(Serialize)]
+pub struct DossierDetail {
+    pub dossier: parcours_domain::dossiers::Dossier,
+    pub referents: Vec<parcours_domain::dossiers::Referent>,
+    pub plan: Vec<parcours_domain::dossiers::Objectif>,
+    pub documents: Vec<parcours_domain::dossiers::Document>,
+    /// Écrits and documents of the dossier the caller may not read.
+    pub pieces_masquees: usize,
+}
+
+#[utoipa::path(get, path = "/api/v1/dossiers/{id}", params(("id" = i64, Path)), responses((status = 200, description = "Le dossier, ses référents, son plan d'action et les documents lisibles"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn dossier(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<AxumJson<DossierDetail>> {
+    let mut tx = state.store.begin().await?;
+    let (d, acces, motive) = dossier_ouvert(&mut tx, &ctx, id).await?;
+    let referents = dossiers::referents(&mut tx, ctx.dep(), id).await?;
+    let plan = dossiers::plan(&mut tx, ctx.dep(), id).await?;
+    let mut masquees = 0;
+    let mut documents = Vec::new();
+    for doc in dossiers::documents(&mut tx, ctx.dep(), id).await? {
+        if peut_lire(&ctx.principal, &acces, &PieceAcces::from(&doc), motive) {
+            documents.push(doc);
+        } else {
+            masquees += 1;
+        }
+    }
+    masquees += dossiers::ecrits(&mut tx, ctx.dep(), id)
+        .await?
+        .iter()
+        .filter(|e| !peut_lire(&ctx.principal, &acces, &PieceAcces::from(*e), motive))
+        .count();
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("lecture", "dossier", id)
+            .purpose("suivi du dossier (API)")
+            .details(serde_json::json!({ "documents": documents.iter().map(|d| d.id).collect::<Vec<_>>(), "pieces_masquees": masquees })),
+    )
+    .await?;
+    tx.commit().await.map_err(ApiError::from)?;
+    Ok(AxumJson(DossierDetail {
+        dossier: d,
+        referents,
+        plan,
+        documents,
+        pieces_masquees: masquees,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/dossiers/{id}/documents/{document}", params(("id" = i64, Path), ("document" = i64, Path)), responses((status = 200, description = "Le contenu du document, avec son type MIME"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn document(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    ApiPath((id, did)): ApiPath<(i64, i64)>,
+) -> ApiResult<Response> {
+    let mut tx = state.store.begin().await?;
+    let (_, acces, motive) = dossier_ouvert(&mut tx, &ctx, id).await?;
+    let (doc, bytes) = dossiers::document_get(&mut tx, ctx.dep(), did).await?;
+    if doc.dossier_id != id {
+        return Err(StoreError::NotFound.into());
+    }
+    if !peut_lire(&ctx.principal, &acces, &PieceAcces::from(&doc), motive) {
+        audit::append(
+            &mut tx,
+            ctx.dep(),
+            &ctx.event("refus", "document", did)
+                .purpose("secret partagé (API)"),
+        )
+        .await?;
+        tx.commit().await.map_err(ApiError::from)?;
+        return Err(forbidden());
+    }
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("lecture", "document", did)
+            .purpose("téléchargement (API)"),
+    )
+    .await?;
+    tx.commit().await.map_err(ApiError::from)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, doc.mime.clone()),
+            (
+                axum::http::header::HeaderName::from_static("x-content-sha256"),
+                doc.sha256.clone(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/plan", params(("id" = i64, Path)), request_body = parcours_domain::dossiers::PlanForm, responses((status = 201, description = "Objectif ou action ajouté"), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn plan_add(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    ApiPath(id): ApiPath<i64>,
+    Json(f): Json<parcours_domain::dossiers::PlanForm>,
+) -> ApiResult<Response> {
+    let me = ctx.principal.agent_id.ok_or_else(forbidden)?;
+    let mut tx = state.store.begin().await?;
+    let (d, _, _) = dossier_ouvert(&mut tx, &ctx, id).await?;
+    if d.est_clos() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "Dossier clos",
+            "On n'écrit plus dans un dossier clos.",
+        ));
+    }
+    let ouvert = chrono::NaiveDate::parse_from_str(&d.ouvert_le, "%Y-%m-%d")
+        .unwrap_or_else(|_| Utc::now().date_naive());
+    let item = parcours_domain::dossiers::NewPlanItem::parse(&f, ouvert)?;
+    let pid = match dossiers::plan_add(&mut tx, ctx.dep(), id, &item, me).await {
+        Ok(pid) => pid,
+        Err(StoreError::Reference) => {
+            let mut e = parcours_domain::FieldErrors::new();
+            e.add("objectif_id", "Cet objectif n'appartient pas à ce dossier.");
+            return Err(ApiError::invalid(e));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("creation", "plan_action", pid)
+            .details(serde_json::json!({ "dossier": id })),
+    )
+    .await?;
+    tx.commit().await.map_err(ApiError::from)?;
+    Ok((
+        StatusCode::CREATED,
+        AxumJson(serde_json::json!({ "id": pid })),
+    )
+        .into_response())
+}

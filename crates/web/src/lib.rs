@@ -2,6 +2,7 @@
 //! extractors and middleware that authenticate, authorise (through `parcours_domain::habilitations::
 //! policy`), protect forms against CSRF and audit, and one folder per business module.
 
+pub mod accueil;
 pub mod admin;
 pub mod agenda;
 pub mod agents;

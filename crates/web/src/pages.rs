@@ -32,6 +32,7 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/", "Accueil", Action::Connecte),
     ("/personnes", "Personnes", Action::PersonnesLire),
     ("/agenda", "Agendas", Action::AgendaLire),
+    ("/accueil/contacts", "Main courante", Action::AccueilLire),
     ("/doublons", "Doublons", Action::DoublonsGerer),
     ("/acces-motives", "Accès motivés", Action::AccesMotivesLire),
     ("/rgpd/conservation", "Conservation", Action::RgpdGerer),

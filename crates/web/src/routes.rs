@@ -14,8 +14,8 @@ use parcours_domain::habilitations::policy::{allows, Action};
 use crate::auth::{login_redirect, Auth};
 use crate::error::{ApiError, WebError};
 use crate::{
-    admin, agenda, agents, api, api_personnes, audit, auth, dossiers, doublons, groupes_projet,
-    ops, personnes, referentiel, rgpd, AppState,
+    accueil, admin, agenda, agents, api, api_personnes, audit, auth, dossiers, doublons,
+    groupes_projet, ops, personnes, referentiel, rgpd, AppState,
 };
 
 /// One route: method, path template (axum syntax) and the action it performs.
@@ -464,6 +464,21 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             DoublonsGerer,
             post(doublons::distinct),
         ),
+        // Desk log (main courante de l'accueil)
+        r(M::GET, "/static/accueil.js", Public, get(accueil::js)),
+        r(M::GET, "/accueil/contacts", AccueilLire, get(accueil::list)),
+        r(
+            M::GET,
+            "/accueil/contacts/nouveau",
+            AccueilSaisir,
+            get(accueil::new_form),
+        ),
+        r(
+            M::POST,
+            "/accueil/contacts/nouveau",
+            AccueilSaisir,
+            post(accueil::create),
+        ),
         // Agendas and appointments
         r(M::GET, "/agenda", AgendaLire, get(agenda::accueil)),
         r(M::GET, "/static/agenda.css", Public, get(agenda::css)),
@@ -728,6 +743,24 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             "/api/v1/foyers/{id}",
             PersonnesLire,
             get(api_personnes::foyer),
+        ),
+        r(
+            M::GET,
+            "/api/v1/dossiers/{id}",
+            DossiersLire,
+            get(api_personnes::dossier),
+        ),
+        r(
+            M::GET,
+            "/api/v1/dossiers/{id}/documents/{document}",
+            DossiersLire,
+            get(api_personnes::document),
+        ),
+        r(
+            M::POST,
+            "/api/v1/dossiers/{id}/plan",
+            DossiersEcrire,
+            post(api_personnes::plan_add),
         ),
         r(
             M::GET,

@@ -617,6 +617,33 @@ async fn the_api_applies_the_same_scope_and_the_same_sharing_rules() {
         .json("POST", &format!("/api/v1/dossiers/{id}/ecrits"), None, Some(r#"{"kind":"rapport","date":"2025-03-01","texte":"Évaluation","visibilite":"dossier","base_legale":"L226-2-2"}"#))
         .await;
     assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
+    let plan = app
+        .json(
+            "POST",
+            &format!("/api/v1/dossiers/{id}/plan"),
+            None,
+            Some(r#"{"libelle":"Mise à l'abri","echeance":""}"#),
+        )
+        .await;
+    assert_eq!(plan.status, StatusCode::CREATED, "{}", plan.body);
+    let bad_plan = app
+        .json(
+            "POST",
+            &format!("/api/v1/dossiers/{id}/plan"),
+            None,
+            Some(r#"{"libelle":"","echeance":"31/02/2030"}"#),
+        )
+        .await;
+    assert_eq!(bad_plan.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let detail = app
+        .json("GET", &format!("/api/v1/dossiers/{id}"), None, None)
+        .await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(
+        detail.body.contains("Mise à l'abri") && detail.body.contains("\"referents\""),
+        "{}",
+        detail.body
+    );
 
     // A social worker of MDS-A: the person lives in MDS-B's secteur, followed by the CRIP.
     app.login_as(Role::TravailleurSocial).await;

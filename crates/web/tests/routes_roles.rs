@@ -205,6 +205,16 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ("POST /rgpd/conservation/simulation", "cadre"),
         ("GET /rgpd/conservation/{id}", "cadre"),
         ("POST /rgpd/conservation/{id}/application", "cadre"),
+        ("GET /static/accueil.js", "public"),
+        ("GET /accueil/contacts", "accueil travailleur_social cadre"),
+        (
+            "GET /accueil/contacts/nouveau",
+            "accueil travailleur_social cadre",
+        ),
+        (
+            "POST /accueil/contacts/nouveau",
+            "accueil travailleur_social cadre",
+        ),
         ("GET /agenda", "accueil travailleur_social cadre"),
         ("GET /static/agenda.css", "public"),
         ("GET /agenda/ical/{jeton}", "public"),
@@ -310,6 +320,18 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         (
             "GET /api/v1/foyers/{id}",
             "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /api/v1/dossiers/{id}",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /api/v1/dossiers/{id}/documents/{document}",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /api/v1/dossiers/{id}/plan",
+            "travailleur_social cadre equipe_centrale",
         ),
         ("GET /api/v1/doublons", "cadre"),
         ("POST /api/v1/doublons/{id}/fusion", "cadre"),

@@ -32,6 +32,10 @@ pub enum Action {
     AgendaGerer,
     /// Book, change the status of or cancel an appointment; waiting list; register to a session.
     RendezVousGerer,
+    /// Record a contact in the desk log (« main courante de l'accueil ») of one's sites.
+    AccueilSaisir,
+    /// Read the desk log of one's sites (it names persons).
+    AccueilLire,
     /// Search persons and open a fiche (how much of it shows is decided by `dossiers::secret::portee`).
     PersonnesLire,
     /// Record or correct a person, their situation, address and foyer.
@@ -104,6 +108,9 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         AgendaLire => matches!(role, Accueil | TravailleurSocial | Cadre),
         AgendaGerer => matches!(role, TravailleurSocial | Cadre),
         RendezVousGerer => matches!(role, Accueil | TravailleurSocial),
+        // The desk log names persons: the desk, the social workers and the cadre of the sites
+        // (`reaches_site`), never the direction, the administrator or the DPO.
+        AccueilSaisir | AccueilLire => matches!(role, Accueil | TravailleurSocial | Cadre),
         // Personal data: the social work roles and the desk, never the direction, the administrator
         // or the DPO (who reads the audit log, not the files).
         PersonnesLire | PersonnesGerer => {
@@ -182,6 +189,19 @@ mod tests {
         assert!(reaches_site(&p, Some(3)));
         assert!(!reaches_site(&p, Some(4)));
         assert!(!reaches_site(&p, None));
+    }
+
+    #[test]
+    fn the_desk_log_is_for_the_staff_of_the_sites_only() {
+        for role in Role::ALL {
+            let expected = matches!(role, Role::Accueil | Role::TravailleurSocial | Role::Cadre);
+            assert_eq!(
+                role_allows(role, Action::AccueilSaisir),
+                expected,
+                "{role:?}"
+            );
+            assert_eq!(role_allows(role, Action::AccueilLire), expected, "{role:?}");
+        }
     }
 
     #[test]

@@ -137,6 +137,47 @@ impl TokenNom {
     }
 }
 
+/// The key of the pair index for two tokens typed or stored in that order: « martin marie ». Tokens
+/// hold no space, so the keys that start with « martin mar » are those of the pairs whose first
+/// token is « martin » and whose second starts with « mar » (one range, see [`prefix_upper_bound`]).
+pub fn cle_paire(premier: &str, second: &str) -> String {
+    format!("{premier} {second}")
+}
+
+/// The key of the pair index for two phonetic keys: « #MART1 MARI ». The `#` keeps these keys apart
+/// from the token pairs (tokens are lower case letters and digits).
+pub fn cle_paire_phonetique(premier: &str, second: &str) -> String {
+    format!("#{premier} {second}")
+}
+
+/// The keys a person is found under in the pair index: each token of the person alone (so that the
+/// exact matches of one word come in name order from the index), and for each token of a surname
+/// (birth or usage name) and each token of a given name, both pairs (surname given name, given name
+/// surname) and both pairs of their phonetic keys when both have one. Without duplicates.
+pub fn cles_index(tokens: &[TokenNom]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |k: String| {
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    };
+    for t in tokens {
+        push(t.token.clone());
+    }
+    let noms = tokens.iter().filter(|t| t.kind != KindNom::Prenom);
+    for n in noms {
+        for p in tokens.iter().filter(|t| t.kind == KindNom::Prenom) {
+            push(cle_paire(&n.token, &p.token));
+            push(cle_paire(&p.token, &n.token));
+            if !n.phonetique.is_empty() && !p.phonetique.is_empty() {
+                push(cle_paire_phonetique(&n.phonetique, &p.phonetique));
+                push(cle_paire_phonetique(&p.phonetique, &n.phonetique));
+            }
+        }
+    }
+    out
+}
+
 /// The smallest string greater than every string that starts with `prefix` (its last character
 /// incremented), so that `token >= prefix AND token < upper` is a prefix match that a B-tree index
 /// answers with one range, on byte-ordered text (SQLite's BINARY, PostgreSQL's "C" collation).
@@ -293,6 +334,21 @@ impl Recherche {
         TokenNom::of_person(nom_naissance, nom_usage, prenoms)
     }
 
+    /// The keys of the pair index of a person's tokens (see [`cles_index`]).
+    pub fn cles_index(tokens: &[TokenNom]) -> Vec<String> {
+        cles_index(tokens)
+    }
+
+    /// The pair-index key of two words in that order (see [`cle_paire`]).
+    pub fn cle_paire(premier: &str, second: &str) -> String {
+        cle_paire(premier, second)
+    }
+
+    /// The pair-index key of two phonetic keys in that order (see [`cle_paire_phonetique`]).
+    pub fn cle_paire_phonetique(premier: &str, second: &str) -> String {
+        cle_paire_phonetique(premier, second)
+    }
+
     /// The phonetic key of a folded word (see [`phonetique`]).
     pub fn phonetique(mot: &str) -> String {
         phonetique(mot)
@@ -420,6 +476,41 @@ mod tests {
         assert_ne!(k("lefevre"), k("lefevrier"));
         assert_ne!(k("dubois"), k("dupont"));
         assert_eq!(k("1234"), "");
+    }
+
+    #[test]
+    fn the_pair_index_holds_each_token_and_surname_given_name_pairs_both_ways() {
+        let t = Recherche::tokens_nom("Le Goff", None, &["Zoé".to_string()]);
+        let cles = cles_index(&t);
+        let pk = |a: &str, b: &str| cle_paire_phonetique(&phonetique(a), &phonetique(b));
+        for k in [
+            "legoff".to_string(),
+            "goff".to_string(),
+            "le".to_string(),
+            "zoe".to_string(),
+            "legoff zoe".to_string(),
+            "zoe legoff".to_string(),
+            "goff zoe".to_string(),
+            "zoe goff".to_string(),
+            "le zoe".to_string(),
+            pk("legoff", "zoe"),
+            pk("zoe", "goff"),
+        ] {
+            assert!(cles.contains(&k), "{k}");
+        }
+        // No pair of two parts of the same name, nor duplicates.
+        assert!(!cles.contains(&"le goff".to_string()));
+        let mut uniques = cles.clone();
+        uniques.sort();
+        uniques.dedup();
+        assert_eq!(uniques.len(), cles.len());
+        // A word typed after an exact one is a range of keys.
+        let debut = cle_paire("zoe", "leg");
+        let fin = prefix_upper_bound(&debut);
+        assert!(cles.iter().any(|k| *k >= debut && *k < fin));
+        assert!(!cles_index(&Recherche::tokens_nom("Durand", None, &[]))
+            .iter()
+            .any(|k| k.contains(' ')));
     }
 
     #[test]

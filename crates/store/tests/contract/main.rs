@@ -1,6 +1,7 @@
 //! Contract tests of the store: what every caller relies on, run on SQLite by default and on
 //! PostgreSQL with `PARCOURS_TEST_BACKEND=postgres` (one binary, one module per business module).
 
+mod accueil;
 mod agenda;
 mod agents;
 mod audit;

@@ -1,0 +1,543 @@
+//! The desk log (« main courante de l'accueil », seed 001 fiches 1 to 4): a form made to record an
+//! ordinary contact with a few keystrokes (defaults: now, the agent's site, a visit; autofocus on the
+//! request's typology, access keys on every field), the person found through the search or left
+//! anonymous, and the day's contacts of the site below it. Every write and every list is audited.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use parcours_domain::accueil::{
+    Canal, ContactForm, Lieu, NewContact, Reponse, Typologie, PARTENAIRES,
+};
+use parcours_domain::agenda::heure;
+use parcours_domain::habilitations::policy::reaches_site;
+use parcours_domain::FieldErrors;
+use parcours_store::accueil as store;
+use parcours_store::{audit, referentiel, StoreError};
+
+use crate::auth::Ctx;
+use crate::error::{Form, Query, WebError, WebResult};
+use crate::pages::{self, render, Cell, Column, Field, Pagination, TablePage};
+use crate::AppState;
+
+type Params = BTreeMap<String, String>;
+
+const PAR_PAGE: i64 = 20;
+
+fn g(v: &Params, k: &str) -> String {
+    v.get(k).cloned().unwrap_or_default()
+}
+
+/// Places of the principal's sites: each open site, then its open permanences.
+async fn lieux(state: &AppState, ctx: &Ctx) -> WebResult<Vec<(String, String)>> {
+    let pr = &ctx.principal;
+    let mut conn = state.store.read().await?;
+    let sites = referentiel::sites(&mut conn, ctx.dep()).await?;
+    let permanences = referentiel::permanences(&mut conn, ctx.dep()).await?;
+    let mut out = vec![];
+    for s in sites
+        .iter()
+        .filter(|s| s.ferme_le.is_none() && reaches_site(pr, Some(s.id)))
+    {
+        out.push((Lieu::Site(s.id).code(), s.nom.clone()));
+        for p in permanences
+            .iter()
+            .filter(|p| p.site_id == s.id && p.ferme_le.is_none())
+        {
+            out.push((
+                Lieu::Permanence(p.id).code(),
+                format!("Permanence {} ({})", p.nom, s.nom),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The principal's first open site: the default place and the list shown under the form.
+fn site_par_defaut(lieux: &[(String, String)]) -> Option<i64> {
+    lieux.iter().find_map(|(code, _)| match Lieu::parse(code) {
+        Some(Lieu::Site(id)) => Some(id),
+        _ => None,
+    })
+}
+
+fn codes<T: Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    lib: fn(T) -> &'static str,
+) -> Vec<(String, String)> {
+    all.iter()
+        .map(|x| (code(*x).to_string(), lib(*x).to_string()))
+        .collect()
+}
+
+fn attente_text(m: Option<i64>) -> String {
+    m.map(|m| format!("{m} min")).unwrap_or_else(|| "—".into())
+}
+
+/// The contacts of a site on a day, as table rows, with the paging; the read is audited (it names
+/// persons).
+async fn liste(
+    state: &AppState,
+    ctx: &Ctx,
+    site_id: i64,
+    date: NaiveDate,
+    page: i64,
+    base: &str,
+) -> WebResult<(Vec<Vec<Cell>>, Pagination)> {
+    let mut conn = state.store.read().await?;
+    let (contacts, total) = store::jour(
+        &mut conn,
+        ctx.dep(),
+        site_id,
+        date,
+        PAR_PAGE,
+        (page - 1) * PAR_PAGE,
+    )
+    .await?;
+    drop(conn);
+    if total > 0 {
+        let mut tx = state.store.begin().await?;
+        audit::append(
+            &mut tx,
+            ctx.dep(),
+            &ctx.event("lecture", "accueil_contacts", site_id)
+                .details(serde_json::json!({
+                    "date": date.to_string(),
+                    "page": page,
+                    "contacts": contacts.iter().map(|c| c.id).collect::<Vec<_>>(),
+                })),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    let rows = contacts
+        .into_iter()
+        .map(|c| {
+            let reponse = match &c.partenaire {
+                Some(p) => format!("{} : {p}", c.reponse.libelle()),
+                None => c.reponse.libelle().to_string(),
+            };
+            vec![
+                Cell::text(c.moment.format("%H:%M").to_string()),
+                Cell::text(c.canal.libelle()),
+                Cell::text(
+                    c.permanence
+                        .map(|p| format!("Permanence {p}"))
+                        .unwrap_or_else(|| "MDS".into()),
+                ),
+                match (c.personne_id, c.personne) {
+                    (Some(id), Some(nom)) => Cell::link(nom, format!("/personnes/{id}")),
+                    _ => Cell::text("Anonyme"),
+                },
+                Cell::text(c.typologie.libelle()),
+                Cell::text(reponse),
+                Cell::text(attente_text(c.attente_minutes)),
+            ]
+        })
+        .collect();
+    Ok((rows, Pagination::new(base, page, PAR_PAGE, total)))
+}
+
+fn colonnes() -> Vec<Column> {
+    [
+        "Heure", "Canal", "Lieu", "Personne", "Demande", "Réponse", "Attente",
+    ]
+    .iter()
+    .map(|c| Column::plain(c))
+    .collect()
+}
+
+fn page_of(v: &Params) -> i64 {
+    g(v, "page")
+        .parse::<i64>()
+        .ok()
+        .filter(|p| *p > 0)
+        .unwrap_or(1)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The form
+
+pub struct Choix {
+    pub id: String,
+    pub nom: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "accueil/contact.html")]
+pub struct ContactPage {
+    pub l: pages::Layout,
+    pub v: Params,
+    pub errors: BTreeMap<String, String>,
+    pub erreurs: Vec<(String, String, String)>,
+    /// The search typed (GET form), kept on the main form to show the same choices again.
+    pub q: String,
+    pub searched: bool,
+    pub choix: Vec<Choix>,
+    pub canaux: Vec<(String, String)>,
+    pub lieux: Vec<(String, String)>,
+    pub typologies: Vec<(String, String)>,
+    pub reponses: Vec<(String, String)>,
+    pub partenaires: &'static [&'static str],
+    /// Values the search form carries over.
+    pub keep: Vec<(String, String)>,
+    pub site_nom: String,
+    pub jour: String,
+    pub rows: Vec<Vec<Cell>>,
+    pub columns: Vec<Column>,
+    pub pagination: Option<Pagination>,
+    /// `oui` after a contact was recorded: the script forgets the draft.
+    pub enregistre: bool,
+}
+
+impl ContactPage {
+    pub fn val(&self, k: &str) -> &str {
+        self.v.get(k).map(String::as_str).unwrap_or("")
+    }
+    pub fn err(&self, k: &str) -> Option<&str> {
+        self.errors.get(k).map(String::as_str)
+    }
+    /// `aria-describedby` of a field: its hint and its error, when they exist.
+    pub fn desc(&self, k: &str, hint: bool) -> String {
+        let mut d = vec![];
+        if hint {
+            d.push(format!("{k}-aide"));
+        }
+        if self.errors.contains_key(k) {
+            d.push(format!("{k}-erreur"));
+        }
+        d.join(" ")
+    }
+}
+
+const LIBELLES: &[(&str, &str)] = &[
+    ("canal", "Canal"),
+    ("date", "Date"),
+    ("heure", "Heure"),
+    ("lieu", "Lieu"),
+    ("personne_id", "Personne"),
+    ("typologie", "Demande"),
+    ("reponse", "Réponse apportée"),
+    ("attente", "Attente"),
+    ("partenaire", "Partenaire"),
+];
+
+async fn contact_page(
+    state: &AppState,
+    ctx: &Ctx,
+    typed: &Params,
+    query: &Params,
+    errors: &FieldErrors,
+) -> WebResult<Response> {
+    let lieux = lieux(state, ctx).await?;
+    let defaut = site_par_defaut(&lieux);
+    let now = heure::maintenant();
+    let mut v = typed.clone();
+    let mut set_default = |k: &str, d: String| {
+        if v.get(k).is_none_or(|x| x.is_empty()) {
+            v.insert(k.into(), d);
+        }
+    };
+    set_default("canal", Canal::Visite.code().into());
+    set_default("date", now.format("%d/%m/%Y").to_string());
+    set_default("heure", now.format("%H:%M").to_string());
+    if let Some(s) = defaut {
+        set_default("lieu", Lieu::Site(s).code());
+    }
+    set_default("personne_id", "anonyme".into());
+
+    // The person picker: the chosen person first, then the results of the search (audited without
+    // the text typed, which may be a name).
+    let q = g(&v, "q");
+    let chosen = g(&v, "personne_id").parse::<i64>().ok();
+    let mut choix = vec![Choix {
+        id: "anonyme".into(),
+        nom: "Personne anonyme ou non identifiée".into(),
+        checked: chosen.is_none(),
+    }];
+    let mut conn = state.store.read().await?;
+    if let Some(id) = chosen {
+        if let Some(nom) = parcours_store::agenda::personne_nom(&mut conn, ctx.dep(), id).await? {
+            choix.push(Choix {
+                id: id.to_string(),
+                nom,
+                checked: true,
+            });
+        }
+    }
+    if !q.trim().is_empty() {
+        let found = parcours_store::personnes::search(&mut conn, ctx.dep(), &q, 20).await?;
+        drop(conn);
+        let mut tx = state.store.begin().await?;
+        audit::append(
+            &mut tx,
+            ctx.dep(),
+            &ctx.event("recherche", "personnes", "accueil")
+                .details(serde_json::json!({ "resultats": found.len() })),
+        )
+        .await?;
+        tx.commit().await?;
+        for r in found {
+            if Some(r.id) != chosen {
+                let date = r
+                    .date_naissance
+                    .map(|d| format!(", né(e) le {}", d.format("%d/%m/%Y")))
+                    .unwrap_or_default();
+                choix.push(Choix {
+                    id: r.id.to_string(),
+                    nom: format!("{}{date}", r.nom_complet()),
+                    checked: false,
+                });
+            }
+        }
+    } else {
+        drop(conn);
+    }
+
+    // The day's contacts of the site: the one asked for, else the default one.
+    let site_id = g(query, "site")
+        .parse::<i64>()
+        .ok()
+        .filter(|s| reaches_site(&ctx.principal, Some(*s)))
+        .or(defaut);
+    let today = now.date();
+    let (rows, pagination, site_nom) = match site_id {
+        Some(s) => {
+            let base = format!("/accueil/contacts/nouveau?site={s}");
+            let (rows, p) = liste(state, ctx, s, today, page_of(query), &base).await?;
+            let nom = lieux
+                .iter()
+                .find(|(c, _)| *c == Lieu::Site(s).code())
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default();
+            (rows, Some(p), nom)
+        }
+        None => (vec![], None, String::new()),
+    };
+
+    let erreurs = LIBELLES
+        .iter()
+        .filter_map(|(k, label)| {
+            errors
+                .get(k)
+                .map(|m| (k.to_string(), label.to_string(), m.to_string()))
+        })
+        .collect();
+    let keep = [
+        "canal",
+        "date",
+        "heure",
+        "lieu",
+        "typologie",
+        "reponse",
+        "attente",
+        "partenaire",
+    ]
+    .iter()
+    .map(|k| (k.to_string(), g(&v, k)))
+    .filter(|(_, x)| !x.is_empty())
+    .collect();
+    let page = ContactPage {
+        l: ctx.layout(),
+        errors: errors.0.clone(),
+        erreurs,
+        searched: !q.trim().is_empty(),
+        q,
+        choix,
+        canaux: codes(Canal::ALL, Canal::code, Canal::libelle),
+        lieux,
+        typologies: pages::options(
+            "Choisir la demande",
+            codes(Typologie::ALL, Typologie::code, Typologie::libelle),
+        ),
+        reponses: pages::options(
+            "Choisir la réponse",
+            codes(Reponse::ALL, Reponse::code, Reponse::libelle),
+        ),
+        partenaires: PARTENAIRES,
+        keep,
+        site_nom,
+        jour: today.format("%d/%m/%Y").to_string(),
+        rows,
+        columns: colonnes(),
+        pagination,
+        enregistre: g(query, "message") == "cree",
+        v,
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+/// `GET /accueil/contacts/nouveau`: a blank form (or the results of a person search).
+pub async fn new_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<Params>,
+) -> WebResult<Response> {
+    let typed = q.clone();
+    contact_page(&state, &ctx, &typed, &q, &FieldErrors::new()).await
+}
+
+fn form_of(v: &Params) -> ContactForm {
+    ContactForm {
+        canal: g(v, "canal"),
+        date: g(v, "date"),
+        heure: g(v, "heure"),
+        lieu: g(v, "lieu"),
+        personne_id: g(v, "personne_id"),
+        typologie: g(v, "typologie"),
+        reponse: g(v, "reponse"),
+        partenaire: g(v, "partenaire"),
+        attente: g(v, "attente"),
+    }
+}
+
+/// Records the contact if the place is one of the principal's sites; otherwise the messages.
+async fn record(state: &AppState, ctx: &Ctx, v: &Params) -> WebResult<Result<i64, FieldErrors>> {
+    let c = match NewContact::parse(&form_of(v), heure::maintenant()) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e.0)),
+    };
+    let dep = ctx.dep();
+    let mut conn = state.store.read().await?;
+    let site = store::site_of(&mut conn, dep, c.lieu).await?;
+    drop(conn);
+    let Some(site_id) = site.filter(|s| reaches_site(&ctx.principal, Some(*s))) else {
+        let mut e = FieldErrors::new();
+        e.add("lieu", "Choisissez une MDS ou une permanence de vos sites.");
+        return Ok(Err(e));
+    };
+    let mut tx = state.store.begin().await?;
+    let id = match store::create(&mut tx, dep, &c, site_id, ctx.principal.agent_id).await {
+        Ok(id) => id,
+        Err(StoreError::Reference) => {
+            let mut e = FieldErrors::new();
+            e.add(
+                "personne_id",
+                "Cette personne est introuvable : recherchez-la à nouveau.",
+            );
+            return Ok(Err(e));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::append(
+        &mut tx,
+        dep,
+        &ctx.event("creation", "accueil_contact", id)
+            .details(serde_json::json!({
+                "site_id": site_id,
+                "lieu": c.lieu.code(),
+                "personne_id": c.personne_id,
+                "canal": c.canal.code(),
+                "typologie": c.typologie.code(),
+                "reponse": c.reponse.code(),
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(id))
+}
+
+/// `POST /accueil/contacts/nouveau`: records, then back to a blank form with a notice.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(v): Form<Params>,
+) -> WebResult<Response> {
+    match record(&state, &ctx, &v).await? {
+        Ok(_) => Ok(Redirect::to("/accueil/contacts/nouveau?message=cree").into_response()),
+        Err(e) => contact_page(&state, &ctx, &v, &Params::new(), &e).await,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The log of a site and a day
+
+/// `GET /accueil/contacts?site=&date=JJ/MM/AAAA&page=`.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<Params>,
+) -> WebResult<Response> {
+    let lieux = lieux(&state, &ctx).await?;
+    let site_id = match g(&q, "site").as_str() {
+        "" => site_par_defaut(&lieux),
+        s => Some(
+            s.parse::<i64>()
+                .ok()
+                .filter(|s| reaches_site(&ctx.principal, Some(*s)))
+                .ok_or(WebError::NotFound)?,
+        ),
+    };
+    let today = heure::maintenant().date();
+    let mut date_error = None;
+    let date = match g(&q, "date").trim() {
+        "" => today,
+        d => NaiveDate::parse_from_str(d, "%d/%m/%Y").unwrap_or_else(|_| {
+            date_error = Some("Saisissez la date au format JJ/MM/AAAA.".to_string());
+            today
+        }),
+    };
+    let sites: Vec<(String, String)> = lieux
+        .iter()
+        .filter_map(|(c, n)| match Lieu::parse(c) {
+            Some(Lieu::Site(id)) => Some((id.to_string(), n.clone())),
+            _ => None,
+        })
+        .collect();
+    let (rows, pagination) = match site_id {
+        Some(s) => {
+            let base = format!(
+                "/accueil/contacts?site={s}&date={}",
+                pages::enc(&date.format("%d/%m/%Y").to_string())
+            );
+            let (r, p) = liste(&state, &ctx, s, date, page_of(&q), &base).await?;
+            (r, Some(p))
+        }
+        None => (vec![], None),
+    };
+    let mut date_field =
+        Field::text("date", "Date", &g(&q, "date")).hint("JJ/MM/AAAA ; vide : aujourd'hui");
+    date_field.error = date_error;
+    let page = TablePage {
+        l: ctx.layout(),
+        title: "Main courante de l'accueil".into(),
+        intro: Some("Les contacts de l'accueil (visites, appels, courriers, courriels) d'un site pour une journée.".into()),
+        actions: vec![("/accueil/contacts/nouveau".into(), "Saisir un contact".into())],
+        filters: vec![
+            Field::text("site", "Site", &site_id.map(|s| s.to_string()).unwrap_or_default())
+                .select(sites),
+            date_field,
+        ],
+        filter_action: "/accueil/contacts".into(),
+        columns: colonnes(),
+        rows,
+        pagination,
+        caption: format!("Contacts du {}", date.format("%d/%m/%Y")),
+        empty: "Aucun contact enregistré ce jour-là sur ce site.".into(),
+    };
+    Ok(render(&page))
+}
+
+/// The script that keeps a half-typed contact across a reload (sessionStorage); the form works
+/// without it.
+pub async fn js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/accueil.js"),
+    )
+        .into_response()
+}
