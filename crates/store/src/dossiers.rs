@@ -14,11 +14,8 @@ use parcours_domain::dossiers::{
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::iso_date as iso;
 use crate::{format_time, now, on_unique, touched, Conn, Result, StoreError};
-
-fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Other(anyhow::anyhow!("valeur illisible en base : {what}"))

@@ -141,17 +141,22 @@ pub async fn candidats(
     Ok((list, total))
 }
 
-/// The two people of a pair.
-pub async fn candidat_get(conn: &mut Conn, dep: &str, id: i64) -> Result<(i64, i64, String)> {
+/// The two people of a pair, its status and its score.
+pub async fn candidat_get(conn: &mut Conn, dep: &str, id: i64) -> Result<(i64, i64, String, f64)> {
     let r = sqlx::query(
-        "SELECT personne_a, personne_b, statut FROM doublons_candidats WHERE departement_id = $1 AND id = $2",
+        "SELECT personne_a, personne_b, statut, score FROM doublons_candidats WHERE departement_id = $1 AND id = $2",
     )
     .bind(dep)
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound)?;
-    Ok((r.get("personne_a"), r.get("personne_b"), r.get("statut")))
+    Ok((
+        r.get("personne_a"),
+        r.get("personne_b"),
+        r.get("statut"),
+        r.get("score"),
+    ))
 }
 
 /// Records the cadre's decision on a pair still to review (`distincts` or `fusionnes`).

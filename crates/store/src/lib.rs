@@ -216,6 +216,11 @@ pub async fn raw_execute(conn: &mut Conn, sql: &str) -> Result<u64> {
 }
 
 /// Now, in UTC, as stored: RFC 3339 with microseconds, which sorts as text on both backends.
+/// Dates are stored as `YYYY-MM-DD`, which sorts and compares as text on both backends.
+pub(crate) fn iso_date(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
 pub fn now() -> String {
     format_time(chrono::Utc::now())
 }

@@ -15,6 +15,7 @@ use parcours_domain::Invalid;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::iso_date as iso;
 use crate::{now, on_unique, referentiel, touched, Conn, Result, StoreError};
 
 /// A change of foyer membership can break a rule (overlap, departure before arrival) that only the
@@ -32,11 +33,6 @@ impl From<sqlx::Error> for MembreError {
     fn from(e: sqlx::Error) -> Self {
         Self::Store(StoreError::Database(e))
     }
-}
-
-/// Dates are stored as `YYYY-MM-DD`, which sorts and compares as text on both backends.
-fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
 }
 
 fn read_date(s: &str) -> Result<NaiveDate> {

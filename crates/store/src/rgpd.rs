@@ -6,11 +6,8 @@ use chrono::NaiveDate;
 use parcours_domain::rgpd::{echeance_acces, NewConsentement, ObjetConsentement, Regles, Sort};
 use sqlx::Row;
 
+use crate::iso_date as iso;
 use crate::{now, touched, Conn, Result, StoreError};
-
-fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
 
 fn date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()

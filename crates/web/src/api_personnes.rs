@@ -429,7 +429,7 @@ pub async fn fusion(
 ) -> ApiResult<Response> {
     let me = ctx.principal.agent_id.ok_or_else(forbidden)?;
     let mut tx = state.store.begin().await?;
-    let (a, b, _) = doublons::candidat_get(&mut tx, ctx.dep(), id).await?;
+    let (a, b, _, _) = doublons::candidat_get(&mut tx, ctx.dep(), id).await?;
     if f.garder != a && f.garder != b {
         let mut e = parcours_domain::FieldErrors::new();
         e.add("garder", "Choisissez l'une des deux fiches de la paire.");

@@ -480,16 +480,17 @@ async fn dossier_page(state: &AppState, ctx: &Ctx, id: i64, saisie: Saisie) -> W
         .iter()
         .map(|s| (s.id.to_string(), s.nom.clone()))
         .collect();
-    let errors = [
+    let (ecrit_f, doc_f, plan_f, referent_f) = (
         ecrit_fields(&saisie),
         doc_fields(&saisie),
         plan_fields(&saisie, &plan),
         referent_fields(&saisie, &service_opts),
-    ]
-    .concat()
-    .into_iter()
-    .filter_map(|f| f.error.map(|e| (f.name, format!("{} : {e}", f.label))))
-    .collect::<Vec<_>>();
+    );
+    // Only one form was sent, so only one of them can hold errors.
+    let errors: Vec<(String, String)> = [&ecrit_f, &doc_f, &plan_f, &referent_f]
+        .into_iter()
+        .flat_map(|f| crate::pages::error_summary(f))
+        .collect();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -503,10 +504,10 @@ async fn dossier_page(state: &AppState, ctx: &Ctx, id: i64, saisie: Saisie) -> W
             .iter()
             .filter_map(|s| names.get(s).cloned())
             .collect(),
-        ecrit_fields: ecrit_fields(&saisie),
-        doc_fields: doc_fields(&saisie),
-        plan_fields: plan_fields(&saisie, &plan),
-        referent_fields: referent_fields(&saisie, &service_opts),
+        ecrit_fields: ecrit_f,
+        doc_fields: doc_f,
+        plan_fields: plan_f,
+        referent_fields: referent_f,
         d: o.dossier,
         titulaire_href,
         titulaire_nom,
@@ -705,14 +706,7 @@ async fn ecrit_page(
             .hint("Il reste attaché à la nouvelle version ; la version précédente reste lisible.")
             .error_from(&errors),
     ];
-    let summary: Vec<(String, String)> = fields
-        .iter()
-        .filter_map(|f| {
-            f.error
-                .clone()
-                .map(|e| (f.name.clone(), format!("{} : {e}", f.label)))
-        })
-        .collect();
+    let summary: Vec<(String, String)> = crate::pages::error_summary(&fields);
     let status = if summary.is_empty() {
         StatusCode::OK
     } else {

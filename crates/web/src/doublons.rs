@@ -174,14 +174,8 @@ async fn compare_page(
     erreur: Option<String>,
 ) -> WebResult<Response> {
     let mut tx = state.store.begin().await?;
-    let (a, b, statut) = store::candidat_get(&mut tx, ctx.dep(), id).await?;
-    let score = store::candidats(&mut tx, ctx.dep(), &statut, 500, 0)
-        .await?
-        .0
-        .into_iter()
-        .find(|c| c.id == id)
-        .map(|c| format!("{:.0} %", c.score * 100.0))
-        .unwrap_or_default();
+    let (a, b, statut, score) = store::candidat_get(&mut tx, ctx.dep(), id).await?;
+    let score = format!("{:.0} %", score * 100.0);
     let (ca, cb) = (cote(&mut tx, ctx, a).await?, cote(&mut tx, ctx, b).await?);
     audit::append(
         &mut tx,
@@ -234,7 +228,7 @@ pub async fn merge(
 ) -> WebResult<Response> {
     let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
     let mut tx = state.store.begin().await?;
-    let (a, b, _) = store::candidat_get(&mut tx, ctx.dep(), id).await?;
+    let (a, b, _, _) = store::candidat_get(&mut tx, ctx.dep(), id).await?;
     let Ok(garder) = f.garder.parse::<i64>() else {
         drop(tx);
         return compare_page(
@@ -287,7 +281,7 @@ pub async fn distinct(
 ) -> WebResult<Response> {
     let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
     let mut tx = state.store.begin().await?;
-    let (a, b, _) = store::candidat_get(&mut tx, ctx.dep(), id).await?;
+    let (a, b, _, _) = store::candidat_get(&mut tx, ctx.dep(), id).await?;
     store::candidat_decider(&mut tx, ctx.dep(), id, "distincts", me).await?;
     audit::append(
         &mut tx,

@@ -188,6 +188,19 @@ impl FormPage {
     }
 }
 
+/// The error summary of a form: (field name, « label : message ») for each field in error, in the
+/// order of the form — what the summary at the top of a page links to.
+pub fn error_summary(fields: &[Field]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .filter_map(|f| {
+            f.error
+                .as_ref()
+                .map(|e| (f.name.clone(), format!("{} : {e}", f.label)))
+        })
+        .collect()
+}
+
 /// A cell of a generic list.
 #[derive(Debug, Clone, Default)]
 pub struct Cell {

@@ -293,14 +293,7 @@ fn new_page(
     ressemblances: Vec<Ressemblance>,
 ) -> Response {
     let fields = personne_fields(v, errors);
-    let summary = fields
-        .iter()
-        .filter_map(|f| {
-            f.error
-                .clone()
-                .map(|e| (f.name.clone(), format!("{} : {e}", f.label)))
-        })
-        .collect();
+    let summary = crate::pages::error_summary(&fields);
     let status = if errors.is_empty() && ressemblances.is_empty() {
         StatusCode::OK
     } else {
@@ -583,8 +576,6 @@ pub async fn fiche(
     }
     let complete = scope.portee == Portee::Complete;
     let fusionnee_dans = doublons::fusionnee_dans(&mut tx, ctx.dep(), id).await?;
-    let communes: BTreeMap<String, String> = BTreeMap::new();
-    let _ = communes;
     let mut adresses = Vec::new();
     for a in store::adresses(&mut tx, ctx.dep(), id).await? {
         let commune = referentiel::commune_get(&mut tx, ctx.dep(), &a.commune_insee)
@@ -1161,16 +1152,7 @@ async fn foyer_page(
             .hint("JJ/MM/AAAA")
             .error_from(errors),
     ];
-    let summary = fields
-        .iter()
-        .filter_map(|f| {
-            f.error
-                .clone()
-                .map(|e| (f.name.clone(), format!("{} : {e}", f.label)))
-        })
-        .collect();
-    let mut historique = lignes_membres(membres.iter().collect());
-    historique.sort_by(|a, b| a.arrivee.cmp(&b.arrivee));
+    let summary = crate::pages::error_summary(&fields);
     let page = FoyerPage {
         l: ctx.layout(),
         id,
@@ -1291,9 +1273,4 @@ pub async fn membre_depart(
     .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/foyers/{id}?message=modifie")).into_response())
-}
-
-/// Used by the search form of other pages.
-pub fn search_href(q: &str) -> String {
-    format!("/personnes?q={}", enc(q))
 }

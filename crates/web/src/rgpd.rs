@@ -98,14 +98,7 @@ async fn page(
             .hint("JJ/MM/AAAA")
             .error_from(errors),
     ];
-    let summary: Vec<(String, String)> = fields
-        .iter()
-        .filter_map(|f| {
-            f.error
-                .clone()
-                .map(|e| (f.name.clone(), format!("{} : {e}", f.label)))
-        })
-        .collect();
+    let summary: Vec<(String, String)> = crate::pages::error_summary(&fields);
     let status = if summary.is_empty() && demande_erreur.is_none() {
         StatusCode::OK
     } else {
