@@ -53,6 +53,17 @@ pub struct SmtpSettings {
     pub tls: bool,
 }
 
+/// An SMS operator's HTTP API (`PARCOURS_SMS_URL`): Parcours POSTs one JSON message per reminder. Without
+/// it, SMS go to the `sms_sortants` outbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmsSettings {
+    pub url: url::Url,
+    /// Sent as `Authorization: Bearer …`; never logged.
+    pub jeton: Option<Secret>,
+    /// The sender name shown on the phone (11 characters at most for most operators).
+    pub expediteur: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     pub database_url: String,
@@ -72,6 +83,7 @@ pub struct Settings {
     pub workers: usize,
     pub oidc: Option<OidcSettings>,
     pub smtp: Option<SmtpSettings>,
+    pub sms: Option<SmsSettings>,
     /// Largest document a dossier accepts (below `max_body_bytes`, so that the form re-renders with
     /// a message instead of a bare 413).
     pub document_taille_max: usize,
@@ -84,6 +96,10 @@ pub struct Settings {
     /// Retention: months of intermediate archiving before anonymisation. UNCONFIRMED (reference
     /// §8.3.4 and §8.5: depends on the département's tableau de gestion): to set with the archives.
     pub conservation_archive_mois: u32,
+    /// The partners the desk orients people to (suggested in the desk log; any other name may be
+    /// typed). `PARCOURS_ACCUEIL_PARTENAIRES`, separated by `;`; empty: the usual ones
+    /// (`domain::accueil::PARTENAIRES`).
+    pub accueil_partenaires: Vec<String>,
 }
 
 /// A setting that cannot be used; the message is shown as is to the person who installs Parcours.
@@ -117,10 +133,12 @@ impl Default for Settings {
             workers: 2,
             oidc: None,
             smtp: None,
+            sms: None,
             document_taille_max: 8 * 1024 * 1024,
             acces_motive_heures: 24,
             conservation_actif_mois: 24,
             conservation_archive_mois: 60,
+            accueil_partenaires: vec![],
         }
     }
 }
@@ -143,6 +161,7 @@ pub const VARIABLES: &[&str] = &[
     "PARCOURS_ACCES_MOTIVE_HEURES",
     "PARCOURS_CONSERVATION_ACTIF_MOIS",
     "PARCOURS_CONSERVATION_ARCHIVE_MOIS",
+    "PARCOURS_ACCUEIL_PARTENAIRES",
     "PARCOURS_OIDC_ISSUER",
     "PARCOURS_OIDC_CLIENT_ID",
     "PARCOURS_OIDC_CLIENT_SECRET",
@@ -155,6 +174,9 @@ pub const VARIABLES: &[&str] = &[
     "PARCOURS_SMTP_MOT_DE_PASSE",
     "PARCOURS_SMTP_EXPEDITEUR",
     "PARCOURS_SMTP_TLS",
+    "PARCOURS_SMS_URL",
+    "PARCOURS_SMS_JETON",
+    "PARCOURS_SMS_EXPEDITEUR",
 ];
 
 impl Settings {
@@ -355,6 +377,39 @@ impl Settings {
                 tls,
             });
         }
+        if let Some(text) = get("PARCOURS_ACCUEIL_PARTENAIRES") {
+            let list: Vec<String> = text
+                .split(';')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(String::from)
+                .collect();
+            if list.is_empty() || list.iter().any(|p| p.chars().count() > 100) {
+                return Err(invalid(
+                    "PARCOURS_ACCUEIL_PARTENAIRES",
+                    &text,
+                    "attendu des noms de partenaires séparés par « ; », 100 caractères au plus chacun",
+                ));
+            }
+            s.accueil_partenaires = list;
+        }
+        if let Some(text) = get("PARCOURS_SMS_URL") {
+            let url = url::Url::parse(&text)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .ok_or_else(|| {
+                    invalid(
+                        "PARCOURS_SMS_URL",
+                        &text,
+                        "attendu une adresse http(s) de l'API de l'opérateur SMS",
+                    )
+                })?;
+            s.sms = Some(SmsSettings {
+                url,
+                jeton: get("PARCOURS_SMS_JETON").map(Secret::new),
+                expediteur: get("PARCOURS_SMS_EXPEDITEUR"),
+            });
+        }
         Ok(s)
     }
 }
@@ -445,6 +500,31 @@ mod tests {
         assert_eq!(s.listen.port(), 7000);
         let debug = format!("{s:?}");
         assert!(!debug.contains("tres-secret"), "{debug}");
+    }
+
+    #[test]
+    fn the_sms_operator_and_the_partners_are_settings_and_the_token_is_never_printed() {
+        let s = Settings::from_sources(
+            None,
+            &env(&[
+                ("PARCOURS_SMS_URL", "https://sms.operateur.test/v1/envoi"),
+                ("PARCOURS_SMS_JETON", "jeton-tres-secret"),
+                ("PARCOURS_ACCUEIL_PARTENAIRES", "CAF; Restos du cœur ;"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.sms.as_ref().unwrap().url.host_str(),
+            Some("sms.operateur.test")
+        );
+        assert_eq!(s.accueil_partenaires, vec!["CAF", "Restos du cœur"]);
+        assert!(!format!("{s:?}").contains("jeton-tres-secret"));
+        let err =
+            Settings::from_sources(None, &env(&[("PARCOURS_SMS_URL", "ftp://x")])).unwrap_err();
+        assert!(err.to_string().contains("PARCOURS_SMS_URL"));
+        let err = Settings::from_sources(None, &env(&[("PARCOURS_ACCUEIL_PARTENAIRES", " ; ")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("PARCOURS_ACCUEIL_PARTENAIRES"));
     }
 
     #[test]

@@ -92,6 +92,56 @@ pub struct Record {
     pub commune: String,
 }
 
+impl Record {
+    /// A record from a person as the base holds it (birth and usage names, given names in order, sex
+    /// and birth date of the domain): the one conversion used by the creation check and by the batch
+    /// job, so that both score the same fields the same way. Birth place and address are added with
+    /// [`Record::ne_a`] and [`Record::domicile`] when known.
+    pub fn from_parts(
+        record_id: impl ToString,
+        nom_naissance: &str,
+        nom_usage: Option<&str>,
+        prenoms: &[String],
+        sexe: parcours_domain::personnes::Sexe,
+        date_naissance: Option<chrono::NaiveDate>,
+    ) -> Record {
+        use chrono::Datelike;
+        use parcours_domain::personnes::Sexe as S;
+        Record {
+            record_id: record_id.to_string(),
+            nom_naissance: nom_naissance.to_string(),
+            nom_usage: nom_usage.unwrap_or_default().to_string(),
+            prenoms: prenoms.join(" "),
+            sexe: match sexe {
+                S::Feminin => Some(Sexe::F),
+                S::Masculin => Some(Sexe::M),
+                S::Inconnu => None,
+            },
+            date_naissance: date_naissance.and_then(|d| {
+                Date::new(
+                    u16::try_from(d.year()).ok()?,
+                    u8::try_from(d.month()).ok()?,
+                    u8::try_from(d.day()).ok()?,
+                )
+            }),
+            ..Default::default()
+        }
+    }
+
+    /// The INSEE code of the birth commune (empty: unknown).
+    pub fn ne_a(mut self, commune_insee: &str) -> Record {
+        self.commune_naissance_insee = commune_insee.to_string();
+        self
+    }
+
+    /// The current address: its lines and postcode.
+    pub fn domicile(mut self, adresse: &str, code_postal: &str) -> Record {
+        self.adresse = adresse.to_string();
+        self.code_postal = code_postal.to_string();
+        self
+    }
+}
+
 /// A pair judged to be the same person; `record_id_a < record_id_b`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pair {
@@ -130,5 +180,43 @@ impl Default for Options {
             seuil: SEUIL_PAR_DEFAUT,
             seuil_alerte: 0.2,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_is_built_from_the_fields_of_the_base() {
+        let r = Record::from_parts(
+            42,
+            "Lefèvre",
+            Some("Martin"),
+            &["Marie".to_string(), "Hélène".to_string()],
+            parcours_domain::personnes::Sexe::Feminin,
+            chrono::NaiveDate::from_ymd_opt(1992, 3, 14),
+        )
+        .ne_a("96001")
+        .domicile("4 rue des Écoles", "96100");
+        assert_eq!(r.record_id, "42");
+        assert_eq!(r.nom_usage, "Martin");
+        assert_eq!(r.prenoms, "Marie Hélène");
+        assert_eq!(r.sexe, Some(Sexe::F));
+        assert_eq!(r.date_naissance, Date::parse("1992-03-14"));
+        assert_eq!(r.commune_naissance_insee, "96001");
+        assert_eq!(
+            (r.adresse.as_str(), r.code_postal.as_str()),
+            ("4 rue des Écoles", "96100")
+        );
+        let unknown = Record::from_parts(
+            1,
+            "X",
+            None,
+            &[],
+            parcours_domain::personnes::Sexe::Inconnu,
+            None,
+        );
+        assert_eq!((unknown.sexe, unknown.nom_usage.as_str()), (None, ""));
     }
 }

@@ -518,15 +518,15 @@ async fn lock_salle(
     }
 }
 
-/// Books an appointment: inside a plage of the agent that takes its kind, not over an absence, not
-/// over another appointment or session of the agent or of the room; the reminders asked for are
-/// queued (`agenda.rappel`, at `RAPPEL_AVANCE_HEURES` before). All in the caller's transaction.
-pub async fn reserver(
+/// The agenda rules of a booking, in the caller's transaction (the agent's row is locked first, so
+/// two bookings of one agent are checked one after the other): inside a plage that takes the kind, not
+/// over an absence, an appointment or a session of the agent, nor over a booking of the room. Returns
+/// the plage, which gives the place.
+async fn verifier_agenda(
     conn: &mut Conn,
     dep: &str,
-    res: Reservation<'_>,
-) -> std::result::Result<i64, ReservationError> {
-    let r = res.rdv;
+    r: &NewRendezVous,
+) -> std::result::Result<Plage, ReservationError> {
     let (d, f) = (heure::format(r.debut), heure::format(r.fin));
     lock_agent(conn, dep, r.agent_id)
         .await
@@ -554,10 +554,129 @@ pub async fn reserver(
             ));
         }
     }
+    Ok(p)
+}
+
+/// Moves a planned appointment to the agent, time and room of `r` (same person and kind): the same
+/// rules as a booking, its reminders withdrawn and queued again for the new time. The appointment keeps
+/// its id, its request date and its waiting-list link, so the figures see one appointment, not a
+/// cancellation and a booking.
+pub async fn deplacer(
+    conn: &mut Conn,
+    dep: &str,
+    id: i64,
+    r: &NewRendezVous,
+) -> std::result::Result<(), ReservationError> {
+    let current = get(conn, dep, id).await?;
+    if current.statut != StatutRdv::Prevu {
+        return Err(regle(
+            "heure",
+            "Seul un rendez-vous prévu peut être déplacé.",
+        ));
+    }
+    // Its own slot must not count against its new one: it leaves the busy checks for the length of
+    // this transaction (nobody sees the intermediate state).
+    let out = sqlx::query(
+        "UPDATE rendez_vous SET statut = 'annule' WHERE departement_id = $1 AND id = $2 AND statut = 'prevu'",
+    )
+    .bind(dep)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if out.rows_affected() == 0 {
+        return Err(regle(
+            "heure",
+            "Ce rendez-vous vient d'être modifié : rechargez la page.",
+        ));
+    }
+    let p = verifier_agenda(conn, dep, r).await?;
+    sqlx::query(
+        "UPDATE rendez_vous SET statut = 'prevu', agent_id = $1, debut = $2, fin = $3, nature = $4, site_id = $5, \
+         permanence_id = $6, salle_id = $7, updated_at = $8 WHERE departement_id = $9 AND id = $10",
+    )
+    .bind(r.agent_id)
+    .bind(heure::format(r.debut))
+    .bind(heure::format(r.fin))
+    .bind(p.nature.code())
+    .bind(p.site_id)
+    .bind(p.permanence_id)
+    .bind(r.salle_id)
+    .bind(now())
+    .bind(dep)
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| match on_unique("heure")(e) {
+        StoreError::Conflict(_) => regle("heure", "L'agent a déjà un rendez-vous à cette heure : choisissez un autre créneau."),
+        other => other.into(),
+    })?;
+    // The reminders still to send move with it (one per channel: the same rows, their jobs moved).
+    let envoi = heure::utc(r.debut) - Duration::hours(RAPPEL_AVANCE_HEURES);
+    let envoi = format_time(envoi.max(chrono::Utc::now()));
+    sqlx::query(
+        "UPDATE jobs SET run_at = $1 WHERE status = 'en_attente' AND id IN \
+         (SELECT job_id FROM agenda_rappels WHERE departement_id = $2 AND rendez_vous_id = $3 AND statut = 'prevu')",
+    )
+    .bind(&envoi)
+    .bind(dep)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE agenda_rappels SET envoyer_le = $1 WHERE departement_id = $2 AND rendez_vous_id = $3 AND statut = 'prevu'",
+    )
+    .bind(&envoi)
+    .bind(dep)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The oldest waiting-list requests of a site for a kind of appointment: whom to offer a freed slot.
+pub async fn attente_pour(
+    conn: &mut Conn,
+    dep: &str,
+    site_id: i64,
+    type_rdv: TypeRdv,
+    limit: i64,
+) -> Result<Vec<Attente>> {
+    let rows = sqlx::query(
+        "SELECT w.id, w.personne_id, w.type, w.site_id, w.motif, w.demande_le, w.statut, w.rendez_vous_id, s.nom AS site_nom, \
+         p.nom_naissance AS p_nom_naissance, p.nom_usage AS p_nom_usage, p.prenoms AS p_prenoms \
+         FROM agenda_attente w JOIN personnes p ON p.departement_id = w.departement_id AND p.id = w.personne_id \
+         JOIN sites s ON s.departement_id = w.departement_id AND s.id = w.site_id \
+         WHERE w.departement_id = $1 AND w.site_id = $2 AND w.type = $3 AND w.statut = 'en_attente' \
+         ORDER BY w.demande_le, w.id LIMIT $4",
+    )
+    .bind(dep)
+    .bind(site_id)
+    .bind(type_rdv.code())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.iter().map(attente_of).collect())
+}
+
+/// Books an appointment: inside a plage of the agent that takes its kind, not over an absence, not
+/// over another appointment or session of the agent or of the room; the reminders asked for are
+/// queued (`agenda.rappel`, at `RAPPEL_AVANCE_HEURES` before). All in the caller's transaction.
+pub async fn reserver(
+    conn: &mut Conn,
+    dep: &str,
+    res: Reservation<'_>,
+) -> std::result::Result<i64, ReservationError> {
+    let r = res.rdv;
+    let (d, f) = (heure::format(r.debut), heure::format(r.fin));
+    let p = verifier_agenda(conn, dep, r).await?;
     // The person's contacts decide which reminders can be sent.
     let contact = sqlx::query(
         "SELECT (SELECT COUNT(*) FROM personne_contacts c WHERE c.departement_id = p.departement_id AND c.personne_id = p.id AND c.kind = 'email') AS emails, \
-                (SELECT COUNT(*) FROM personne_contacts c WHERE c.departement_id = p.departement_id AND c.personne_id = p.id AND c.kind = 'telephone') AS tels \
+                (SELECT COUNT(*) FROM personne_contacts c WHERE c.departement_id = p.departement_id AND c.personne_id = p.id AND c.kind = 'telephone') AS tels, \
+                (SELECT COUNT(*) FROM dossiers d WHERE d.departement_id = p.departement_id AND d.personne_id = p.id) AS dossiers, \
+                (SELECT COUNT(*) FROM dossiers d WHERE d.departement_id = p.departement_id AND d.personne_id = p.id AND d.clos_le IS NULL AND d.archive_le IS NULL) AS ouverts, \
+                (SELECT COUNT(*) FROM dossiers d WHERE d.departement_id = p.departement_id AND d.personne_id = p.id AND d.anonymise_le IS NULL AND d.archive_le IS NULL) AS vivants, \
+                p.fusionnee_dans \
          FROM personnes p WHERE p.departement_id = $1 AND p.id = $2",
     )
     .bind(dep)
@@ -565,6 +684,23 @@ pub async fn reserver(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| regle("personne_id", "Personne inconnue dans ce département."))?;
+    if contact.get::<Option<i64>, _>("fusionnee_dans").is_some() {
+        return Err(regle("personne_id", "Cette fiche a été fusionnée dans une autre : prenez le rendez-vous sur la fiche gardée."));
+    }
+    let dossiers: i64 = contact.get("dossiers");
+    if dossiers > 0 && contact.get::<i64, _>("vivants") == 0 {
+        return Err(regle(
+            "personne_id",
+            "Le dossier de cette personne est archivé : aucun rendez-vous ne peut y être rattaché.",
+        ));
+    }
+    // A follow-up needs a file that is still open; a first reception may reopen the story.
+    if dossiers > 0
+        && contact.get::<i64, _>("ouverts") == 0
+        && r.type_rdv != TypeRdv::PremierAccueil
+    {
+        return Err(regle("type", "Le dossier de cette personne est clos : prenez un rendez-vous de premier accueil, ou faites rouvrir le dossier."));
+    }
     let mut e = FieldErrors::new();
     if r.rappel_email && contact.get::<i64, _>("emails") == 0 {
         e.add("rappel_email", "La personne n'a pas d'adresse électronique dans son dossier : pas de rappel par courriel possible.");
@@ -1078,6 +1214,21 @@ pub struct Attente {
     pub rendez_vous_id: Option<i64>,
 }
 
+fn attente_of(r: &AnyRow) -> Attente {
+    Attente {
+        id: r.get("id"),
+        personne_id: r.get("personne_id"),
+        personne: nom_personne(r),
+        type_rdv: TypeRdv::parse(&r.get::<String, _>("type")).unwrap_or(TypeRdv::PremierAccueil),
+        site_id: r.get("site_id"),
+        site: r.get("site_nom"),
+        motif: r.get("motif"),
+        demande_le: r.get("demande_le"),
+        statut: r.get("statut"),
+        rendez_vous_id: r.get("rendez_vous_id"),
+    }
+}
+
 pub async fn attente_list(
     conn: &mut Conn,
     dep: &str,
@@ -1101,19 +1252,7 @@ pub async fn attente_list(
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|r| Attente {
-            id: r.get("id"),
-            personne_id: r.get("personne_id"),
-            personne: nom_personne(r),
-            type_rdv: TypeRdv::parse(&r.get::<String, _>("type"))
-                .unwrap_or(TypeRdv::PremierAccueil),
-            site_id: r.get("site_id"),
-            site: r.get("site_nom"),
-            motif: r.get("motif"),
-            demande_le: r.get("demande_le"),
-            statut: r.get("statut"),
-            rendez_vous_id: r.get("rendez_vous_id"),
-        })
+        .map(attente_of)
         .collect())
 }
 

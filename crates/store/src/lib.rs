@@ -4,9 +4,12 @@
 //! module; handlers never see SQL, only the functions and domain types here.
 
 pub mod accueil;
+pub mod accueil_demo;
 pub mod agenda;
 pub mod agents;
+pub mod appui;
 pub mod audit;
+pub mod chiffres;
 pub mod demo;
 pub mod departements;
 pub mod dossiers;

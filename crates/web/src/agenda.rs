@@ -1031,11 +1031,25 @@ pub struct RdvPage {
     pub can_manage: bool,
     pub statut_error: Option<String>,
     pub statuts: Vec<(String, String)>,
+    /// The move form: what was typed and a message per field.
+    pub deplacement: Params,
+    pub deplacement_errors: BTreeMap<String, String>,
+    /// A freed slot still to come: the oldest waiting requests of the site for this kind.
+    pub proposer: Vec<store::Attente>,
 }
 
 impl RdvPage {
     pub fn demande(&self) -> String {
         fr_date(self.r.demande_le)
+    }
+    pub fn dep_val(&self, k: &str) -> &str {
+        self.deplacement.get(k).map(String::as_str).unwrap_or("")
+    }
+    pub fn dep_err(&self, k: &str) -> Option<&str> {
+        self.deplacement_errors.get(k).map(String::as_str)
+    }
+    pub fn est_prevu(&self) -> bool {
+        self.r.statut == StatutRdv::Prevu
     }
 }
 
@@ -1054,6 +1068,25 @@ async fn rdv_page(
     id: i64,
     statut_error: Option<String>,
 ) -> WebResult<Response> {
+    rdv_page_with(
+        state,
+        ctx,
+        id,
+        statut_error,
+        Params::new(),
+        &FieldErrors::new(),
+    )
+    .await
+}
+
+async fn rdv_page_with(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    statut_error: Option<String>,
+    deplacement: Params,
+    deplacement_errors: &FieldErrors,
+) -> WebResult<Response> {
     let r = rdv_in_scope(state, &ctx.principal, id).await?;
     let mut conn = state.store.read().await?;
     let rappels = store::rappels(&mut conn, ctx.dep(), id)
@@ -1061,6 +1094,14 @@ async fn rdv_page(
         .iter()
         .map(store::Rappel::libelle)
         .collect();
+    // A slot freed ahead of time is offered to whoever waits longest for this kind at this site.
+    let libere =
+        matches!(r.statut, StatutRdv::Annule | StatutRdv::Excuse) && r.debut > heure::maintenant();
+    let proposer = if libere && allows(&ctx.principal, Action::RendezVousGerer) {
+        store::attente_pour(&mut conn, ctx.dep(), r.site_id, r.type_rdv, 5).await?
+    } else {
+        vec![]
+    };
     drop(conn);
     audit_event(
         state,
@@ -1069,7 +1110,7 @@ async fn rdv_page(
             .details(serde_json::json!({ "personne_id": r.personne_id })),
     )
     .await?;
-    let status = if statut_error.is_some() {
+    let status = if statut_error.is_some() || !deplacement_errors.is_empty() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -1079,6 +1120,9 @@ async fn rdv_page(
         rappels,
         can_manage: allows(&ctx.principal, Action::RendezVousGerer),
         statut_error,
+        deplacement,
+        deplacement_errors: deplacement_errors.0.clone(),
+        proposer,
         statuts: StatutRdv::ALL
             .iter()
             .filter(|s| **s != StatutRdv::Prevu)
@@ -1132,6 +1176,213 @@ pub async fn set_statut(
     .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/rendez-vous/{id}?message=modifie")).into_response())
+}
+
+/// The booking form of `r` at another date, time and (optionally) agent: same person, kind, length,
+/// room (when the agent stays) and request date.
+fn deplacement_form(
+    r: &store::RendezVous,
+    date: &str,
+    heure_: &str,
+    agent: &str,
+) -> RendezVousForm {
+    let agent_id = match agent.trim() {
+        "" => r.agent_id.to_string(),
+        a => a.to_string(),
+    };
+    let meme_agent = agent_id == r.agent_id.to_string();
+    RendezVousForm {
+        personne_id: r.personne_id.to_string(),
+        agent_id,
+        type_rdv: r.type_rdv.code().to_string(),
+        date: date.to_string(),
+        heure: heure_.to_string(),
+        duree: (r.fin - r.debut).num_minutes().to_string(),
+        salle_id: r
+            .salle_id
+            .filter(|_| meme_agent)
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+        objet: r.objet.clone().unwrap_or_default(),
+        demande_le: fr_date(r.demande_le),
+        ..Default::default()
+    }
+}
+
+/// Moves an appointment the principal reaches to an agent of their sites; the messages otherwise.
+async fn deplacer_rdv(
+    state: &AppState,
+    pr: &Principal,
+    event: parcours_domain::audit::AuditEvent,
+    r: &store::RendezVous,
+    f: &RendezVousForm,
+) -> WebResult<Result<(), FieldErrors>> {
+    let parsed = match NewRendezVous::parse(f, heure::maintenant()) {
+        Ok(x) => x,
+        Err(e) => return Ok(Err(e.0)),
+    };
+    if parsed.agent_id != r.agent_id {
+        let mut conn = state.store.read().await?;
+        let agent = agents_store::get(&mut conn, &pr.departement_id, parsed.agent_id).await;
+        drop(conn);
+        match agent {
+            Ok(a) if reaches_any(pr, &a.site_ids) => {}
+            Ok(_) | Err(StoreError::NotFound) => {
+                let mut e = FieldErrors::new();
+                e.add("agent_id", "Choisissez un agent de vos sites.");
+                return Ok(Err(e));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut tx = state.store.begin().await?;
+    match store::deplacer(&mut tx, &pr.departement_id, r.id, &parsed).await {
+        Ok(()) => {}
+        Err(ReservationError::Regle(e)) => return Ok(Err(e.0)),
+        Err(ReservationError::Store(e)) => return Err(e.into()),
+    }
+    audit::append(
+        &mut tx,
+        &pr.departement_id,
+        &event.details(serde_json::json!({
+            "deplacement": {
+                "de": heure::format(r.debut),
+                "a": heure::format(parsed.debut),
+                "agent_avant": r.agent_id,
+                "agent_apres": parsed.agent_id,
+            },
+            "personne_id": r.personne_id,
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+/// `POST /rendez-vous/{id}/deplacer`: date, heure and optionally agent_id.
+pub async fn deplacer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(v): Form<Params>,
+) -> WebResult<Response> {
+    let r = rdv_in_scope(&state, &ctx.principal, id).await?;
+    let f = deplacement_form(&r, p(&v, "date"), p(&v, "heure"), p(&v, "agent_id"));
+    let ev = ctx.event("modification", "rendez_vous", id);
+    match deplacer_rdv(&state, &ctx.principal, ev, &r, &f).await? {
+        Ok(()) => Ok(Redirect::to(&format!("/rendez-vous/{id}?message=deplace")).into_response()),
+        Err(e) => rdv_page_with(&state, &ctx, id, None, v, &e).await,
+    }
+}
+
+/// `POST /rendez-vous/{id}/proposer`: the freed slot of a cancelled or excused appointment is booked
+/// for a waiting-list request (attente_id) of the same site and kind.
+pub async fn proposer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(v): Form<Params>,
+) -> WebResult<Response> {
+    let r = rdv_in_scope(&state, &ctx.principal, id).await?;
+    let Ok(attente_id) = p(&v, "attente_id").trim().parse::<i64>() else {
+        return rdv_page(
+            &state,
+            &ctx,
+            id,
+            Some("Choisissez la demande en attente.".into()),
+        )
+        .await;
+    };
+    if !matches!(r.statut, StatutRdv::Annule | StatutRdv::Excuse) {
+        return rdv_page(
+            &state,
+            &ctx,
+            id,
+            Some("Ce créneau n'est pas libéré : le rendez-vous tient toujours.".into()),
+        )
+        .await;
+    }
+    let mut conn = state.store.read().await?;
+    let w = store::attente_get(&mut conn, ctx.dep(), attente_id).await;
+    drop(conn);
+    let (personne_id, demande_le) = match w {
+        Ok((personne, site, type_rdv, statut))
+            if site == r.site_id && type_rdv == r.type_rdv && statut == "en_attente" =>
+        {
+            let mut conn = state.store.read().await?;
+            let demande = store::attente_pour(&mut conn, ctx.dep(), site, type_rdv, 500)
+                .await?
+                .into_iter()
+                .find(|a| a.id == attente_id)
+                .map(|a| a.demande_le)
+                .unwrap_or_default();
+            (personne, demande)
+        }
+        Ok(_) | Err(StoreError::NotFound) => {
+            return rdv_page(&state, &ctx, id, Some("Cette demande n'attend plus, ou concerne un autre lieu ou un autre type de rendez-vous.".into())).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut f = deplacement_form(
+        &r,
+        &fr_date(r.debut.date()),
+        &r.debut.format("%H:%M").to_string(),
+        "",
+    );
+    f.personne_id = personne_id.to_string();
+    f.attente_id = attente_id.to_string();
+    f.objet = String::new();
+    f.demande_le = NaiveDate::parse_from_str(&demande_le, "%Y-%m-%d")
+        .map(fr_date)
+        .unwrap_or_default();
+    let ev = |nouveau: i64| {
+        ctx.event("creation", "rendez_vous", nouveau)
+            .details(serde_json::json!({ "creneau_libere_par": id, "attente_id": attente_id }))
+    };
+    match book(&state, &ctx.principal, ev, &f).await? {
+        Ok(nouveau) => {
+            Ok(Redirect::to(&format!("/rendez-vous/{nouveau}?message=cree")).into_response())
+        }
+        Err(e) => {
+            let m = e.0.values().next().cloned();
+            rdv_page(&state, &ctx, id, m).await
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DeplacementInput {
+    /// JJ/MM/AAAA ou AAAA-MM-JJ
+    pub date: String,
+    /// HH:MM
+    pub heure: String,
+    /// Un autre agent (par défaut : le même).
+    pub agent_id: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/rendez-vous/{id}/deplacement", request_body = DeplacementInput, params(("id" = i64, Path, description = "Identifiant du rendez-vous")), responses((status = 200, body = RendezVousOut), (status = 409, body = crate::api::Problem), (status = 422, body = crate::api::Problem)))]
+pub async fn api_deplacer(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    ApiPath(id): ApiPath<i64>,
+    Json(input): Json<DeplacementInput>,
+) -> ApiResult<AxumJson<RendezVousOut>> {
+    let r = api_rdv_in_scope(&state, &ctx, id).await?;
+    let agent = input.agent_id.map(|a| a.to_string()).unwrap_or_default();
+    let f = deplacement_form(&r, &input.date, &input.heure, &agent);
+    let ev = ctx.event("modification", "rendez_vous", id);
+    if let Err(e) = deplacer_rdv(&state, &ctx.principal, ev, &r, &f).await? {
+        let conflict = e.0.values().any(|m| m.contains("déjà"));
+        let mut err = ApiError::invalid(e);
+        if conflict {
+            err.status = StatusCode::CONFLICT;
+            err.title = "Créneau déjà occupé".into();
+        }
+        return Err(err);
+    }
+    let mut conn = state.store.read().await?;
+    let r = store::get(&mut conn, ctx.dep(), id).await?;
+    Ok(AxumJson(RendezVousOut::from(&r)))
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 //! The JSON API of personnes and dossiers (`/api/v1/personnes`, `/api/v1/dossiers`): the same rules
 //! as the pages — the search shows only existence outside the agent's scope, a creation is stopped on
 //! a likely duplicate unless confirmed, each écrit is decided by the secret partagé — and the same
-//! audit. A service account's token only learns whether a person is known.
+//! audit. A service account's token only learns whether a person is known. Référents, document
+//! uploads and the person's rights (consents, access requests, the access archive) follow the
+//! checks of their pages; a refusal of a dossier or a person out of scope is audited.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::Problem;
 use crate::auth::ApiCtx;
 use crate::error::{ApiError, ApiPath, ApiResult, Json, Query};
-use crate::personnes::{ressemblances, scope_for};
+use crate::personnes::{portees_for, ressemblances, scope_for};
 use crate::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -48,10 +50,10 @@ pub async fn search(
     let found = personnes::search(&mut tx, ctx.dep(), &p.q, 50).await?;
     let ids: Vec<i64> = found.iter().map(|r| r.id).collect();
     let suivis = dossiers::suivis(&mut tx, ctx.dep(), &ids).await?;
+    let portees = portees_for(&mut tx, &ctx.principal, &ids).await?;
     let mut out = Vec::new();
     for r in found {
-        let portee = scope_for(&mut tx, &ctx.principal, r.id).await?.portee;
-        let visible = portee != Portee::Existence;
+        let visible = portees.get(&r.id).is_some_and(|p| *p != Portee::Existence);
         out.push(PersonneTrouvee {
             id: r.id,
             nom: r.nom_complet(),
@@ -609,4 +611,485 @@ pub async fn plan_add(
         AxumJson(serde_json::json!({ "id": pid })),
     )
         .into_response())
+}
+
+/// Records a refused access to a personal record in its own transaction (the caller has dropped
+/// its own: SQLite has one writer) and gives the 403 to answer.
+async fn refus(
+    state: &AppState,
+    ctx: &ApiCtx,
+    record_type: &str,
+    id: i64,
+    purpose: &str,
+) -> ApiError {
+    match state.store.begin().await {
+        Ok(mut tx) => {
+            let logged = audit::append(
+                &mut tx,
+                ctx.dep(),
+                &ctx.event("refus", record_type, id).purpose(purpose),
+            )
+            .await;
+            if let Err(e) = logged {
+                return e.into();
+            }
+            if let Err(e) = tx.commit().await {
+                return e.into();
+            }
+            forbidden()
+        }
+        Err(e) => e.into(),
+    }
+}
+
+fn dossier_clos() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "Dossier clos",
+        "On n'écrit plus dans un dossier clos.",
+    )
+}
+
+/// A référent of the dossier for one service.
+#[derive(Serialize, ToSchema)]
+pub struct ReferentOut {
+    pub service_id: i64,
+    pub service_nom: String,
+    pub agent_id: i64,
+    pub agent_nom: String,
+    /// Date (AAAA-MM-JJ) from which the agent carries the dossier for the service.
+    pub depuis: String,
+}
+
+impl From<parcours_domain::dossiers::Referent> for ReferentOut {
+    fn from(r: parcours_domain::dossiers::Referent) -> Self {
+        Self {
+            service_id: r.service_id,
+            service_nom: r.service_nom,
+            agent_id: r.agent_id,
+            agent_nom: r.agent_nom,
+            depuis: r.depuis,
+        }
+    }
+}
+
+/// The designation of the référent of a service, as on the dossier page: the agent by matricule,
+/// who must belong to that service.
+#[derive(Deserialize, ToSchema)]
+pub struct ReferentInput {
+    pub service_id: Option<i64>,
+    #[serde(default)]
+    pub matricule: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/referents", params(("id" = i64, Path)), request_body = ReferentInput, responses((status = 200, body = [ReferentOut], description = "Les référents du dossier après la désignation"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn referent_set(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    ApiPath(id): ApiPath<i64>,
+    Json(f): Json<ReferentInput>,
+) -> ApiResult<AxumJson<Vec<ReferentOut>>> {
+    let mut errors = parcours_domain::FieldErrors::new();
+    if f.service_id.is_none() {
+        errors.add("service_id", "Choisissez le service.");
+    }
+    let mut tx = state.store.begin().await?;
+    let opened = dossier_ouvert(&mut tx, &ctx, id).await;
+    let d = match opened {
+        Ok((d, _, _)) => d,
+        Err(e) if e.status == StatusCode::FORBIDDEN => {
+            drop(tx);
+            return Err(refus(
+                &state,
+                &ctx,
+                "dossier",
+                id,
+                "désignation d'un référent (API)",
+            )
+            .await);
+        }
+        Err(e) => return Err(e),
+    };
+    if d.est_clos() {
+        return Err(dossier_clos());
+    }
+    let agent =
+        match parcours_store::agents::by_matricule(&mut tx, ctx.dep(), f.matricule.trim()).await {
+            Ok(a) => Some(a),
+            Err(StoreError::NotFound) => {
+                errors.add("matricule", "Aucun agent du département n'a ce matricule.");
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
+    let (Some(agent), Some(service)) = (agent, f.service_id) else {
+        return Err(ApiError::invalid(errors));
+    };
+    if agent.service_id != service {
+        errors.add("matricule", "Cet agent n'appartient pas au service choisi.");
+        return Err(ApiError::invalid(errors));
+    }
+    match dossiers::referent_set(
+        &mut tx,
+        ctx.dep(),
+        id,
+        service,
+        agent.id,
+        Utc::now().date_naive(),
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "Déjà référent",
+                "Cet agent vient déjà d'être désigné référent de ce service pour ce dossier.",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("referent", "dossier", id)
+            .purpose("suivi du dossier (API)")
+            .details(serde_json::json!({ "service": service, "agent": agent.id })),
+    )
+    .await?;
+    let referents = dossiers::referents(&mut tx, ctx.dep(), id).await?;
+    tx.commit().await.map_err(ApiError::from)?;
+    Ok(AxumJson(
+        referents.into_iter().map(ReferentOut::from).collect(),
+    ))
+}
+
+/// The upload of a document (`multipart/form-data`), as on the dossier page.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Describes the multipart body for OpenAPI only.
+pub struct DocumentUpload {
+    /// piece_identite, justificatif_ressources, justificatif_domicile, courrier, rapport, decision, autre
+    pub type_document: String,
+    /// dossier, service ou auteur
+    pub visibilite: String,
+    /// L121-6-2 ou L226-2-2 ; obligatoire pour « dossier »
+    pub base_legale: Option<String>,
+    /// PDF, JPEG, PNG, OpenDocument texte ou Word (docx), reconnu par son contenu
+    #[schema(value_type = String, format = Binary)]
+    pub fichier: Vec<u8>,
+}
+
+fn multipart_illisible(e: &axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Requête trop volumineuse",
+            "Le corps de la requête dépasse la taille autorisée ; rien n'a été enregistré.",
+        )
+    } else {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Formulaire illisible",
+            "Le corps multipart/form-data est mal formé ou interrompu ; rien n'a été enregistré.",
+        )
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/documents", params(("id" = i64, Path)), request_body(content = DocumentUpload, content_type = "multipart/form-data"), responses((status = 201, description = "Document enregistré (sans son contenu), avec sa somme SHA-256"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem, description = "Fichier au-delà de la taille permise"), (status = 415, body = Problem), (status = 422, body = Problem, description = "Type de fichier refusé, champ manquant ou base légale absente")))]
+pub async fn document_add(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    ApiPath(id): ApiPath<i64>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<Response> {
+    let mut mp = multipart.map_err(|_| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Type de contenu non pris en charge",
+            "Envoyez le document en multipart/form-data (champs type_document, visibilite, base_legale et fichier).",
+        )
+    })?;
+    let mut form = parcours_domain::dossiers::DocumentForm::default();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = mp.next_field().await.map_err(|e| multipart_illisible(&e))? {
+        let name = field.name().unwrap_or("").to_string();
+        let filename = field.file_name().map(str::to_string);
+        let data = field.bytes().await.map_err(|e| multipart_illisible(&e))?;
+        let text = || String::from_utf8_lossy(&data).trim().to_string();
+        match name.as_str() {
+            "fichier" => file = Some((filename.unwrap_or_default(), data.to_vec())),
+            "type_document" => form.type_document = text(),
+            "visibilite" => form.visibilite = text(),
+            "base_legale" => form.base_legale = text(),
+            _ => {}
+        }
+    }
+    let (nom, bytes) = file.unwrap_or_default();
+    let limite = state.settings.document_taille_max;
+    let trop_gros = bytes.len() > limite;
+    // Checked before the dossier is opened, answered after: a caller outside the scope learns nothing
+    // of what the checks would have said.
+    let parsed = parcours_domain::dossiers::NewDocument::parse(&form, &nom, bytes, limite);
+    let me = ctx.principal.agent_id.ok_or_else(forbidden)?;
+    let mut tx = state.store.begin().await?;
+    let opened = dossier_ouvert(&mut tx, &ctx, id).await;
+    let d = match opened {
+        Ok((d, _, _)) => d,
+        Err(e) if e.status == StatusCode::FORBIDDEN => {
+            drop(tx);
+            return Err(refus(&state, &ctx, "dossier", id, "dépôt d'un document (API)").await);
+        }
+        Err(e) => return Err(e),
+    };
+    if d.est_clos() {
+        return Err(dossier_clos());
+    }
+    let doc = match parsed {
+        Ok(doc) => doc,
+        Err(parcours_domain::Invalid(errors)) if trop_gros => {
+            return Err(ApiError {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                title: "Fichier trop volumineux".into(),
+                detail: format!(
+                    "Le fichier dépasse la limite de {:.1} Mo ; rien n'a été enregistré.",
+                    limite as f64 / 1_048_576.0
+                ),
+                errors: Some(errors),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let did =
+        dossiers::document_add(&mut tx, ctx.dep(), id, me, ctx.principal.service_id, &doc).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("creation", "document", did)
+            .purpose("suivi du dossier (API)")
+            .details(serde_json::json!({
+                "dossier": id,
+                "sha256": doc.sha256,
+                "taille": doc.contenu.len(),
+                "type": doc.type_document.code(),
+                "visibilite": doc.visibilite.code(),
+            })),
+    )
+    .await?;
+    let (created, _) = dossiers::document_get(&mut tx, ctx.dep(), did).await?;
+    tx.commit().await.map_err(ApiError::from)?;
+    Ok((StatusCode::CREATED, AxumJson(created)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// RGPD: consents, access requests, the access archive
+
+/// The person, if in the caller's full scope; a refusal is audited.
+async fn personne_droits(
+    state: &AppState,
+    ctx: &ApiCtx,
+    id: i64,
+) -> ApiResult<(parcours_store::Tx, Personne)> {
+    let mut tx = state.store.begin().await?;
+    let p = personnes::get(&mut tx, ctx.dep(), id).await?;
+    let portee = scope_for(&mut tx, &ctx.principal, id).await?.portee;
+    if portee != Portee::Complete {
+        drop(tx);
+        return Err(refus(state, ctx, "personne", id, "droits de la personne (API)").await);
+    }
+    Ok((tx, p))
+}
+
+/// A consent as recorded.
+#[derive(Serialize, ToSchema)]
+pub struct ConsentementOut {
+    pub id: i64,
+    /// Libellé de l'objet du consentement.
+    pub objet: String,
+    pub donne: bool,
+    pub mode: String,
+    pub le: String,
+    /// L'agent qui l'a noté.
+    pub par: String,
+}
+
+impl From<parcours_store::rgpd::Consentement> for ConsentementOut {
+    fn from(c: parcours_store::rgpd::Consentement) -> Self {
+        Self {
+            id: c.id,
+            objet: c.objet,
+            donne: c.donne,
+            mode: c.mode,
+            le: c.le,
+            par: c.par,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/personnes/{id}/consentements", params(("id" = i64, Path)), responses((status = 200, body = [ConsentementOut], description = "Les consentements, du plus récent au plus ancien (le plus récent par objet est en vigueur)"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn consentements(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<AxumJson<Vec<ConsentementOut>>> {
+    let (mut tx, _) = personne_droits(&state, &ctx, id).await?;
+    let list = parcours_store::rgpd::consentements(&mut tx, ctx.dep(), id).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("lecture", "droits_personne", id)
+            .purpose("droits de la personne (API)")
+            .details(serde_json::json!({ "consentements": list.len() })),
+    )
+    .await?;
+    tx.commit().await.map_err(ApiError::from)?;
+    Ok(AxumJson(
+        list.into_iter().map(ConsentementOut::from).collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/personnes/{id}/consentements", params(("id" = i64, Path)), request_body = parcours_domain::rgpd::ConsentementForm, responses((status = 201, body = ConsentementOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn consentement_add(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    ApiPath(id): ApiPath<i64>,
+    Json(f): Json<parcours_domain::rgpd::ConsentementForm>,
+) -> ApiResult<Response> {
+    let parsed = parcours_domain::rgpd::NewConsentement::parse(&f, Utc::now().date_naive());
+    let me = ctx.principal.agent_id.ok_or_else(forbidden)?;
+    let (mut tx, _) = personne_droits(&state, &ctx, id).await?;
+    let c = parsed?;
+    let cid = parcours_store::rgpd::consentement_add(&mut tx, ctx.dep(), id, &c, me).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("creation", "consentement", cid)
+            .purpose("droits de la personne (API)")
+            .details(
+                serde_json::json!({ "personne": id, "objet": c.objet.code(), "donne": c.donne }),
+            ),
+    )
+    .await?;
+    let created = parcours_store::rgpd::consentements(&mut tx, ctx.dep(), id)
+        .await?
+        .into_iter()
+        .find(|x| x.id == cid)
+        .ok_or(StoreError::NotFound)?;
+    tx.commit().await.map_err(ApiError::from)?;
+    Ok((
+        StatusCode::CREATED,
+        AxumJson(ConsentementOut::from(created)),
+    )
+        .into_response())
+}
+
+/// A request of the person to access their file, with its legal deadline (RGPD art. 12(3): one
+/// month, three when extended).
+#[derive(Serialize, ToSchema)]
+pub struct DemandeOut {
+    pub id: i64,
+    /// Le droit exercé (`acces`).
+    pub droit: String,
+    pub recue_le: String,
+    /// Date limite de réponse (AAAA-MM-JJ).
+    pub echeance: String,
+    pub prolongee: bool,
+    pub repondue_le: Option<String>,
+}
+
+impl From<parcours_store::rgpd::Demande> for DemandeOut {
+    fn from(d: parcours_store::rgpd::Demande) -> Self {
+        Self {
+            id: d.id,
+            droit: d.droit,
+            recue_le: d.recue_le,
+            echeance: d.echeance,
+            prolongee: d.prolongee,
+            repondue_le: d.repondue_le,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DemandeInput {
+    /// Date de réception de la demande (AAAA-MM-JJ ou JJ/MM/AAAA), pas dans le futur.
+    #[serde(default)]
+    pub recue_le: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/personnes/{id}/demandes-rgpd", params(("id" = i64, Path)), responses((status = 200, body = [DemandeOut]), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn demandes(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<AxumJson<Vec<DemandeOut>>> {
+    let (mut tx, _) = personne_droits(&state, &ctx, id).await?;
+    let list = parcours_store::rgpd::demandes(&mut tx, ctx.dep(), id).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("lecture", "droits_personne", id)
+            .purpose("droits de la personne (API)")
+            .details(serde_json::json!({ "demandes": list.len() })),
+    )
+    .await?;
+    tx.commit().await.map_err(ApiError::from)?;
+    Ok(AxumJson(list.into_iter().map(DemandeOut::from).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/personnes/{id}/demandes-rgpd", params(("id" = i64, Path)), request_body = DemandeInput, responses((status = 201, body = DemandeOut, description = "Demande enregistrée avec son échéance légale"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn demande_add(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    ApiPath(id): ApiPath<i64>,
+    Json(f): Json<DemandeInput>,
+) -> ApiResult<Response> {
+    let mut errors = parcours_domain::FieldErrors::new();
+    let recue = parcours_domain::personnes::parse_date_evenement(
+        &mut errors,
+        "recue_le",
+        "La date de réception",
+        &f.recue_le,
+        Utc::now().date_naive(),
+    );
+    let me = ctx.principal.agent_id.ok_or_else(forbidden)?;
+    let (mut tx, _) = personne_droits(&state, &ctx, id).await?;
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    let did = parcours_store::rgpd::demande_add(&mut tx, ctx.dep(), id, recue, me).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("creation", "demande_acces", did)
+            .purpose("droits de la personne (API)")
+            .details(serde_json::json!({ "personne": id })),
+    )
+    .await?;
+    let created = parcours_store::rgpd::demandes(&mut tx, ctx.dep(), id)
+        .await?
+        .into_iter()
+        .find(|d| d.id == did)
+        .ok_or(StoreError::NotFound)?;
+    tx.commit().await.map_err(ApiError::from)?;
+    Ok((StatusCode::CREATED, AxumJson(DemandeOut::from(created))).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/personnes/{id}/export", params(("id" = i64, Path)), responses((status = 200, content_type = "application/zip", description = "L'archive du droit d'accès : ce que la loi permet de communiquer (sans les notes de travail ni les écrits adressés à des agents désignés)"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn export(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Response> {
+    let (mut tx, p) = personne_droits(&state, &ctx, id).await?;
+    let a = crate::rgpd::archive(&mut tx, ctx.dep(), &p).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("export_acces", "personne", id)
+            .purpose("droit d'accès de la personne (API)")
+            .details(a.details()),
+    )
+    .await?;
+    tx.commit().await.map_err(ApiError::from)?;
+    Ok(a.into_response(id))
 }

@@ -33,6 +33,12 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/personnes", "Personnes", Action::PersonnesLire),
     ("/agenda", "Agendas", Action::AgendaLire),
     ("/accueil/contacts", "Main courante", Action::AccueilLire),
+    (
+        "/accueil/chiffres",
+        "Chiffres de l'accueil",
+        Action::AccueilChiffres,
+    ),
+    ("/accueil/appui", "Appui technique", Action::AccueilLire),
     ("/doublons", "Doublons", Action::DoublonsGerer),
     ("/acces-motives", "Accès motivés", Action::AccesMotivesLire),
     ("/rgpd/conservation", "Conservation", Action::RgpdGerer),

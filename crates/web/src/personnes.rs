@@ -75,6 +75,32 @@ pub async fn scope_for(
     })
 }
 
+/// The scope of a principal on each of many persons (a page of search results), decided as
+/// `scope_for` does but with the facts of all of them read in two queries.
+pub async fn portees_for(
+    conn: &mut Conn,
+    principal: &parcours_domain::habilitations::Principal,
+    personne_ids: &[i64],
+) -> Result<BTreeMap<i64, Portee>, StoreError> {
+    let faits = dossiers::faits_portee(
+        conn,
+        &principal.departement_id,
+        personne_ids,
+        principal.agent_id,
+        Utc::now(),
+    )
+    .await?;
+    Ok(faits
+        .into_iter()
+        .map(|(id, f)| {
+            (
+                id,
+                portee(principal, f.site, &f.dossiers, f.acces_motive.is_some()),
+            )
+        })
+        .collect())
+}
+
 /// Records a refused access to a person and answers 403 with what the agent may know.
 async fn refuse(state: &AppState, ctx: &Ctx, personne_id: i64) -> WebResult<Response> {
     let mut tx = state.store.begin().await?;
@@ -142,10 +168,11 @@ pub async fn resultats(
 ) -> WebResult<Vec<Resultat>> {
     let ids: Vec<i64> = found.iter().map(|p| p.id).collect();
     let suivis = dossiers::suivis(conn, ctx.dep(), &ids).await?;
+    let portees = portees_for(conn, &ctx.principal, &ids).await?;
     let mut out = Vec::with_capacity(found.len());
     for p in found {
-        let scope = scope_of(conn, ctx, p.id).await?;
-        let hors = (scope.portee == Portee::Existence).then(|| match suivis.get(&p.id) {
+        let hors_perimetre = portees.get(&p.id).is_none_or(|v| *v == Portee::Existence);
+        let hors = hors_perimetre.then(|| match suivis.get(&p.id) {
             Some(s) if !s.is_empty() => format!("Existe, suivie par : {}", s.join(", ")),
             _ => "Existe, sans dossier ouvert".to_string(),
         });
@@ -339,43 +366,29 @@ pub async fn new_form(ctx: Ctx, Query(q): Query<SearchQuery>) -> Response {
 
 fn record_of(id: &str, p: &NewPersonne) -> parcours_doublons::Record {
     use parcours_domain::personnes::LieuNaissance;
-    parcours_doublons::Record {
-        record_id: id.to_string(),
-        nom_naissance: p.nom_naissance.clone(),
-        nom_usage: p.nom_usage.clone().unwrap_or_default(),
-        prenoms: p.prenoms.join(" "),
-        sexe: match p.sexe {
-            Sexe::Feminin => Some(parcours_doublons::Sexe::F),
-            Sexe::Masculin => Some(parcours_doublons::Sexe::M),
-            Sexe::Inconnu => None,
-        },
-        date_naissance: p
-            .date_naissance
-            .and_then(|d| parcours_doublons::Date::parse(&d.format("%Y-%m-%d").to_string())),
-        commune_naissance_insee: match &p.lieu_naissance {
-            Some(LieuNaissance::Commune(c)) => c.as_str().to_string(),
-            _ => String::new(),
-        },
-        ..Default::default()
+    let record = parcours_doublons::Record::from_parts(
+        id,
+        &p.nom_naissance,
+        p.nom_usage.as_deref(),
+        &p.prenoms,
+        p.sexe,
+        p.date_naissance,
+    );
+    match &p.lieu_naissance {
+        Some(LieuNaissance::Commune(c)) => record.ne_a(c.as_str()),
+        _ => record,
     }
 }
 
 fn record_of_resume(p: &PersonneResume) -> parcours_doublons::Record {
-    parcours_doublons::Record {
-        record_id: p.id.to_string(),
-        nom_naissance: p.nom_naissance.clone(),
-        nom_usage: p.nom_usage.clone().unwrap_or_default(),
-        prenoms: p.prenoms.join(" "),
-        sexe: match p.sexe {
-            Sexe::Feminin => Some(parcours_doublons::Sexe::F),
-            Sexe::Masculin => Some(parcours_doublons::Sexe::M),
-            Sexe::Inconnu => None,
-        },
-        date_naissance: p
-            .date_naissance
-            .and_then(|d| parcours_doublons::Date::parse(&d.format("%Y-%m-%d").to_string())),
-        ..Default::default()
-    }
+    parcours_doublons::Record::from_parts(
+        p.id,
+        &p.nom_naissance,
+        p.nom_usage.as_deref(),
+        &p.prenoms,
+        p.sexe,
+        p.date_naissance,
+    )
 }
 
 /// Likely duplicates of a person about to be created: candidates from the search (birth and usage

@@ -281,11 +281,59 @@ pub async fn export(
 ) -> WebResult<Response> {
     let mut tx = state.store.begin().await?;
     let p = in_scope(&mut tx, &ctx, id).await?;
-    let dep = ctx.dep().to_string();
-    let adresses = personnes::adresses(&mut tx, &dep, id).await?;
-    let situations = personnes::situations(&mut tx, &dep, id).await?;
-    let dossiers_l = dossiers::of_personne(&mut tx, &dep, id).await?;
-    let consentements = store::consentements(&mut tx, &dep, id).await?;
+    let a = archive(&mut tx, ctx.dep(), &p).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("export_acces", "personne", id)
+            .purpose("droit d'accès de la personne")
+            .details(a.details()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(a.into_response(id))
+}
+
+/// The archive of the right of access, as the page and the API give it.
+pub struct Archive {
+    pub zip: Vec<u8>,
+    pub dossiers: usize,
+    /// Elements left out as not communicable.
+    pub exclus: usize,
+}
+
+impl Archive {
+    /// What the audit entry of the export records.
+    pub fn details(&self) -> serde_json::Value {
+        serde_json::json!({ "dossiers": self.dossiers, "elements_ecartes": self.exclus })
+    }
+
+    pub fn into_response(self, personne_id: i64) -> Response {
+        (
+            [
+                (header::CONTENT_TYPE, "application/zip".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"acces-personne-{personne_id}.zip\""),
+                ),
+            ],
+            self.zip,
+        )
+            .into_response()
+    }
+}
+
+/// Builds the archive of what the law lets be communicated to the person (see [`export`]).
+pub async fn archive(
+    conn: &mut Conn,
+    dep: &str,
+    p: &parcours_domain::personnes::Personne,
+) -> WebResult<Archive> {
+    let id = p.id;
+    let adresses = personnes::adresses(conn, dep, id).await?;
+    let situations = personnes::situations(conn, dep, id).await?;
+    let dossiers_l = dossiers::of_personne(conn, dep, id).await?;
+    let consentements = store::consentements(conn, dep, id).await?;
     let mut buf = std::io::Cursor::new(Vec::new());
     let mut exclus = 0usize;
     let mut resume = format!(
@@ -320,7 +368,7 @@ pub async fn export(
                     .unwrap_or_default()
             ));
             let mut journal = String::new();
-            for e in dossiers::ecrits(&mut tx, &dep, d.id).await? {
+            for e in dossiers::ecrits(conn, dep, d.id).await? {
                 if matches!(
                     PieceAcces::from(&e).visibilite,
                     Visibilite::Auteur | Visibilite::Agents
@@ -339,12 +387,12 @@ pub async fn export(
             zip.start_file(format!("dossier-{}/journal.txt", d.id), opts)
                 .map_err(err)?;
             zip.write_all(journal.as_bytes()).map_err(ioerr)?;
-            for doc in dossiers::documents(&mut tx, &dep, d.id).await? {
+            for doc in dossiers::documents(conn, dep, d.id).await? {
                 if doc.visibilite == Visibilite::Auteur {
                     exclus += 1;
                     continue;
                 }
-                let (_, bytes) = dossiers::document_get(&mut tx, &dep, doc.id).await?;
+                let (_, bytes) = dossiers::document_get(conn, dep, doc.id).await?;
                 zip.start_file(
                     format!(
                         "dossier-{}/documents/{}-{}",
@@ -365,28 +413,11 @@ pub async fn export(
         zip.write_all(resume.as_bytes()).map_err(ioerr)?;
         zip.finish().map_err(err)?;
     }
-    audit::append(
-        &mut tx,
-        &dep,
-        &ctx.event("export_acces", "personne", id)
-            .purpose("droit d'accès de la personne")
-            .details(
-                serde_json::json!({ "dossiers": dossiers_l.len(), "elements_ecartes": exclus }),
-            ),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/zip".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"acces-personne-{id}.zip\""),
-            ),
-        ],
-        buf.into_inner(),
-    )
-        .into_response())
+    Ok(Archive {
+        zip: buf.into_inner(),
+        dossiers: dossiers_l.len(),
+        exclus,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ use parcours_domain::habilitations::policy::{allows, Action};
 use crate::auth::{login_redirect, Auth};
 use crate::error::{ApiError, WebError};
 use crate::{
-    accueil, admin, agenda, agents, api, api_personnes, audit, auth, dossiers, doublons,
+    accueil, admin, agenda, agents, api, api_personnes, appui, audit, auth, dossiers, doublons,
     groupes_projet, ops, personnes, referentiel, rgpd, AppState,
 };
 
@@ -480,6 +480,75 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             post(accueil::create),
         ),
         // Agendas and appointments
+        // Appui technique d'accueil and duty roster
+        r(M::GET, "/accueil/appui", AccueilLire, get(appui::page)),
+        r(
+            M::POST,
+            "/accueil/appui",
+            AccueilSaisir,
+            post(appui::create),
+        ),
+        r(
+            M::POST,
+            "/accueil/appui/{id}/prendre",
+            AppuiPrendre,
+            post(appui::prendre),
+        ),
+        r(
+            M::POST,
+            "/accueil/appui/{id}/clore",
+            AppuiPrendre,
+            post(appui::clore),
+        ),
+        r(
+            M::POST,
+            "/accueil/appui/{id}/annuler",
+            AccueilSaisir,
+            post(appui::annuler),
+        ),
+        r(M::GET, "/accueil/tableau", AccueilLire, get(appui::tableau)),
+        r(
+            M::POST,
+            "/accueil/tableau",
+            TableauPermanenceGerer,
+            post(appui::tableau_save),
+        ),
+        r(
+            M::GET,
+            "/api/v1/accueil/contacts",
+            AccueilLire,
+            get(accueil::api_list),
+        ),
+        r(
+            M::POST,
+            "/api/v1/accueil/contacts",
+            AccueilSaisir,
+            post(accueil::api_create),
+        ),
+        r(
+            M::GET,
+            "/api/v1/accueil/appuis",
+            AccueilLire,
+            get(appui::api_list),
+        ),
+        r(
+            M::POST,
+            "/api/v1/accueil/appuis",
+            AccueilSaisir,
+            post(appui::api_create),
+        ),
+        r(
+            M::POST,
+            "/api/v1/accueil/appuis/{id}",
+            AccueilSaisir,
+            post(appui::api_geste),
+        ),
+        r(
+            M::GET,
+            "/api/v1/accueil/tableau",
+            AccueilLire,
+            get(appui::api_tableau),
+        ),
         r(M::GET, "/agenda", AgendaLire, get(agenda::accueil)),
         r(M::GET, "/static/agenda.css", Public, get(agenda::css)),
         r(
@@ -576,6 +645,18 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             post(agenda::set_statut),
         ),
         r(
+            M::POST,
+            "/rendez-vous/{id}/deplacer",
+            RendezVousGerer,
+            post(agenda::deplacer),
+        ),
+        r(
+            M::POST,
+            "/rendez-vous/{id}/proposer",
+            RendezVousGerer,
+            post(agenda::proposer),
+        ),
+        r(
             M::GET,
             "/actions-collectives",
             AgendaLire,
@@ -599,10 +680,35 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             RendezVousGerer,
             post(agenda::session_register),
         ),
+        // Figures of the desk and of appointments (seed 001 fiches 1 to 4)
+        r(
+            M::GET,
+            "/accueil/chiffres",
+            AccueilChiffres,
+            get(crate::chiffres::page),
+        ),
+        r(
+            M::GET,
+            "/accueil/chiffres.csv",
+            AccueilChiffres,
+            get(crate::chiffres::csv),
+        ),
+        r(
+            M::GET,
+            "/accueil/chiffres.xlsx",
+            AccueilChiffres,
+            get(crate::chiffres::xlsx),
+        ),
+        r(
+            M::GET,
+            "/api/v1/accueil/chiffres",
+            AccueilChiffres,
+            get(crate::chiffres::api),
+        ),
         r(
             M::GET,
             "/api/v1/creneaux",
-            AgendaLire,
+            CreneauxLire,
             get(agenda::api_creneaux),
         ),
         r(
@@ -628,6 +734,12 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             "/api/v1/rendez-vous/{id}/statut",
             RendezVousGerer,
             post(agenda::api_statut),
+        ),
+        r(
+            M::POST,
+            "/api/v1/rendez-vous/{id}/deplacement",
+            RendezVousGerer,
+            post(agenda::api_deplacer),
         ),
         r(M::GET, "/personnes/{id}/rgpd", RgpdGerer, get(rgpd::show)),
         r(
@@ -728,6 +840,36 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         ),
         r(
             M::GET,
+            "/api/v1/personnes/{id}/consentements",
+            RgpdGerer,
+            get(api_personnes::consentements),
+        ),
+        r(
+            M::POST,
+            "/api/v1/personnes/{id}/consentements",
+            RgpdGerer,
+            post(api_personnes::consentement_add),
+        ),
+        r(
+            M::GET,
+            "/api/v1/personnes/{id}/demandes-rgpd",
+            RgpdGerer,
+            get(api_personnes::demandes),
+        ),
+        r(
+            M::POST,
+            "/api/v1/personnes/{id}/demandes-rgpd",
+            RgpdGerer,
+            post(api_personnes::demande_add),
+        ),
+        r(
+            M::GET,
+            "/api/v1/personnes/{id}/export",
+            RgpdGerer,
+            get(api_personnes::export),
+        ),
+        r(
+            M::GET,
             "/api/v1/dossiers/{id}/ecrits",
             DossiersLire,
             get(api_personnes::ecrits),
@@ -761,6 +903,18 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             "/api/v1/dossiers/{id}/plan",
             DossiersEcrire,
             post(api_personnes::plan_add),
+        ),
+        r(
+            M::POST,
+            "/api/v1/dossiers/{id}/referents",
+            DossiersEcrire,
+            post(api_personnes::referent_set),
+        ),
+        r(
+            M::POST,
+            "/api/v1/dossiers/{id}/documents",
+            DossiersEcrire,
+            post(api_personnes::document_add).layer(axum::extract::DefaultBodyLimit::disable()),
         ),
         r(
             M::GET,

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate};
 use common::TestApp;
 use parcours_config::{Settings, SmtpSettings};
-use parcours_domain::agenda::heure;
+use parcours_domain::agenda::{heure, StatutRdv};
 use parcours_domain::habilitations::Role;
 use parcours_domain::personnes::{NewPersonne, PersonneForm};
 use parcours_store::{agenda, personnes};
@@ -81,6 +81,15 @@ fn reservation<'a>(
 }
 
 async fn run_jobs(app: &TestApp, smtp_port: u16) -> parcours_jobs::RunReport {
+    run_jobs_with(app, smtp_port, None).await
+}
+
+/// Runs the due jobs with a local SMTP server and, optionally, an SMS operator's HTTP API.
+async fn run_jobs_with(
+    app: &TestApp,
+    smtp_port: u16,
+    sms: Option<parcours_config::SmsSettings>,
+) -> parcours_jobs::RunReport {
     // Reminders are due the day before: move them to now, as the runner tests do, instead of waiting.
     let mut tx = app.db.store().begin().await.unwrap();
     parcours_store::raw_execute(
@@ -99,6 +108,7 @@ async fn run_jobs(app: &TestApp, smtp_port: u16) -> parcours_jobs::RunReport {
             from: "ne-pas-repondre@cd96.test".into(),
             tls: false,
         }),
+        sms,
         ..Settings::default()
     };
     let ctx = parcours_jobs::JobContext {
@@ -464,4 +474,260 @@ async fn the_waiting_list_leads_to_a_booking() {
         .await
         .unwrap()
         .is_empty());
+}
+
+#[tokio::test]
+async fn an_appointment_moves_with_its_reminders_and_a_freed_slot_goes_to_the_waiting_list() {
+    let mut app = TestApp::new().await;
+    let ts = plages(&mut app).await.to_string();
+    let p1 = personne(&app, "LEROY", Some("leroy@exemple.test"))
+        .await
+        .to_string();
+    let p2 = personne(&app, "PETIT", None).await.to_string();
+    app.login_as(Role::Accueil).await;
+    let d = fr(demain());
+    let mut f = reservation(&p1, &ts, &d, "09:00");
+    f.push(("rappel_email", "oui"));
+    let booked = app.post("/rendez-vous/nouveau", &f).await;
+    assert_eq!(booked.status, StatusCode::SEE_OTHER, "{}", booked.body);
+    let id: i64 = booked.location.unwrap()["/rendez-vous/".len()..]
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Another appointment at 11:00 blocks that hour.
+    let other = app
+        .post("/rendez-vous/nouveau", &reservation(&p2, &ts, &d, "11:00"))
+        .await;
+    assert_eq!(other.status, StatusCode::SEE_OTHER, "{}", other.body);
+
+    // Moving onto the other appointment, or into the past: refused, nothing changed.
+    let clash = app
+        .post(
+            &format!("/rendez-vous/{id}/deplacer"),
+            &[("date", &d), ("heure", "11:00"), ("agent_id", "")],
+        )
+        .await;
+    assert_eq!(clash.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(clash.body.contains("déjà"), "{}", clash.body);
+    let hier = fr(heure::maintenant().date() - Duration::days(1));
+    let past = app
+        .post(
+            &format!("/rendez-vous/{id}/deplacer"),
+            &[("date", &hier), ("heure", "10:00"), ("agent_id", "")],
+        )
+        .await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(past.body.contains("est passé"), "{}", past.body);
+    let mut c = app.db.store().read().await.unwrap();
+    let r = agenda::get(&mut c, "96", id).await.unwrap();
+    assert_eq!(r.debut.format("%H:%M").to_string(), "09:00");
+    drop(c);
+
+    // A real move keeps the id, the length and the request date; the reminder follows.
+    let moved = app
+        .post(
+            &format!("/rendez-vous/{id}/deplacer"),
+            &[("date", &d), ("heure", "14:30"), ("agent_id", "")],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    let mut c = app.db.store().read().await.unwrap();
+    let r = agenda::get(&mut c, "96", id).await.unwrap();
+    assert_eq!(r.debut.format("%H:%M").to_string(), "14:30");
+    assert_eq!(r.statut, StatutRdv::Prevu);
+    let rappels = agenda::rappels(&mut c, "96", id).await.unwrap();
+    assert_eq!(rappels.len(), 1, "{rappels:?}");
+    assert_eq!(rappels[0].statut, "prevu");
+    let veille = heure::utc(r.debut) - Duration::hours(agenda::RAPPEL_AVANCE_HEURES);
+    assert!(
+        rappels[0]
+            .envoyer_le
+            .starts_with(&veille.format("%Y-%m-%dT%H:%M").to_string())
+            || veille < chrono::Utc::now(),
+        "{rappels:?}"
+    );
+    drop(c);
+
+    // The person waiting longest for a follow-up at this site is offered the slot freed by a
+    // cancellation.
+    let attente = app
+        .post(
+            "/rendez-vous/attente",
+            &[
+                ("personne_id", &p2),
+                ("type", "suivi"),
+                ("site_id", &app.fx.site_a.to_string()),
+                ("motif", ""),
+                ("demande_le", ""),
+            ],
+        )
+        .await;
+    assert_eq!(attente.status, StatusCode::SEE_OTHER, "{}", attente.body);
+    let cancel = app
+        .post(
+            &format!("/rendez-vous/{id}/statut"),
+            &[("statut", "annule")],
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::SEE_OTHER);
+    let page = app.get(&format!("/rendez-vous/{id}")).await;
+    assert!(page.body.contains("Créneau libéré"), "{}", page.body);
+    assert!(page.body.contains("PETIT Claire"));
+    let attente_id = {
+        let mut c = app.db.store().read().await.unwrap();
+        agenda::attente_list(&mut c, "96", None, "en_attente")
+            .await
+            .unwrap()[0]
+            .id
+    };
+    let given = app
+        .post(
+            &format!("/rendez-vous/{id}/proposer"),
+            &[("attente_id", &attente_id.to_string())],
+        )
+        .await;
+    assert_eq!(given.status, StatusCode::SEE_OTHER, "{}", given.body);
+    let mut c = app.db.store().read().await.unwrap();
+    assert!(agenda::attente_list(&mut c, "96", None, "en_attente")
+        .await
+        .unwrap()
+        .is_empty());
+    let planned = agenda::attente_list(&mut c, "96", None, "planifie")
+        .await
+        .unwrap();
+    let nouveau = agenda::get(&mut c, "96", planned[0].rendez_vous_id.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(nouveau.debut.format("%H:%M").to_string(), "14:30");
+    assert_eq!(nouveau.personne_id.to_string(), p2);
+}
+
+#[tokio::test]
+async fn a_follow_up_is_refused_for_a_merged_person_or_a_closed_file() {
+    let mut app = TestApp::new().await;
+    let ts = plages(&mut app).await.to_string();
+    let p1 = personne(&app, "ROUX", None).await;
+    let p2 = personne(&app, "BLANC", None).await;
+    let mut tx = app.db.store().begin().await.unwrap();
+    parcours_store::raw_execute(
+        &mut tx,
+        &format!(
+            "INSERT INTO dossiers (departement_id, personne_id, intitule, ouvert_le, clos_le, created_at) \
+             VALUES ('96', {p2}, 'Dossier clos', '2024-01-01', '2025-01-01', '2024-01-01T00:00:00.000000Z')"
+        ),
+    )
+    .await
+    .unwrap();
+    parcours_store::raw_execute(
+        &mut tx,
+        &format!("UPDATE personnes SET fusionnee_dans = {p2} WHERE id = {p1}"),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    app.login_as(Role::Accueil).await;
+    let d = fr(demain());
+    let (p1, p2) = (p1.to_string(), p2.to_string());
+    let merged = app
+        .post("/rendez-vous/nouveau", &reservation(&p1, &ts, &d, "09:00"))
+        .await;
+    assert_eq!(merged.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(merged.body.contains("fusionnée"), "{}", merged.body);
+    let closed = app
+        .post("/rendez-vous/nouveau", &reservation(&p2, &ts, &d, "09:00"))
+        .await;
+    assert_eq!(closed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(closed.body.contains("est clos"), "{}", closed.body);
+    // A first reception is still possible.
+    let mut f = reservation(&p2, &ts, &d, "09:00");
+    f[2] = ("type", "premier_accueil");
+    let first = app.post("/rendez-vous/nouveau", &f).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+    let mut c = app.db.store().read().await.unwrap();
+    assert_eq!(
+        agenda::list(&mut c, "96", &agenda::RdvFilter::default(), 10, 0)
+            .await
+            .unwrap()
+            .1,
+        1
+    );
+}
+
+/// A local SMS operator API: records each JSON body with its Authorization header, answers 202.
+async fn operateur_sms() -> (
+    u16,
+    std::sync::Arc<std::sync::Mutex<Vec<(Option<String>, serde_json::Value)>>>,
+) {
+    use axum::http::HeaderMap;
+    let recus = std::sync::Arc::new(std::sync::Mutex::new(vec![]));
+    let r2 = recus.clone();
+    let app = axum::Router::new().route(
+        "/sms",
+        axum::routing::post(
+            move |headers: HeaderMap, axum::Json(v): axum::Json<serde_json::Value>| {
+                let r = r2.clone();
+                async move {
+                    let auth = headers
+                        .get("authorization")
+                        .and_then(|h| h.to_str().ok())
+                        .map(str::to_string);
+                    r.lock().unwrap().push((auth, v));
+                    StatusCode::ACCEPTED
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (port, recus)
+}
+
+#[tokio::test]
+async fn an_sms_reminder_goes_through_the_operators_api_and_waits_while_it_is_down() {
+    let mut app = TestApp::new().await;
+    let ts = plages(&mut app).await.to_string();
+    let p1 = personne(&app, "FAURE", None).await.to_string();
+    app.login_as(Role::Accueil).await;
+    let d = fr(demain());
+    let mut f = reservation(&p1, &ts, &d, "10:00");
+    f.push(("rappel_sms", "oui"));
+    let ok = app.post("/rendez-vous/nouveau", &f).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let rdv = ok.location.unwrap().split('?').next().unwrap().to_string();
+    let reglages = |port: u16| parcours_config::SmsSettings {
+        url: format!("http://127.0.0.1:{port}/sms").parse().unwrap(),
+        jeton: Some(parcours_config::Secret::new("jeton-operateur")),
+        expediteur: Some("CD96".into()),
+    };
+
+    // The operator is down: the job fails, the reminder waits, nothing in the outbox.
+    let down = run_jobs_with(&app, port_ferme().await, Some(reglages(port_ferme().await))).await;
+    assert_eq!((down.succeeded, down.failed), (0, 1));
+    let page = app.get(&rdv).await;
+    assert!(page.body.contains("nouvel essai prévu"), "{}", page.body);
+    assert!(page.body.contains("injoignable"), "{}", page.body);
+    assert!(
+        !page.body.contains("+33612345678"),
+        "the error names no number"
+    );
+
+    // Back up: sent once, with the token, the number and a reference for deduplication.
+    let (port, recus) = operateur_sms().await;
+    let up = run_jobs_with(&app, port_ferme().await, Some(reglages(port))).await;
+    assert_eq!((up.succeeded, up.failed), (1, 0));
+    let recus = recus.lock().unwrap().clone();
+    assert_eq!(recus.len(), 1);
+    assert_eq!(recus[0].0.as_deref(), Some("Bearer jeton-operateur"));
+    assert_eq!(recus[0].1["destinataire"], "+33612345678");
+    assert_eq!(recus[0].1["expediteur"], "CD96");
+    assert!(recus[0].1["texte"].as_str().unwrap().contains("Rappel"));
+    assert!(recus[0].1["reference"]
+        .as_str()
+        .unwrap()
+        .starts_with("parcours-96-rappel-"));
+    let mut c = app.db.store().read().await.unwrap();
+    assert!(agenda::sms_sortants(&mut c, "96").await.unwrap().is_empty());
 }

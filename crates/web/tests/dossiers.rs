@@ -45,52 +45,6 @@ async fn upload(
     app.send(req).await
 }
 
-/// Creates a person (after the search the form requires) with an address in `insee`; returns its id.
-async fn personne(
-    app: &TestApp,
-    nom: &str,
-    prenom: &str,
-    naissance: &str,
-    insee: &str,
-    cp: &str,
-) -> i64 {
-    let a = app
-        .post(
-            "/personnes/nouvelle",
-            &[
-                ("recherche", nom),
-                ("nom_naissance", nom),
-                ("prenoms", prenom),
-                ("sexe", "2"),
-                ("date_naissance", naissance),
-            ],
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    let id: i64 = a
-        .location
-        .unwrap()
-        .trim_start_matches("/personnes/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let r = app
-        .post(
-            &format!("/personnes/{id}/adresse"),
-            &[
-                ("ligne_1", "4 rue des Écoles"),
-                ("code_postal", cp),
-                ("commune_insee", insee),
-                ("valid_from", "01/01/2020"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    id
-}
-
 async fn open_dossier(app: &TestApp, personne: i64) -> String {
     let a = app
         .post(
@@ -122,15 +76,9 @@ async fn a_person_is_created_after_a_search_and_a_likely_duplicate_is_stopped_th
         .location
         .unwrap()
         .starts_with("/personnes?message=rechercher_avant"));
-    let first = personne(
-        &app,
-        "Lefèvre",
-        "Marie-Hélène",
-        "14/03/1992",
-        "96001",
-        "96100",
-    )
-    .await;
+    let first = app
+        .personne_avec_adresse("Lefèvre", "Marie-Hélène", "14/03/1992", "96001", "96100")
+        .await;
 
     // The search ignores accents, case and hyphens.
     let s = app.get("/personnes?q=LEFEVRE+marie+helene").await;
@@ -242,7 +190,9 @@ async fn a_person_is_created_after_a_search_and_a_likely_duplicate_is_stopped_th
 async fn the_secret_partage_decides_each_ecrit_and_a_sharing_needs_its_legal_basis() {
     let mut app = TestApp::new().await;
     app.login_as(Role::TravailleurSocial).await;
-    let p = personne(&app, "Durand", "Inès", "02/02/1985", "96001", "96100").await;
+    let p = app
+        .personne_avec_adresse("Durand", "Inès", "02/02/1985", "96001", "96100")
+        .await;
     let d = open_dossier(&app, p).await;
 
     let before = count_audit(&app).await;
@@ -334,7 +284,9 @@ async fn outside_the_territory_only_existence_shows_until_an_exceptional_access(
     let mut app = TestApp::new().await;
     // The CRIP records someone living in the secteur of MDS-B.
     app.login_as(Role::EquipeCentrale).await;
-    let p = personne(&app, "Marchal", "Noé", "10/10/2010", "96003", "96200").await;
+    let p = app
+        .personne_avec_adresse("Marchal", "Noé", "10/10/2010", "96003", "96200")
+        .await;
     open_dossier(&app, p).await;
 
     app.login_as(Role::TravailleurSocial).await;
@@ -385,7 +337,9 @@ async fn outside_the_territory_only_existence_shows_until_an_exceptional_access(
 async fn documents_are_checked_stored_and_returned_byte_for_byte_and_corrections_keep_versions() {
     let mut app = TestApp::with_settings(|s| s.document_taille_max = 4096).await;
     app.login_as(Role::TravailleurSocial).await;
-    let p = personne(&app, "Bernard", "Lou", "03/03/1990", "96001", "96100").await;
+    let p = app
+        .personne_avec_adresse("Bernard", "Lou", "03/03/1990", "96001", "96100")
+        .await;
     let d = open_dossier(&app, p).await;
     let fields = [
         ("type_document", "courrier"),
@@ -504,7 +458,9 @@ async fn documents_are_checked_stored_and_returned_byte_for_byte_and_corrections
 async fn the_access_export_leaves_out_working_notes_and_retention_needs_a_simulation_first() {
     let mut app = TestApp::new().await;
     app.login_as(Role::Cadre).await;
-    let p = personne(&app, "Garnier", "Aya", "08/08/1979", "96001", "96100").await;
+    let p = app
+        .personne_avec_adresse("Garnier", "Aya", "08/08/1979", "96001", "96100")
+        .await;
     let d = open_dossier(&app, p).await;
     app.post(
         &format!("{d}/ecrits"),
@@ -602,7 +558,9 @@ async fn the_access_export_leaves_out_working_notes_and_retention_needs_a_simula
 async fn the_api_applies_the_same_scope_and_the_same_sharing_rules() {
     let mut app = TestApp::new().await;
     app.login_as(Role::EquipeCentrale).await;
-    let p = personne(&app, "Perrin", "Jade", "01/06/2012", "96003", "96200").await;
+    let p = app
+        .personne_avec_adresse("Perrin", "Jade", "01/06/2012", "96003", "96200")
+        .await;
     let d = open_dossier(&app, p).await;
     let id = d.rsplit('/').next().unwrap().to_string();
     let no_basis = app

@@ -319,18 +319,7 @@ async fn a_session_idle_too_long_ends_and_asks_to_sign_in_again() {
 async fn an_api_token_reads_within_its_scopes_only_and_stops_when_revoked() {
     let mut app = TestApp::new().await;
     app.login_as(Role::Administrateur).await;
-    let page = app
-        .post(
-            "/admin/jetons",
-            &[("nom", "CAF — échanges"), ("portee", "referentiel:lire")],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::OK);
-    let start = page.body.find("prc_").expect("secret shown once");
-    let secret: String = page.body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .collect();
+    let secret = app.jeton("CAF — échanges", &["referentiel:lire"]).await;
     let anon = TestApp {
         cookie: None,
         csrf: None,

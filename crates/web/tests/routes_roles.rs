@@ -215,6 +215,55 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
             "POST /accueil/contacts/nouveau",
             "accueil travailleur_social cadre",
         ),
+        ("GET /accueil/appui", "accueil travailleur_social cadre"),
+        ("POST /accueil/appui", "accueil travailleur_social cadre"),
+        (
+            "POST /accueil/appui/{id}/prendre",
+            "travailleur_social cadre",
+        ),
+        ("POST /accueil/appui/{id}/clore", "travailleur_social cadre"),
+        (
+            "POST /accueil/appui/{id}/annuler",
+            "accueil travailleur_social cadre",
+        ),
+        ("GET /accueil/tableau", "accueil travailleur_social cadre"),
+        ("POST /accueil/tableau", "cadre"),
+        (
+            "GET /api/v1/accueil/contacts",
+            "accueil travailleur_social cadre",
+        ),
+        (
+            "POST /api/v1/accueil/contacts",
+            "accueil travailleur_social cadre",
+        ),
+        (
+            "GET /api/v1/accueil/appuis",
+            "accueil travailleur_social cadre",
+        ),
+        (
+            "POST /api/v1/accueil/appuis",
+            "accueil travailleur_social cadre",
+        ),
+        (
+            "POST /api/v1/accueil/appuis/{id}",
+            "accueil travailleur_social cadre",
+        ),
+        (
+            "GET /api/v1/accueil/tableau",
+            "accueil travailleur_social cadre",
+        ),
+        (
+            "POST /rendez-vous/{id}/deplacer",
+            "accueil travailleur_social",
+        ),
+        (
+            "POST /rendez-vous/{id}/proposer",
+            "accueil travailleur_social",
+        ),
+        (
+            "POST /api/v1/rendez-vous/{id}/deplacement",
+            "accueil travailleur_social",
+        ),
         ("GET /agenda", "accueil travailleur_social cadre"),
         ("GET /static/agenda.css", "public"),
         ("GET /agenda/ical/{jeton}", "public"),
@@ -275,6 +324,22 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
             "POST /actions-collectives/{id}/inscriptions",
             "accueil travailleur_social",
         ),
+        (
+            "GET /accueil/chiffres",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /accueil/chiffres.csv",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /accueil/chiffres.xlsx",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /api/v1/accueil/chiffres",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
         ("GET /api/v1/creneaux", "accueil travailleur_social cadre"),
         (
             "GET /api/v1/rendez-vous",
@@ -333,6 +398,19 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
             "POST /api/v1/dossiers/{id}/plan",
             "travailleur_social cadre equipe_centrale",
         ),
+        (
+            "POST /api/v1/dossiers/{id}/referents",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /api/v1/dossiers/{id}/documents",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        ("GET /api/v1/personnes/{id}/consentements", "cadre"),
+        ("POST /api/v1/personnes/{id}/consentements", "cadre"),
+        ("GET /api/v1/personnes/{id}/demandes-rgpd", "cadre"),
+        ("POST /api/v1/personnes/{id}/demandes-rgpd", "cadre"),
+        ("GET /api/v1/personnes/{id}/export", "cadre"),
         ("GET /api/v1/doublons", "cadre"),
         ("POST /api/v1/doublons/{id}/fusion", "cadre"),
         ("GET /api/v1/territoires", all_staff),

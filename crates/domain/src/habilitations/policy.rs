@@ -36,6 +36,15 @@ pub enum Action {
     AccueilSaisir,
     /// Read the desk log of one's sites (it names persons).
     AccueilLire,
+    /// Read the figures of the desk and of appointments (aggregates per site and month, no person named;
+    /// agents are, with their counts) of one's sites, or of every site for the central team.
+    AccueilChiffres,
+    /// Take and close the desk's requests for technical support (« appui technique d'accueil »).
+    AppuiPrendre,
+    /// Draw up the duty roster of a site (TS de premier accueil, TS de permanence d'urgence).
+    TableauPermanenceGerer,
+    /// Read the free slots of the agendas (no personal data: times and places).
+    CreneauxLire,
     /// Search persons and open a fiche (how much of it shows is decided by `dossiers::secret::portee`).
     PersonnesLire,
     /// Record or correct a person, their situation, address and foyer.
@@ -66,6 +75,10 @@ impl Action {
             // A service account may find whether a person exists (interfaces with partners); the
             // content of a fiche is never opened to a token (see `dossiers::secret::portee`).
             Action::PersonnesLire => Some("personnes:rechercher"),
+            // A booking portal or a telephony platform: free slots, appointments, desk contacts.
+            Action::CreneauxLire => Some("creneaux:lire"),
+            Action::RendezVousGerer => Some("rendez-vous:gerer"),
+            Action::AccueilSaisir => Some("accueil:saisir"),
             _ => None,
         }
     }
@@ -82,6 +95,12 @@ pub const TOKEN_SCOPES: &[(&str, &str)] = &[
         "personnes:rechercher",
         "Rechercher si une personne est connue",
     ),
+    ("creneaux:lire", "Lire les créneaux libres des agendas"),
+    (
+        "rendez-vous:gerer",
+        "Prendre, déplacer et annuler des rendez-vous",
+    ),
+    ("accueil:saisir", "Enregistrer des contacts de l'accueil"),
 ];
 
 /// Whether a role may perform an action at all (before any territorial check).
@@ -111,6 +130,14 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         // The desk log names persons: the desk, the social workers and the cadre of the sites
         // (`reaches_site`), never the direction, the administrator or the DPO.
         AccueilSaisir | AccueilLire => matches!(role, Accueil | TravailleurSocial | Cadre),
+        // Figures of fiches 1 to 4: the staff of the sites for their own sites (`reaches_site`) and the
+        // central team for the département; not the direction, the administrator or the DPO, since
+        // the counts per agent are staff data.
+        AccueilChiffres => matches!(role, Accueil | TravailleurSocial | Cadre | EquipeCentrale),
+        // Fiche 3: a social worker answers the desk's call; the cadre organises the roster.
+        AppuiPrendre => matches!(role, TravailleurSocial | Cadre),
+        TableauPermanenceGerer => role == Cadre,
+        CreneauxLire => matches!(role, Accueil | TravailleurSocial | Cadre),
         // Personal data: the social work roles and the desk, never the direction, the administrator
         // or the DPO (who reads the audit log, not the files).
         PersonnesLire | PersonnesGerer => {
@@ -123,18 +150,16 @@ pub fn role_allows(role: Role, action: Action) -> bool {
     }
 }
 
-/// Decides an action for a principal. API tokens must also carry the action's scope.
+/// Decides an action for a principal. A service account holds no role of its own: the scopes an
+/// administrator granted its token decide, and an action without a scope is denied to every token.
 pub fn allows(principal: &Principal, action: Action) -> bool {
-    if !role_allows(principal.role, action) {
-        return false;
-    }
     if principal.token_id.is_some() {
         return match action.token_scope() {
             Some(scope) => principal.token_scopes.iter().any(|s| s == scope),
             None => false,
         };
     }
-    true
+    role_allows(principal.role, action)
 }
 
 /// Whether a principal reaches records attached to a site. Central roles reach the whole
@@ -212,6 +237,20 @@ mod tests {
         assert!(allows(&p, Action::ReferentielLire));
         assert!(!allows(&p, Action::ReferentielGerer));
         assert!(!allows(&p, Action::AuditLire));
+    }
+
+    #[test]
+    fn a_scope_opens_its_action_to_a_token_whatever_the_placeholder_role() {
+        // Tokens carry the administrator role as a placeholder, which may not read persons or
+        // agendas: the scope alone must decide, or a granted scope would be dead.
+        let mut p = principal(Role::Administrateur, &[]);
+        p.token_id = Some(9);
+        p.token_scopes = vec!["personnes:rechercher".into(), "creneaux:lire".into()];
+        assert!(allows(&p, Action::PersonnesLire));
+        assert!(allows(&p, Action::CreneauxLire));
+        assert!(!allows(&p, Action::RendezVousGerer));
+        assert!(!allows(&p, Action::DossiersLire));
+        assert!(!allows(&p, Action::AgendaLire));
     }
 
     #[test]

@@ -14,16 +14,14 @@ use parcours_domain::agenda::{heure, StatutRdv};
 use parcours_domain::audit::AuditEvent;
 use parcours_store::{agenda as store, audit};
 
-use super::sms::{BoiteEnvoi, Fournisseur};
+use super::sms::{depuis_reglages, Fournisseur};
 use crate::{payload_field, JobContext, JobFuture};
 
 pub const KIND: &str = store::RAPPEL_JOB;
 
-/// The handler with the built-in SMS outbox.
+/// The handler with the SMS provider of the settings (operator's API, or the built-in outbox).
 pub async fn run(ctx: JobContext, payload: serde_json::Value) -> anyhow::Result<()> {
-    let sms: Fournisseur = std::sync::Arc::new(BoiteEnvoi {
-        store: ctx.store.clone(),
-    });
+    let sms = depuis_reglages(&ctx.store, ctx.settings.sms.as_ref())?;
     envoyer(ctx, payload, sms).await
 }
 

@@ -3,7 +3,6 @@
 //! on the run so that the page shows it. Idempotent: pairs already in the queue keep their status.
 
 use parcours_domain::audit::AuditEvent;
-use parcours_domain::personnes::Sexe;
 use parcours_store::{audit, doublons as store};
 
 use crate::JobContext;
@@ -53,23 +52,21 @@ pub async fn run(ctx: JobContext, payload: serde_json::Value) -> anyhow::Result<
     .await?;
     let records: Vec<parcours_doublons::Record> = people
         .iter()
-        .map(|(pid, p, commune, adresse)| parcours_doublons::Record {
-            record_id: pid.to_string(),
-            nom_naissance: p.nom_naissance.clone(),
-            nom_usage: p.nom_usage.clone().unwrap_or_default(),
-            prenoms: p.prenoms.join(" "),
-            sexe: match p.sexe {
-                Sexe::Feminin => Some(parcours_doublons::Sexe::F),
-                Sexe::Masculin => Some(parcours_doublons::Sexe::M),
-                Sexe::Inconnu => None,
-            },
-            date_naissance: p
-                .date_naissance
-                .and_then(|d| parcours_doublons::Date::parse(&d.format("%Y-%m-%d").to_string())),
-            commune_naissance_insee: commune.clone().unwrap_or_default(),
-            adresse: adresse.as_ref().map(|a| a.0.clone()).unwrap_or_default(),
-            code_postal: adresse.as_ref().map(|a| a.1.clone()).unwrap_or_default(),
-            commune: String::new(),
+        .map(|(pid, p, commune, adresse)| {
+            let (lignes, code_postal) = adresse
+                .as_ref()
+                .map(|(l, c)| (l.as_str(), c.as_str()))
+                .unwrap_or_default();
+            parcours_doublons::Record::from_parts(
+                pid,
+                &p.nom_naissance,
+                p.nom_usage.as_deref(),
+                &p.prenoms,
+                p.sexe,
+                p.date_naissance,
+            )
+            .ne_a(commune.as_deref().unwrap_or_default())
+            .domicile(lignes, code_postal)
         })
         .collect();
     let pairs = tokio::task::spawn_blocking(move || {

@@ -19,6 +19,7 @@ fn contact(lieu: Lieu, personne_id: Option<i64>, minutes_ago: i64) -> NewContact
         reponse: Reponse::Orientation,
         partenaire: Some("CAF".into()),
         attente_minutes: None,
+        motif_appui: None,
     }
 }
 

@@ -4,6 +4,7 @@
 mod accueil;
 mod agenda;
 mod agents;
+mod appui;
 mod audit;
 mod demo;
 mod dossiers;

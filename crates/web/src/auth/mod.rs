@@ -344,6 +344,12 @@ fn notice_text(code: &str) -> Option<String> {
                 "Fiches fusionnées ; la fusion peut être annulée depuis la liste des fusions."
             }
             "defusionne" => "Fusion annulée : les deux fiches sont de nouveau distinctes.",
+            "appui_demande" => "Demande d'appui transmise aux travailleurs sociaux du site.",
+            "appui_pris" => "Vous avez pris la demande d'appui.",
+            "appui_clos" => "Demande d'appui close.",
+            "appui_annule" => "Demande d'appui annulée.",
+            "tableau" => "Tableau de permanence enregistré.",
+            "deplace" => "Rendez-vous déplacé ; les rappels suivent la nouvelle heure.",
             _ => return None,
         }
         .to_string(),

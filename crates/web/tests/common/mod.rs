@@ -200,6 +200,69 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Creates a person through the pages (after the search the form requires) with an address in
+    /// `insee`; returns its id.
+    pub async fn personne_avec_adresse(
+        &self,
+        nom: &str,
+        prenom: &str,
+        naissance: &str,
+        insee: &str,
+        cp: &str,
+    ) -> i64 {
+        let a = self
+            .post(
+                "/personnes/nouvelle",
+                &[
+                    ("recherche", nom),
+                    ("nom_naissance", nom),
+                    ("prenoms", prenom),
+                    ("sexe", "2"),
+                    ("date_naissance", naissance),
+                ],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+        let id: i64 = a
+            .location
+            .unwrap()
+            .trim_start_matches("/personnes/")
+            .split('?')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let r = self
+            .post(
+                &format!("/personnes/{id}/adresse"),
+                &[
+                    ("ligne_1", "4 rue des Écoles"),
+                    ("code_postal", cp),
+                    ("commune_insee", insee),
+                    ("valid_from", "01/01/2020"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        id
+    }
+
+    /// Creates a service-account token with these scopes (as the administrator signed in) and returns
+    /// its secret, shown once on the page.
+    pub async fn jeton(&self, nom: &str, portees: &[&str]) -> String {
+        let mut fields = vec![("nom", nom)];
+        fields.extend(portees.iter().map(|p| ("portee", *p)));
+        let page = self.post("/admin/jetons", &fields).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let start = page.body.find("prc_").expect("secret shown once");
+        page.body[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect()
+    }
+}
+
 /// The CSRF token written in a page's forms.
 pub fn csrf_of(html: &str) -> Option<String> {
     let marker = "name=\"_csrf\" value=\"";

@@ -20,6 +20,8 @@ macro_rules! code_enum {
     };
 }
 
+pub mod appui;
+
 code_enum!(
     /// How the person reached the desk.
     Canal {
@@ -58,7 +60,8 @@ code_enum!(
     }
 );
 
-/// The partners proposed for an orientation; any other name may be typed.
+/// The usual partners proposed for an orientation (the default of `PARCOURS_ACCUEIL_PARTENAIRES`); any
+/// other name may be typed.
 pub const PARTENAIRES: &[&str] = &[
     "CAF",
     "CPAM",
@@ -110,6 +113,8 @@ pub struct ContactForm {
     pub reponse: String,
     pub partenaire: String,
     pub attente: String,
+    /// The reason of the support request, when the answer is « appui technique demandé ».
+    pub motif_appui: String,
 }
 
 /// A contact ready to record. `moment` is a civil time of the département.
@@ -123,6 +128,8 @@ pub struct NewContact {
     pub reponse: Reponse,
     pub partenaire: Option<String>,
     pub attente_minutes: Option<i64>,
+    /// Set when the answer is an appui technique: the request goes to the site's queue.
+    pub motif_appui: Option<appui::Motif>,
 }
 
 impl NewContact {
@@ -207,6 +214,18 @@ impl NewContact {
         } else {
             None
         };
+        let motif_appui = if reponse == Some(Reponse::AppuiTechnique) {
+            let m = appui::Motif::from_code(f.motif_appui.trim());
+            if m.is_none() {
+                e.add(
+                    "motif_appui",
+                    "Choisissez le motif de l'appui demandé au travailleur social.",
+                );
+            }
+            m
+        } else {
+            None
+        };
         let attente_minutes = match f.attente.trim() {
             "" => None,
             s => match s.parse::<i64>() {
@@ -230,6 +249,7 @@ impl NewContact {
             reponse: reponse.unwrap_or(Reponse::Information),
             partenaire,
             attente_minutes,
+            motif_appui,
         })
     }
 }
@@ -256,6 +276,7 @@ mod tests {
             reponse: "information".into(),
             partenaire: "ignoré".into(),
             attente: "5".into(),
+            motif_appui: "ignoré".into(),
         }
     }
 
@@ -267,6 +288,19 @@ mod tests {
         assert_eq!(c.typologie, Typologie::Logement);
         assert_eq!(c.partenaire, None);
         assert_eq!(c.attente_minutes, Some(5));
+        assert_eq!(c.motif_appui, None);
+    }
+
+    #[test]
+    fn a_support_request_needs_its_reason() {
+        let mut f = ok_form();
+        f.reponse = "appui_technique".into();
+        f.motif_appui = String::new();
+        let e = NewContact::parse(&f, now()).unwrap_err().0;
+        assert!(e.get("motif_appui").is_some());
+        f.motif_appui = "agressivite".into();
+        let c = NewContact::parse(&f, now()).unwrap();
+        assert_eq!(c.motif_appui, Some(appui::Motif::Agressivite));
     }
 
     #[test]

@@ -1,0 +1,92 @@
+// Appui technique d'accueil et tableau de permanence dans le navigateur, sur le département de
+// démonstration : le secrétariat demande un appui au clavier, un travailleur social le prend puis le
+// clôt, le cadre remplit le tableau de la semaine — axe-core sans violation sur chaque page.
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startParcours,
+  launchBrowser,
+  newContext,
+  login,
+  logout,
+  runAxe,
+  formatViolations,
+  ensureScreenshotDir,
+  SCREENSHOT_DIR,
+} from '../lib/harness.mjs';
+
+let app, browser, context, page;
+
+before(async () => {
+  app = await startParcours({ env: { PARCOURS_WORKERS: '0' } });
+  browser = await launchBrowser();
+  context = await newContext(browser);
+  page = await context.newPage();
+  await ensureScreenshotDir();
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function axeClean(where) {
+  const violations = await runAxe(page);
+  assert.equal(violations.length, 0, `violations axe :\n${formatViolations(where, violations)}`);
+}
+
+describe("appui technique d'accueil", () => {
+  test('le secrétariat demande un appui au clavier seul', async () => {
+    await login(page, app.url, app.byRole.accueil.email);
+    await page.goto(`${app.url}/accueil/appui`);
+    await axeClean('/accueil/appui (accueil)');
+    const waiting = await page.locator('#en-attente').textContent();
+    await page.locator('#motif').focus();
+    await page.keyboard.press('a'); // « Accès aux droits complexe »
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Space'); // urgent
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Dossier CAF bloqué');
+    await page.keyboard.press('Enter');
+    await page.locator('.notice').waitFor();
+    assert.match(await page.locator('.notice').textContent(), /transmise/);
+    assert.notEqual(await page.locator('#en-attente').textContent(), waiting);
+    const first = page.locator('section[aria-labelledby="en-attente"] tbody tr').first();
+    assert.match(await first.textContent(), /Urgent/);
+    await axeClean('/accueil/appui (après la demande)');
+    await logout(page);
+  });
+
+  test('un travailleur social prend puis clôt une demande', async () => {
+    await login(page, app.url, app.byRole.travailleur_social.email);
+    await page.goto(`${app.url}/accueil/appui`);
+    await axeClean('/accueil/appui (travailleur social)');
+    await page.getByRole('button', { name: /^Je prends/ }).first().click();
+    await page.locator('.notice').waitFor();
+    assert.match(await page.locator('.notice').textContent(), /pris la demande/);
+    const form = page.locator('section[aria-labelledby="en-cours"] form').first();
+    await form.getByLabel('Suite donnée').selectOption('entretien');
+    await form.getByRole('button', { name: /^Clore/ }).click();
+    await page.locator('.notice').waitFor();
+    assert.match(await page.locator('.notice').textContent(), /close/);
+    await axeClean('/accueil/appui (après clôture)');
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/accueil-appui.png`, fullPage: true });
+    await logout(page);
+  });
+
+  test('le cadre remplit le tableau de permanence', async () => {
+    await login(page, app.url, app.byRole.cadre.email);
+    await page.goto(`${app.url}/accueil/tableau`);
+    await axeClean('/accueil/tableau');
+    const cell = page.locator('table select').first();
+    const options = await cell.locator('option').allTextContents();
+    assert.ok(options.length > 1, 'des travailleurs sociaux du site sont proposés');
+    await cell.selectOption({ index: options.length - 1 });
+    await page.getByRole('button', { name: 'Enregistrer le tableau' }).click();
+    await page.locator('.notice').waitFor();
+    assert.match(await page.locator('.notice').textContent(), /Tableau de permanence enregistré/);
+    await axeClean('/accueil/tableau (enregistré)');
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/accueil-tableau.png`, fullPage: true });
+  });
+});
