@@ -2,11 +2,13 @@
 //! of its permanences, with or without a known person.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
-use parcours_domain::accueil::{Canal, Lieu, NewContact, Reponse, Typologie};
+use parcours_domain::accueil::{
+    Canal, Lieu, MotifDemande, NewContact, NewMotif, Reponse, Typologie,
+};
 use parcours_domain::agenda::heure;
 use sqlx::Row;
 
-use crate::{now, Conn, Result, StoreError};
+use crate::{now, on_unique, touched, Conn, Result, StoreError};
 
 /// One contact of the log, as the day's list shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +22,8 @@ pub struct Contact {
     /// « NOM Prénoms » of the person, `None` for an anonymous contact.
     pub personne: Option<String>,
     pub typologie: Typologie,
+    /// The département's motif the desk chose, if any.
+    pub motif: Option<String>,
     pub reponse: Reponse,
     pub partenaire: Option<String>,
     pub attente_minutes: Option<i64>,
@@ -74,10 +78,23 @@ pub async fn create(
         Lieu::Permanence(id) => Some(id),
         Lieu::Site(_) => None,
     };
+    if let Some(m) = c.motif_id {
+        // The single-column reference of SQLite does not see the département: checked here.
+        let found = sqlx::query(
+            "SELECT id FROM accueil_motifs WHERE departement_id = $1 AND id = $2 AND actif = 1",
+        )
+        .bind(dep)
+        .bind(m)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if found.is_none() {
+            return Err(StoreError::Reference);
+        }
+    }
     let r = sqlx::query(
         "INSERT INTO accueil_contacts (departement_id, site_id, permanence_id, agent_id, personne_id, canal, \
-         moment, typologie, reponse, partenaire, attente_minutes, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+         moment, typologie, reponse, partenaire, attente_minutes, created_at, motif_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(dep)
     .bind(site_id)
@@ -91,6 +108,7 @@ pub async fn create(
     .bind(c.partenaire.as_deref())
     .bind(c.attente_minutes)
     .bind(now())
+    .bind(c.motif_id)
     .fetch_one(&mut *conn)
     .await?;
     Ok(r.get("id"))
@@ -124,8 +142,9 @@ pub async fn jour(
     .get("n");
     let rows = sqlx::query(
         "SELECT c.id, c.moment, c.canal, c.site_id, c.personne_id, c.typologie, c.reponse, c.partenaire, \
-         c.attente_minutes, pe.nom AS permanence, p.nom_naissance, p.nom_usage, p.prenoms \
+         c.attente_minutes, pe.nom AS permanence, p.nom_naissance, p.nom_usage, p.prenoms, m.libelle AS motif \
          FROM accueil_contacts c \
+         LEFT JOIN accueil_motifs m ON m.departement_id = c.departement_id AND m.id = c.motif_id \
          LEFT JOIN permanences pe ON pe.departement_id = c.departement_id AND pe.id = c.permanence_id \
          LEFT JOIN personnes p ON p.departement_id = c.departement_id AND p.id = c.personne_id \
          WHERE c.departement_id = $1 AND c.site_id = $2 AND c.moment >= $3 AND c.moment < $4 \
@@ -164,6 +183,7 @@ pub async fn jour(
                     )
                 }),
                 typologie: Typologie::from_code(&typologie).unwrap_or(Typologie::Autre),
+                motif: r.get("motif"),
                 reponse: Reponse::from_code(&reponse).unwrap_or(Reponse::Information),
                 partenaire: r.get("partenaire"),
                 attente_minutes: r.get("attente_minutes"),
@@ -171,4 +191,65 @@ pub async fn jour(
         })
         .collect();
     Ok((contacts, total))
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The département's request reasons
+
+/// The motifs of the département, by family then label; `actifs` keeps only those the desk may pick.
+pub async fn motifs(conn: &mut Conn, dep: &str, actifs: bool) -> Result<Vec<MotifDemande>> {
+    let filtre = if actifs { " AND actif = 1" } else { "" };
+    let rows = sqlx::query(&format!(
+        "SELECT id, libelle, typologie, actif FROM accueil_motifs WHERE departement_id = $1{filtre} \
+         ORDER BY typologie, libelle"
+    ))
+    .bind(dep)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out: Vec<MotifDemande> = rows
+        .iter()
+        .map(|r| MotifDemande {
+            id: r.get("id"),
+            libelle: r.get("libelle"),
+            typologie: Typologie::from_code(&r.get::<String, _>("typologie"))
+                .unwrap_or(Typologie::Autre),
+            actif: r.get::<i64, _>("actif") != 0,
+        })
+        .collect();
+    // The order of the families is the schéma's, not the alphabet's.
+    out.sort_by_key(|m| {
+        (
+            Typologie::ALL.iter().position(|t| *t == m.typologie),
+            m.libelle.to_lowercase(),
+        )
+    });
+    Ok(out)
+}
+
+/// Adds a motif; a label already used is `Conflict("libelle")`.
+pub async fn motif_create(conn: &mut Conn, dep: &str, m: &NewMotif) -> Result<i64> {
+    let r = sqlx::query(
+        "INSERT INTO accueil_motifs (departement_id, libelle, typologie, actif, created_at) \
+         VALUES ($1, $2, $3, 1, $4) RETURNING id",
+    )
+    .bind(dep)
+    .bind(&m.libelle)
+    .bind(m.typologie.code())
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(on_unique("libelle"))?;
+    Ok(r.get("id"))
+}
+
+/// Withdraws a motif from the desk's list, or offers it again; contacts keep it.
+pub async fn motif_set_actif(conn: &mut Conn, dep: &str, id: i64, actif: bool) -> Result<()> {
+    let done =
+        sqlx::query("UPDATE accueil_motifs SET actif = $1 WHERE departement_id = $2 AND id = $3")
+            .bind(i64::from(actif))
+            .bind(dep)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    touched(done.rows_affected(), StoreError::NotFound)
 }

@@ -39,6 +39,7 @@ async fn contact(
         partenaire: (reponse == Reponse::Orientation).then(|| "CPAM".to_string()),
         attente_minutes: Some(5),
         motif_appui: None,
+        motif_id: None,
     };
     let mut tx = store.begin().await.unwrap();
     accueil::create(&mut tx, dep, &c, site, None).await.unwrap();

@@ -21,7 +21,7 @@ pub use input::{
     parse_quotas, parse_volontaires, Caracteristique, Instance, Quotas, Type, ValeurQuota,
     Volontaire, Volontaires,
 };
-pub use leximin::{leximin, Options, Progression, Rappel};
+pub use leximin::{leximin, Options, Progression, Rappel, GRAND_MAITRE};
 pub use verification::{
     verifier_distribution, verify, Rapport, SourceGraine, TOLERANCE_COHERENCE, TOLERANCE_OPTIMUM,
 };

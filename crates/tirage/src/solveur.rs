@@ -97,17 +97,29 @@ fn valeur(poids: &[f64], effectifs: &[u32]) -> f64 {
         .sum()
 }
 
-/// Solves max Σ_t poids[t]·c_t over quota-respecting count vectors. `None` if there is none.
+/// Outcome of the LP relaxation of the pricing problem.
+pub(crate) enum TarifRelaxe {
+    /// No panel at all (the relaxation is infeasible).
+    Aucun,
+    /// The relaxation has an integral optimum: it is optimal for the integer program.
+    Exact(Tarification),
+    /// Fractional optimum: `borne` (the LP value) bounds every panel, and `arrondi` is a feasible
+    /// panel rounded from the LP solution, if the repair succeeded.
+    Fractionnaire {
+        borne: f64,
+        arrondi: Option<Vec<u32>>,
+    },
+}
+
+/// Solves the LP relaxation of max Σ_t poids[t]·c_t over quota-respecting count vectors.
 ///
-/// The LP relaxation is tried first: with two features the constraint matrix is totally
-/// unimodular, and with more it is still very often integral at a vertex; an integral vertex
-/// optimum of the relaxation is optimal for the integer program, with the LP value as proven
-/// bound. Only fractional cases go to the (much slower) branch and bound.
-pub(crate) fn meilleur_panel(
+/// With two features the constraint matrix is totally unimodular, and with more it is still
+/// often integral at a vertex; an integral vertex optimum of the relaxation is optimal for the
+/// integer program, with the LP value as proven bound.
+pub(crate) fn tarifer_relaxation(
     inst: &Instance,
     poids: &[f64],
-    depart: Option<&[u32]>,
-) -> Result<Option<Tarification>, TirageError> {
+) -> Result<TarifRelaxe, TirageError> {
     let t_lp = Instant::now();
     N_LP.fetch_add(1, Ordering::Relaxed);
     let mut lp = probleme_tarification(inst, poids, false)
@@ -123,20 +135,102 @@ pub(crate) fn meilleur_panel(
     match solved.status() {
         HighsModelStatus::Optimal => {
             let cols = solved.get_solution().columns().to_vec();
+            let obj = solved.objective_value();
             let entier = cols.iter().all(|x| (x - x.round()).abs() <= 1e-9);
             if entier {
                 let effectifs = arrondir(&cols);
                 if inst.respecte_quotas(&effectifs) {
                     let v = valeur(poids, &effectifs);
-                    let borne = solved.objective_value().max(v) + 1e-12;
-                    return Ok(Some(Tarification { effectifs, borne }));
+                    let borne = obj.max(v) + 1e-12;
+                    return Ok(TarifRelaxe::Exact(Tarification { effectifs, borne }));
                 }
             }
+            Ok(TarifRelaxe::Fractionnaire {
+                borne: obj + 1e-12,
+                arrondi: reparer(inst, poids, &cols),
+            })
         }
         // The relaxation is infeasible, hence so is the integer program.
-        HighsModelStatus::Infeasible => return Ok(None),
-        _ => {}
+        HighsModelStatus::Infeasible => Ok(TarifRelaxe::Aucun),
+        _ => Ok(TarifRelaxe::Fractionnaire {
+            borne: f64::INFINITY,
+            arrondi: None,
+        }),
     }
+}
+
+/// A feasible panel close to a fractional LP solution: round down, then add seats one at a time,
+/// first where a `min` quota is unmet, then by fractional part and weight, never exceeding a
+/// `max`. `None` if the greedy repair gets stuck (the caller then falls back to the MIP).
+fn reparer(inst: &Instance, poids: &[f64], x: &[f64]) -> Option<Vec<u32>> {
+    let mut c: Vec<u32> = x
+        .iter()
+        .map(|&v| {
+            if v.is_finite() && v > 0.0 {
+                (v + 1e-9).floor() as u32
+            } else {
+                0
+            }
+        })
+        .collect();
+    let cars = &inst.quotas.caracteristiques;
+    let mut compte: Vec<Vec<u32>> = cars.iter().map(|car| vec![0; car.valeurs.len()]).collect();
+    for (ty, &n) in inst.types.iter().zip(&c) {
+        for (f, cf) in compte.iter_mut().enumerate() {
+            cf[ty.valeurs[f]] += n;
+        }
+    }
+    // Rounding down can only break `min` quotas and the size; `max` quotas still hold.
+    let mut total: usize = c.iter().map(|&n| n as usize).sum();
+    while total < inst.taille {
+        let mut meilleur: Option<(usize, f64, f64, usize)> = None;
+        for (t, ty) in inst.types.iter().enumerate() {
+            if c[t] as usize >= ty.multiplicite() {
+                continue;
+            }
+            let mut aide = 0usize;
+            let mut possible = true;
+            for (f, &v) in ty.valeurs.iter().enumerate() {
+                let q = &cars[f].valeurs[v];
+                if compte[f][v] >= q.max {
+                    possible = false;
+                    break;
+                }
+                if compte[f][v] < q.min {
+                    aide += 1;
+                }
+            }
+            if !possible {
+                continue;
+            }
+            let frac = x[t] - f64::from(c[t]);
+            let cle = (aide, frac, poids[t], t);
+            let mieux = match &meilleur {
+                None => true,
+                Some(m) => (cle.0, cle.1, cle.2)
+                    .partial_cmp(&(m.0, m.1, m.2))
+                    .is_some_and(|o| o == std::cmp::Ordering::Greater),
+            };
+            if mieux {
+                meilleur = Some(cle);
+            }
+        }
+        let (_, _, _, t) = meilleur?;
+        c[t] += 1;
+        total += 1;
+        for (f, cf) in compte.iter_mut().enumerate() {
+            cf[inst.types[t].valeurs[f]] += 1;
+        }
+    }
+    inst.respecte_quotas(&c).then_some(c)
+}
+
+/// Exact branch and bound for the pricing problem; `depart` is a feasible incumbent.
+pub(crate) fn tarifer_entier(
+    inst: &Instance,
+    poids: &[f64],
+    depart: Option<&[u32]>,
+) -> Result<Option<Tarification>, TirageError> {
     let t_mip = Instant::now();
     N_MIP.fetch_add(1, Ordering::Relaxed);
     let mut model = probleme_tarification(inst, poids, true)
@@ -169,6 +263,31 @@ pub(crate) fn meilleur_panel(
     let gap = if gap.is_finite() { gap.max(0.0) } else { 0.0 };
     let borne = obj.max(v) + gap * obj.abs() + 1e-12;
     Ok(Some(Tarification { effectifs, borne }))
+}
+
+/// Solves max Σ_t poids[t]·c_t over quota-respecting count vectors exactly. `None` if there is
+/// none. The LP relaxation is tried first; only fractional cases go to the (much slower) branch
+/// and bound.
+pub(crate) fn meilleur_panel(
+    inst: &Instance,
+    poids: &[f64],
+    depart: Option<&[u32]>,
+) -> Result<Option<Tarification>, TirageError> {
+    match tarifer_relaxation(inst, poids)? {
+        TarifRelaxe::Aucun => Ok(None),
+        TarifRelaxe::Exact(t) => Ok(Some(t)),
+        TarifRelaxe::Fractionnaire { arrondi, .. } => {
+            let depart = match (depart, arrondi.as_deref()) {
+                (Some(d), Some(a)) => Some(if valeur(poids, a) > valeur(poids, d) {
+                    a
+                } else {
+                    d
+                }),
+                (d, a) => d.or(a),
+            };
+            tarifer_entier(inst, poids, depart)
+        }
+    }
 }
 
 /// Smallest total relaxation of min/max bounds (in seats) making a panel possible.

@@ -138,7 +138,10 @@ async fn liste(
                     (Some(id), Some(nom)) => Cell::link(nom, format!("/personnes/{id}")),
                     _ => Cell::text("Anonyme"),
                 },
-                Cell::text(c.typologie.libelle()),
+                Cell::text(match &c.motif {
+                    Some(m) => format!("{} — {m}", c.typologie.libelle()),
+                    None => c.typologie.libelle().to_string(),
+                }),
                 Cell::text(reponse),
                 Cell::text(attente_text(c.attente_minutes)),
             ]
@@ -187,6 +190,8 @@ pub struct ContactPage {
     pub canaux: Vec<(String, String)>,
     pub lieux: Vec<(String, String)>,
     pub typologies: Vec<(String, String)>,
+    /// The département's motifs grouped by family, when it has some (they replace the families).
+    pub groupes: Vec<(String, Vec<(String, String)>)>,
     pub reponses: Vec<(String, String)>,
     pub partenaires: Vec<String>,
     pub motifs_appui: Vec<(String, String)>,
@@ -268,6 +273,15 @@ async fn contact_page(
         checked: chosen.is_none(),
     }];
     let mut conn = state.store.read().await?;
+    let motifs = store::motifs(&mut conn, ctx.dep(), true).await?;
+    let mut groupes: Vec<(String, Vec<(String, String)>)> = vec![];
+    for m in &motifs {
+        let famille = m.typologie.libelle().to_string();
+        match groupes.last_mut() {
+            Some((f, opts)) if *f == famille => opts.push((m.code(), m.libelle.clone())),
+            _ => groupes.push((famille, vec![(m.code(), m.libelle.clone())])),
+        }
+    }
     if let Some(id) = chosen {
         if let Some(nom) = parcours_store::agenda::personne_nom(&mut conn, ctx.dep(), id).await? {
             choix.push(Choix {
@@ -359,6 +373,7 @@ async fn contact_page(
         choix,
         canaux: codes(Canal::ALL, Canal::code, Canal::libelle),
         lieux,
+        groupes,
         typologies: pages::options(
             "Choisir la demande",
             codes(Typologie::ALL, Typologie::code, Typologie::libelle),
@@ -425,12 +440,13 @@ async fn record(
     event: impl Fn(&str, i64) -> AuditEvent,
     f: &ContactForm,
 ) -> WebResult<Result<i64, FieldErrors>> {
-    let c = match NewContact::parse(f, heure::maintenant()) {
+    let dep = p.departement_id.as_str();
+    let mut conn = state.store.read().await?;
+    let motifs = store::motifs(&mut conn, dep, true).await?;
+    let c = match NewContact::parse(f, heure::maintenant(), &motifs) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e.0)),
     };
-    let dep = p.departement_id.as_str();
-    let mut conn = state.store.read().await?;
     let site = store::site_of(&mut conn, dep, c.lieu).await?;
     drop(conn);
     let Some(site_id) = site.filter(|s| reaches_site(p, Some(*s))) else {
@@ -600,6 +616,8 @@ pub struct ContactOut {
     pub permanence: Option<String>,
     pub personne_id: Option<i64>,
     pub typologie: String,
+    /// Le motif du département choisi, s'il y en a un.
+    pub motif: Option<String>,
     pub reponse: String,
     pub partenaire: Option<String>,
     pub attente_minutes: Option<i64>,
@@ -684,6 +702,7 @@ pub async fn api_list(
                 permanence: c.permanence,
                 personne_id: c.personne_id,
                 typologie: c.typologie.code().into(),
+                motif: c.motif,
                 reponse: c.reponse.code().into(),
                 partenaire: c.partenaire,
                 attente_minutes: c.attente_minutes,
@@ -703,7 +722,7 @@ pub struct ContactInput {
     pub lieu: String,
     pub personne_id: Option<i64>,
     /// financier, acces_droits, logement, famille_enfance, insertion_emploi, sante, autonomie,
-    /// administratif, autre
+    /// administratif, autre ; ou un motif du département, « motif-12 »
     pub typologie: String,
     /// information, aide_administrative, orientation, rendez_vous, urgence, appui_technique
     pub reponse: String,
@@ -750,4 +769,130 @@ pub async fn api_create(
         Ok(id) => Ok((StatusCode::CREATED, AxumJson(ContactCree { id })).into_response()),
         Err(e) => Err(ApiError::invalid(e)),
     }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The département's request reasons (« motifs de la demande »)
+
+#[derive(Template)]
+#[template(path = "accueil/motifs.html")]
+pub struct MotifsPage {
+    pub l: pages::Layout,
+    pub motifs: Vec<parcours_domain::accueil::MotifDemande>,
+    pub familles: Vec<(String, String)>,
+    pub libelle: String,
+    pub typologie: String,
+    pub errors: BTreeMap<String, String>,
+    pub erreurs: Vec<(String, String, String)>,
+}
+
+impl MotifsPage {
+    pub fn err(&self, k: &str) -> Option<&str> {
+        self.errors.get(k).map(String::as_str)
+    }
+}
+
+async fn motifs_page(
+    state: &AppState,
+    ctx: &Ctx,
+    typed: &Params,
+    errors: &FieldErrors,
+) -> WebResult<Response> {
+    let mut conn = state.store.read().await?;
+    let motifs = store::motifs(&mut conn, ctx.dep(), false).await?;
+    drop(conn);
+    let labels = [("libelle", "Libellé"), ("typologie", "Famille")];
+    let page = MotifsPage {
+        l: ctx.layout(),
+        motifs,
+        familles: pages::options(
+            "Choisir la famille",
+            codes(Typologie::ALL, Typologie::code, Typologie::libelle),
+        ),
+        libelle: g(typed, "libelle"),
+        typologie: g(typed, "typologie"),
+        erreurs: labels
+            .iter()
+            .filter_map(|(k, l)| {
+                errors
+                    .get(k)
+                    .map(|m| (k.to_string(), l.to_string(), m.to_string()))
+            })
+            .collect(),
+        errors: errors.0.clone(),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+/// `GET /accueil/motifs`: the list the desk picks from, and the form to add one.
+pub async fn motifs(State(state): State<AppState>, ctx: Ctx) -> WebResult<Response> {
+    motifs_page(&state, &ctx, &Params::new(), &FieldErrors::new()).await
+}
+
+/// `POST /accueil/motifs`: adds a motif attached to a family of seed 001.
+pub async fn motif_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(v): Form<Params>,
+) -> WebResult<Response> {
+    let m = match parcours_domain::accueil::NewMotif::parse(&g(&v, "libelle"), &g(&v, "typologie"))
+    {
+        Ok(m) => m,
+        Err(e) => return motifs_page(&state, &ctx, &v, &e.0).await,
+    };
+    let mut tx = state.store.begin().await?;
+    let id = match store::motif_create(&mut tx, ctx.dep(), &m).await {
+        Ok(id) => id,
+        Err(StoreError::Conflict(_)) => {
+            let mut e = FieldErrors::new();
+            e.add("libelle", "Ce motif existe déjà.");
+            return motifs_page(&state, &ctx, &v, &e).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("creation", "accueil_motif", id)
+            .details(serde_json::json!({
+                "libelle": m.libelle,
+                "typologie": m.typologie.code(),
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/accueil/motifs?message=cree").into_response())
+}
+
+/// `POST /accueil/motifs/{id}/{action}` with `activer` or `desactiver`.
+pub async fn motif_actif(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    crate::error::Path((id, action)): crate::error::Path<(i64, String)>,
+) -> WebResult<Response> {
+    let actif = match action.as_str() {
+        "activer" => true,
+        "desactiver" => false,
+        _ => return Err(WebError::NotFound),
+    };
+    let mut tx = state.store.begin().await?;
+    match store::motif_set_actif(&mut tx, ctx.dep(), id, actif).await {
+        Ok(()) => {}
+        Err(StoreError::NotFound) => return Err(WebError::NotFound),
+        Err(e) => return Err(e.into()),
+    }
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("modification", "accueil_motif", id)
+            .details(serde_json::json!({ "actif": actif })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/accueil/motifs?message=modifie").into_response())
 }

@@ -43,6 +43,11 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/acces-motives", "Accès motivés", Action::AccesMotivesLire),
     ("/rgpd/conservation", "Conservation", Action::RgpdGerer),
     ("/referentiel", "Référentiel", Action::ReferentielLire),
+    (
+        "/accueil/motifs",
+        "Motifs de l'accueil",
+        Action::ReferentielGerer,
+    ),
     ("/agents", "Agents", Action::AgentsLire),
     ("/groupes-projet", "Groupes projet", Action::GroupesLire),
     ("/audit", "Journal d'audit", Action::AuditLire),

@@ -480,6 +480,24 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             post(accueil::create),
         ),
         // Agendas and appointments
+        r(
+            M::GET,
+            "/accueil/motifs",
+            ReferentielGerer,
+            get(accueil::motifs),
+        ),
+        r(
+            M::POST,
+            "/accueil/motifs",
+            ReferentielGerer,
+            post(accueil::motif_create),
+        ),
+        r(
+            M::POST,
+            "/accueil/motifs/{id}/{action}",
+            ReferentielGerer,
+            post(accueil::motif_actif),
+        ),
         // Appui technique d'accueil and duty roster
         r(M::GET, "/accueil/appui", AccueilLire, get(appui::page)),
         r(

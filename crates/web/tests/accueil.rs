@@ -214,3 +214,81 @@ async fn a_place_of_another_site_or_departement_is_refused() {
         assert_eq!(c.status, StatusCode::FORBIDDEN, "{role:?}");
     }
 }
+
+#[tokio::test]
+async fn the_administrator_sets_the_desks_motifs_and_the_desk_records_one() {
+    let mut app = TestApp::new().await;
+    app.login_as(Role::Accueil).await;
+    assert_eq!(
+        app.get("/accueil/motifs").await.status,
+        axum::http::StatusCode::FORBIDDEN
+    );
+    app.login_as(Role::Administrateur).await;
+    let bad = app
+        .post(
+            "/accueil/motifs",
+            &[("libelle", ""), ("typologie", "inconnue")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("Le libellé est obligatoire"),
+        "{}",
+        bad.body
+    );
+    let ok = app
+        .post(
+            "/accueil/motifs",
+            &[("libelle", "Impayés de loyer"), ("typologie", "logement")],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let twice = app
+        .post(
+            "/accueil/motifs",
+            &[("libelle", "Impayés de loyer"), ("typologie", "logement")],
+        )
+        .await;
+    assert!(twice.body.contains("Ce motif existe déjà"));
+    let id = {
+        let mut conn = app.db.store().read().await.unwrap();
+        accueil::motifs(&mut conn, "96", true).await.unwrap()[0].id
+    };
+
+    // The desk now picks among the département's motifs, grouped by family.
+    app.login_as(Role::Accueil).await;
+    let page = app.get("/accueil/contacts/nouveau").await;
+    assert!(
+        page.body.contains("<optgroup label=\"Logement\">"),
+        "{}",
+        page.body
+    );
+    let motif = format!("motif-{id}");
+    let lieu = format!("site-{}", app.fx.site_a);
+    let mut f = saisie(&page.body, &lieu);
+    f[5] = ("typologie", &motif);
+    let a = app.post("/accueil/contacts/nouveau", &f).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let c = contacts(&app, app.fx.site_a).await;
+    assert_eq!(
+        c[0].typologie,
+        parcours_domain::accueil::Typologie::Logement
+    );
+    assert_eq!(c[0].motif.as_deref(), Some("Impayés de loyer"));
+
+    // Withdrawn: refused with a message on the field.
+    app.login_as(Role::Administrateur).await;
+    let off = app
+        .post(&format!("/accueil/motifs/{id}/desactiver"), &[])
+        .await;
+    assert_eq!(off.status, StatusCode::SEE_OTHER);
+    app.login_as(Role::Accueil).await;
+    let page = app.get("/accueil/contacts/nouveau").await;
+    let mut f = saisie(&page.body, &lieu);
+    f[5] = ("typologie", &motif);
+    let refused = app.post("/accueil/contacts/nouveau", &f).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Choisissez la nature de la demande"));
+    assert_eq!(contacts(&app, app.fx.site_a).await.len(), 1);
+    assert!(audits(&app, "accueil_motif").await >= 2);
+}

@@ -50,6 +50,7 @@ async fn seed(app: &TestApp) {
             partenaire: None,
             attente_minutes: None,
             motif_appui: None,
+            motif_id: None,
         };
         accueil::create(&mut tx, "96", &c, site, None)
             .await

@@ -215,6 +215,9 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
             "POST /accueil/contacts/nouveau",
             "accueil travailleur_social cadre",
         ),
+        ("GET /accueil/motifs", "administrateur"),
+        ("POST /accueil/motifs", "administrateur"),
+        ("POST /accueil/motifs/{id}/{action}", "administrateur"),
         ("GET /accueil/appui", "accueil travailleur_social cadre"),
         ("POST /accueil/appui", "accueil travailleur_social cadre"),
         (

@@ -60,6 +60,50 @@ code_enum!(
     }
 );
 
+/// One of the département's own request reasons (« motif de la demande »), attached to a family of
+/// seed 001 so that the figures stay comparable between départements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MotifDemande {
+    pub id: i64,
+    pub libelle: String,
+    pub typologie: Typologie,
+    pub actif: bool,
+}
+
+impl MotifDemande {
+    /// The value of the « Demande » option: `motif-12`.
+    pub fn code(&self) -> String {
+        format!("motif-{}", self.id)
+    }
+}
+
+/// A new motif as typed by the administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMotif {
+    pub libelle: String,
+    pub typologie: Typologie,
+}
+
+impl NewMotif {
+    pub fn parse(libelle: &str, typologie: &str) -> Result<Self, Invalid> {
+        let mut e = FieldErrors::new();
+        let libelle =
+            crate::validation::required_text(&mut e, "libelle", "Le libellé", libelle, 80);
+        let typologie = Typologie::from_code(typologie.trim());
+        if typologie.is_none() {
+            e.add(
+                "typologie",
+                "Choisissez la famille de demande du schéma à laquelle ce motif se rattache.",
+            );
+        }
+        e.into_result()?;
+        Ok(Self {
+            libelle,
+            typologie: typologie.unwrap_or(Typologie::Autre),
+        })
+    }
+}
+
 /// The usual partners proposed for an orientation (the default of `PARCOURS_ACCUEIL_PARTENAIRES`); any
 /// other name may be typed.
 pub const PARTENAIRES: &[&str] = &[
@@ -130,11 +174,19 @@ pub struct NewContact {
     pub attente_minutes: Option<i64>,
     /// Set when the answer is an appui technique: the request goes to the site's queue.
     pub motif_appui: Option<appui::Motif>,
+    /// The département's motif chosen, if any (its family is `typologie`).
+    pub motif_id: Option<i64>,
 }
 
 impl NewContact {
-    /// Parses the form; `now` is the current civil time (a contact cannot be in the future).
-    pub fn parse(f: &ContactForm, now: NaiveDateTime) -> Result<Self, Invalid> {
+    /// Parses the form; `now` is the current civil time (a contact cannot be in the future);
+    /// `motifs` are the département's active motifs, which the « Demande » may name (`motif-12`)
+    /// instead of a family.
+    pub fn parse(
+        f: &ContactForm,
+        now: NaiveDateTime,
+        motifs: &[MotifDemande],
+    ) -> Result<Self, Invalid> {
         let mut e = FieldErrors::new();
         let canal = Canal::from_code(f.canal.trim());
         if canal.is_none() {
@@ -192,7 +244,14 @@ impl NewContact {
                 }
             },
         };
-        let typologie = Typologie::from_code(f.typologie.trim());
+        let choix = f.typologie.trim();
+        let (typologie, motif_id) = match choix.strip_prefix("motif-") {
+            Some(id) => match motifs.iter().find(|m| m.actif && id.parse() == Ok(m.id)) {
+                Some(m) => (Some(m.typologie), Some(m.id)),
+                None => (None, None),
+            },
+            None => (Typologie::from_code(choix), None),
+        };
         if typologie.is_none() {
             e.add("typologie", "Choisissez la nature de la demande.");
         }
@@ -250,6 +309,7 @@ impl NewContact {
             partenaire,
             attente_minutes,
             motif_appui,
+            motif_id,
         })
     }
 }
@@ -282,7 +342,7 @@ mod tests {
 
     #[test]
     fn an_ordinary_contact_parses() {
-        let c = NewContact::parse(&ok_form(), now()).unwrap();
+        let c = NewContact::parse(&ok_form(), now(), &[]).unwrap();
         assert_eq!(c.lieu, Lieu::Site(3));
         assert_eq!(c.personne_id, None);
         assert_eq!(c.typologie, Typologie::Logement);
@@ -296,10 +356,10 @@ mod tests {
         let mut f = ok_form();
         f.reponse = "appui_technique".into();
         f.motif_appui = String::new();
-        let e = NewContact::parse(&f, now()).unwrap_err().0;
+        let e = NewContact::parse(&f, now(), &[]).unwrap_err().0;
         assert!(e.get("motif_appui").is_some());
         f.motif_appui = "agressivite".into();
-        let c = NewContact::parse(&f, now()).unwrap();
+        let c = NewContact::parse(&f, now(), &[]).unwrap();
         assert_eq!(c.motif_appui, Some(appui::Motif::Agressivite));
     }
 
@@ -313,7 +373,7 @@ mod tests {
             attente: "-3".into(),
             ..Default::default()
         };
-        let e = NewContact::parse(&f, now()).unwrap_err().0;
+        let e = NewContact::parse(&f, now(), &[]).unwrap_err().0;
         for k in [
             "canal",
             "date",
@@ -331,8 +391,43 @@ mod tests {
     fn a_contact_cannot_be_in_the_future() {
         let mut f = ok_form();
         f.heure = "11:00".into();
-        let e = NewContact::parse(&f, now()).unwrap_err().0;
+        let e = NewContact::parse(&f, now(), &[]).unwrap_err().0;
         assert!(e.get("heure").is_some());
+    }
+
+    #[test]
+    fn a_motif_of_the_departement_gives_its_family_and_an_inactive_one_is_refused() {
+        let motifs = [
+            MotifDemande {
+                id: 12,
+                libelle: "Impayés de loyer".into(),
+                typologie: Typologie::Logement,
+                actif: true,
+            },
+            MotifDemande {
+                id: 13,
+                libelle: "Ancien motif".into(),
+                typologie: Typologie::Sante,
+                actif: false,
+            },
+        ];
+        let mut f = ok_form();
+        f.typologie = "motif-12".into();
+        let c = NewContact::parse(&f, now(), &motifs).unwrap();
+        assert_eq!((c.typologie, c.motif_id), (Typologie::Logement, Some(12)));
+        for bad in ["motif-13", "motif-99", "motif-x"] {
+            f.typologie = bad.into();
+            let e = NewContact::parse(&f, now(), &motifs).unwrap_err().0;
+            assert!(e.get("typologie").is_some(), "{bad}");
+        }
+        assert!(NewMotif::parse("  ", "sante").is_err());
+        assert!(NewMotif::parse("Aide alimentaire", "inconnue").is_err());
+        assert_eq!(
+            NewMotif::parse("Aide alimentaire", "financier")
+                .unwrap()
+                .typologie,
+            Typologie::Financier
+        );
     }
 
     #[test]

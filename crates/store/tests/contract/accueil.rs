@@ -20,6 +20,7 @@ fn contact(lieu: Lieu, personne_id: Option<i64>, minutes_ago: i64) -> NewContact
         partenaire: Some("CAF".into()),
         attente_minutes: None,
         motif_appui: None,
+        motif_id: None,
     }
 }
 
@@ -137,4 +138,83 @@ async fn contacts_are_recorded_and_listed_per_site_and_day() {
     .await
     .unwrap_err();
     assert!(matches!(e, StoreError::Reference), "{e:?}");
+}
+
+#[tokio::test]
+async fn the_departements_motifs_keep_their_family_and_stay_on_past_contacts() {
+    use parcours_domain::accueil::NewMotif;
+    let db = TestDb::new().await;
+    let fx = Fixture::seed(db.store()).await;
+    let store = db.store();
+    let mut tx = store.begin().await.unwrap();
+    let loyer = accueil::motif_create(
+        &mut tx,
+        "96",
+        &NewMotif::parse("Impayés de loyer", "logement").unwrap(),
+    )
+    .await
+    .unwrap();
+    let aide = accueil::motif_create(
+        &mut tx,
+        "96",
+        &NewMotif::parse("Aide alimentaire", "financier").unwrap(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    // The same label twice: a conflict on the label (its own transaction, which PostgreSQL aborts).
+    let mut tx = store.begin().await.unwrap();
+    let twice = accueil::motif_create(
+        &mut tx,
+        "96",
+        &NewMotif::parse("Impayés de loyer", "sante").unwrap(),
+    )
+    .await;
+    assert!(matches!(twice, Err(StoreError::Conflict("libelle"))));
+    drop(tx);
+
+    let mut tx = store.begin().await.unwrap();
+    let mut c = contact(Lieu::Site(fx.site_a), None, 0);
+    c.typologie = Typologie::Logement;
+    c.motif_id = Some(loyer);
+    accueil::create(&mut tx, "96", &c, fx.site_a, None)
+        .await
+        .unwrap();
+    accueil::motif_set_actif(&mut tx, "96", loyer, false)
+        .await
+        .unwrap();
+    // A withdrawn motif, or one of another département, cannot be recorded any more.
+    assert!(matches!(
+        accueil::create(&mut tx, "96", &c, fx.site_a, None).await,
+        Err(StoreError::Reference)
+    ));
+    assert!(matches!(
+        accueil::motif_set_actif(&mut tx, "95", aide, false).await,
+        Err(StoreError::NotFound)
+    ));
+    tx.commit().await.unwrap();
+
+    let mut conn = store.read().await.unwrap();
+    let actifs = accueil::motifs(&mut conn, "96", true).await.unwrap();
+    assert_eq!(
+        actifs.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![aide],
+        "only the active ones, the financial family first"
+    );
+    assert_eq!(
+        accueil::motifs(&mut conn, "96", false).await.unwrap().len(),
+        2
+    );
+    let (jour, _) = accueil::jour(
+        &mut conn,
+        "96",
+        fx.site_a,
+        heure::maintenant().date(),
+        10,
+        0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(jour[0].motif.as_deref(), Some("Impayés de loyer"));
+    assert_eq!(jour[0].typologie, Typologie::Logement);
 }
