@@ -427,16 +427,18 @@ pub struct Reservation<'a> {
     pub by: Option<i64>,
 }
 
-/// An interval that meets [debut, fin) of an agent: appointments that hold time, sessions animated.
+/// An interval that meets [debut, fin) of an agent: appointments that hold time (but `sauf`, the one
+/// being moved), sessions animated.
 async fn agent_busy(
     conn: &mut Conn,
     dep: &str,
     agent_id: i64,
     debut: &str,
     fin: &str,
+    sauf: Option<i64>,
 ) -> Result<Option<(String, String, &'static str)>> {
     let sql = format!(
-        "SELECT debut, fin FROM rendez_vous WHERE departement_id = $1 AND agent_id = $2 AND statut IN {} AND debut < $3 AND fin > $4 ORDER BY debut LIMIT 1",
+        "SELECT debut, fin FROM rendez_vous WHERE departement_id = $1 AND agent_id = $2 AND statut IN {} AND debut < $3 AND fin > $4 AND id <> $5 ORDER BY debut LIMIT 1",
         StatutRdv::OCCUPANTS
     );
     if let Some(r) = sqlx::query(&sql)
@@ -444,6 +446,7 @@ async fn agent_busy(
         .bind(agent_id)
         .bind(fin)
         .bind(debut)
+        .bind(sauf.unwrap_or(0))
         .fetch_optional(&mut *conn)
         .await?
     {
@@ -467,9 +470,10 @@ async fn salle_busy(
     salle_id: i64,
     debut: &str,
     fin: &str,
+    sauf: Option<i64>,
 ) -> Result<Option<(String, String)>> {
     let sql = format!(
-        "SELECT debut, fin FROM rendez_vous WHERE departement_id = $1 AND salle_id = $2 AND statut IN {} AND debut < $3 AND fin > $4 \
+        "SELECT debut, fin FROM rendez_vous WHERE departement_id = $1 AND salle_id = $2 AND statut IN {} AND debut < $3 AND fin > $4 AND id <> $5 \
          UNION ALL SELECT debut, fin FROM agenda_sessions WHERE departement_id = $1 AND salle_id = $2 AND debut < $3 AND fin > $4",
         StatutRdv::OCCUPANTS
     );
@@ -478,6 +482,7 @@ async fn salle_busy(
         .bind(salle_id)
         .bind(fin)
         .bind(debut)
+        .bind(sauf.unwrap_or(0))
         .fetch_optional(&mut *conn)
         .await?;
     Ok(r.map(|r| (r.get("debut"), r.get("fin"))))
@@ -521,11 +526,12 @@ async fn lock_salle(
 /// The agenda rules of a booking, in the caller's transaction (the agent's row is locked first, so
 /// two bookings of one agent are checked one after the other): inside a plage that takes the kind, not
 /// over an absence, an appointment or a session of the agent, nor over a booking of the room. Returns
-/// the plage, which gives the place.
+/// the plage, which gives the place. `sauf` is the appointment being moved: its own slot does not count.
 async fn verifier_agenda(
     conn: &mut Conn,
     dep: &str,
     r: &NewRendezVous,
+    sauf: Option<i64>,
 ) -> std::result::Result<Plage, ReservationError> {
     let (d, f) = (heure::format(r.debut), heure::format(r.fin));
     lock_agent(conn, dep, r.agent_id)
@@ -542,12 +548,12 @@ async fn verifier_agenda(
             .map(|a| (a.debut, a.fin))
             .collect();
     let p = verifier_plage(r.debut, r.fin, r.type_rdv, &plages, &absences)?.clone();
-    if let Some((bd, bf, what)) = agent_busy(conn, dep, r.agent_id, &d, &f).await? {
+    if let Some((bd, bf, what)) = agent_busy(conn, dep, r.agent_id, &d, &f, sauf).await? {
         return Err(regle("heure", busy_message("L'agent", what, &bd, &bf)));
     }
     if let Some(s) = r.salle_id {
         lock_salle(conn, dep, s, p.site_id).await?;
-        if let Some((bd, bf)) = salle_busy(conn, dep, s, &d, &f).await? {
+        if let Some((bd, bf)) = salle_busy(conn, dep, s, &d, &f, sauf).await? {
             return Err(regle(
                 "salle_id",
                 busy_message("La salle", "une réservation", &bd, &bf),
@@ -558,7 +564,7 @@ async fn verifier_agenda(
 }
 
 /// Moves a planned appointment to the agent, time and room of `r` (same person and kind): the same
-/// rules as a booking, its reminders withdrawn and queued again for the new time. The appointment keeps
+/// rules as a booking (its own slot excepted), its reminders moved to the new time. The appointment keeps
 /// its id, its request date and its waiting-list link, so the figures see one appointment, not a
 /// cancellation and a booking.
 pub async fn deplacer(
@@ -574,25 +580,10 @@ pub async fn deplacer(
             "Seul un rendez-vous prévu peut être déplacé.",
         ));
     }
-    // Its own slot must not count against its new one: it leaves the busy checks for the length of
-    // this transaction (nobody sees the intermediate state).
-    let out = sqlx::query(
-        "UPDATE rendez_vous SET statut = 'annule' WHERE departement_id = $1 AND id = $2 AND statut = 'prevu'",
-    )
-    .bind(dep)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
-    if out.rows_affected() == 0 {
-        return Err(regle(
-            "heure",
-            "Ce rendez-vous vient d'être modifié : rechargez la page.",
-        ));
-    }
-    let p = verifier_agenda(conn, dep, r).await?;
-    sqlx::query(
-        "UPDATE rendez_vous SET statut = 'prevu', agent_id = $1, debut = $2, fin = $3, nature = $4, site_id = $5, \
-         permanence_id = $6, salle_id = $7, updated_at = $8 WHERE departement_id = $9 AND id = $10",
+    let p = verifier_agenda(conn, dep, r, Some(id)).await?;
+    let moved = sqlx::query(
+        "UPDATE rendez_vous SET agent_id = $1, debut = $2, fin = $3, nature = $4, site_id = $5, \
+         permanence_id = $6, salle_id = $7, updated_at = $8 WHERE departement_id = $9 AND id = $10 AND statut = 'prevu'",
     )
     .bind(r.agent_id)
     .bind(heure::format(r.debut))
@@ -610,6 +601,12 @@ pub async fn deplacer(
         StoreError::Conflict(_) => regle("heure", "L'agent a déjà un rendez-vous à cette heure : choisissez un autre créneau."),
         other => other.into(),
     })?;
+    if moved.rows_affected() == 0 {
+        return Err(regle(
+            "heure",
+            "Ce rendez-vous vient d'être modifié : rechargez la page.",
+        ));
+    }
     // The reminders still to send move with it (one per channel: the same rows, their jobs moved).
     let envoi = heure::utc(r.debut) - Duration::hours(RAPPEL_AVANCE_HEURES);
     let envoi = format_time(envoi.max(chrono::Utc::now()));
@@ -633,6 +630,11 @@ pub async fn deplacer(
     Ok(())
 }
 
+const ATTENTE_SELECT: &str = "SELECT w.id, w.personne_id, w.type, w.site_id, w.motif, w.demande_le, w.statut, w.rendez_vous_id, s.nom AS site_nom, \
+     p.nom_naissance AS p_nom_naissance, p.nom_usage AS p_nom_usage, p.prenoms AS p_prenoms \
+     FROM agenda_attente w JOIN personnes p ON p.departement_id = w.departement_id AND p.id = w.personne_id \
+     JOIN sites s ON s.departement_id = w.departement_id AND s.id = w.site_id";
+
 /// The oldest waiting-list requests of a site for a kind of appointment: whom to offer a freed slot.
 pub async fn attente_pour(
     conn: &mut Conn,
@@ -641,14 +643,10 @@ pub async fn attente_pour(
     type_rdv: TypeRdv,
     limit: i64,
 ) -> Result<Vec<Attente>> {
-    let rows = sqlx::query(
-        "SELECT w.id, w.personne_id, w.type, w.site_id, w.motif, w.demande_le, w.statut, w.rendez_vous_id, s.nom AS site_nom, \
-         p.nom_naissance AS p_nom_naissance, p.nom_usage AS p_nom_usage, p.prenoms AS p_prenoms \
-         FROM agenda_attente w JOIN personnes p ON p.departement_id = w.departement_id AND p.id = w.personne_id \
-         JOIN sites s ON s.departement_id = w.departement_id AND s.id = w.site_id \
-         WHERE w.departement_id = $1 AND w.site_id = $2 AND w.type = $3 AND w.statut = 'en_attente' \
-         ORDER BY w.demande_le, w.id LIMIT $4",
-    )
+    let rows = sqlx::query(&format!(
+        "{ATTENTE_SELECT} WHERE w.departement_id = $1 AND w.site_id = $2 AND w.type = $3 \
+         AND w.statut = 'en_attente' ORDER BY w.demande_le, w.id LIMIT $4"
+    ))
     .bind(dep)
     .bind(site_id)
     .bind(type_rdv.code())
@@ -656,6 +654,19 @@ pub async fn attente_pour(
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows.iter().map(attente_of).collect())
+}
+
+/// One waiting-list request.
+pub async fn attente_une(conn: &mut Conn, dep: &str, id: i64) -> Result<Attente> {
+    let r = sqlx::query(&format!(
+        "{ATTENTE_SELECT} WHERE w.departement_id = $1 AND w.id = $2"
+    ))
+    .bind(dep)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok(attente_of(&r))
 }
 
 /// Books an appointment: inside a plage of the agent that takes its kind, not over an absence, not
@@ -668,7 +679,7 @@ pub async fn reserver(
 ) -> std::result::Result<i64, ReservationError> {
     let r = res.rdv;
     let (d, f) = (heure::format(r.debut), heure::format(r.fin));
-    let p = verifier_agenda(conn, dep, r).await?;
+    let p = verifier_agenda(conn, dep, r, None).await?;
     // The person's contacts decide which reminders can be sent.
     let contact = sqlx::query(
         "SELECT (SELECT COUNT(*) FROM personne_contacts c WHERE c.departement_id = p.departement_id AND c.personne_id = p.id AND c.kind = 'email') AS emails, \
@@ -1240,11 +1251,7 @@ pub async fn attente_list(
         None => String::new(),
     };
     let sql = format!(
-        "SELECT w.id, w.personne_id, w.type, w.site_id, w.motif, w.demande_le, w.statut, w.rendez_vous_id, s.nom AS site_nom, \
-         p.nom_naissance AS p_nom_naissance, p.nom_usage AS p_nom_usage, p.prenoms AS p_prenoms \
-         FROM agenda_attente w JOIN personnes p ON p.departement_id = w.departement_id AND p.id = w.personne_id \
-         JOIN sites s ON s.departement_id = w.departement_id AND s.id = w.site_id \
-         WHERE w.departement_id = $1 AND w.statut = $2{w} ORDER BY w.demande_le, w.id LIMIT 500"
+        "{ATTENTE_SELECT} WHERE w.departement_id = $1 AND w.statut = $2{w} ORDER BY w.demande_le, w.id LIMIT 500"
     );
     Ok(sqlx::query(&sql)
         .bind(dep)
@@ -1417,7 +1424,7 @@ pub async fn session_create(
             StoreError::Reference => regle("animateur_id", "Agent inconnu dans ce département."),
             other => other.into(),
         })?;
-    if let Some((bd, bf, what)) = agent_busy(conn, dep, s.animateur_id, &d, &f).await? {
+    if let Some((bd, bf, what)) = agent_busy(conn, dep, s.animateur_id, &d, &f, None).await? {
         return Err(regle(
             "animateur_id",
             busy_message("L'agent", what, &bd, &bf),
@@ -1425,7 +1432,7 @@ pub async fn session_create(
     }
     if let Some(sa) = s.salle_id {
         lock_salle(conn, dep, sa, s.site_id).await?;
-        if let Some((bd, bf)) = salle_busy(conn, dep, sa, &d, &f).await? {
+        if let Some((bd, bf)) = salle_busy(conn, dep, sa, &d, &f, None).await? {
             return Err(regle(
                 "salle_id",
                 busy_message("La salle", "une réservation", &bd, &bf),

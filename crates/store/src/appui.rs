@@ -168,29 +168,19 @@ pub async fn file(conn: &mut Conn, dep: &str, site_id: i64, jour: NaiveDate) -> 
     Ok(rows.iter().map(appui_of).collect())
 }
 
-/// Moves a request from the state `from` to `to`, only if it still is in `from` (two social workers
-/// clicking « Je prends » at once: one wins, the other gets `DejaPrise`).
-async fn moves(
+/// After a move that only applies while the request is still in the state it was read in: when it
+/// touched no row, someone moved it in between (two « Je prends » at once), so report what it became.
+async fn verifier_applique(
     conn: &mut Conn,
     dep: &str,
     id: i64,
-    set: &str,
-    from: StatutAppui,
-    binds: (Option<i64>, Option<String>, Option<&str>),
-) -> Result<u64> {
-    Ok(sqlx::query(&format!(
-        "UPDATE appui_demandes SET {set}, version = version + 1 \
-         WHERE departement_id = $1 AND id = $2 AND statut = $3"
-    ))
-    .bind(dep)
-    .bind(id)
-    .bind(from.code())
-    .bind(binds.0)
-    .bind(binds.1)
-    .bind(binds.2)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected())
+    rows: u64,
+    rule: fn(StatutAppui) -> Result<StatutAppui, TransitionError>,
+) -> Result<(), AppuiError> {
+    if rows == 0 {
+        rule(get(conn, dep, id).await?.statut)?;
+    }
+    Ok(())
 }
 
 /// A social worker takes a waiting request.
@@ -201,22 +191,19 @@ pub async fn prendre(
     agent_id: i64,
     at: NaiveDateTime,
 ) -> Result<(), AppuiError> {
-    let current = get(conn, dep, id).await?;
-    current.statut.prendre()?;
-    let n = moves(
-        conn,
-        dep,
-        id,
-        "statut = 'pris_en_charge', pris_par = $4, pris_le = $5, issue = $6",
-        StatutAppui::EnAttente,
-        (Some(agent_id), Some(heure::format(at)), None),
+    get(conn, dep, id).await?.statut.prendre()?;
+    let rows = sqlx::query(
+        "UPDATE appui_demandes SET statut = 'pris_en_charge', pris_par = $1, pris_le = $2, \
+         version = version + 1 WHERE departement_id = $3 AND id = $4 AND statut = 'en_attente'",
     )
-    .await?;
-    if n == 0 {
-        // Someone moved it between the read and the write: report what it became.
-        get(conn, dep, id).await?.statut.prendre()?;
-    }
-    Ok(())
+    .bind(agent_id)
+    .bind(heure::format(at))
+    .bind(dep)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    verifier_applique(conn, dep, id, rows, StatutAppui::prendre).await
 }
 
 /// The social worker who took a request closes it with what was done.
@@ -233,19 +220,18 @@ pub async fn clore(
     if current.pris_par_id != Some(agent_id) {
         return Err(AppuiError::PasLePreneur);
     }
-    let n = moves(
-        conn,
-        dep,
-        id,
-        "statut = 'clos', pris_par = COALESCE($4, pris_par), clos_le = $5, issue = $6",
-        StatutAppui::PrisEnCharge,
-        (None, Some(heure::format(at)), Some(issue.code())),
+    let rows = sqlx::query(
+        "UPDATE appui_demandes SET statut = 'clos', clos_le = $1, issue = $2, version = version + 1 \
+         WHERE departement_id = $3 AND id = $4 AND statut = 'pris_en_charge'",
     )
-    .await?;
-    if n == 0 {
-        get(conn, dep, id).await?.statut.clore()?;
-    }
-    Ok(())
+    .bind(heure::format(at))
+    .bind(issue.code())
+    .bind(dep)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    verifier_applique(conn, dep, id, rows, StatutAppui::clore).await
 }
 
 /// The desk withdraws a request nobody took.
@@ -255,21 +241,18 @@ pub async fn annuler(
     id: i64,
     at: NaiveDateTime,
 ) -> Result<(), AppuiError> {
-    let current = get(conn, dep, id).await?;
-    current.statut.annuler()?;
-    let n = moves(
-        conn,
-        dep,
-        id,
-        "statut = 'annule', pris_par = COALESCE($4, pris_par), clos_le = $5, issue = $6",
-        StatutAppui::EnAttente,
-        (None, Some(heure::format(at)), None),
+    get(conn, dep, id).await?.statut.annuler()?;
+    let rows = sqlx::query(
+        "UPDATE appui_demandes SET statut = 'annule', clos_le = $1, version = version + 1 \
+         WHERE departement_id = $2 AND id = $3 AND statut = 'en_attente'",
     )
-    .await?;
-    if n == 0 {
-        get(conn, dep, id).await?.statut.annuler()?;
-    }
-    Ok(())
+    .bind(heure::format(at))
+    .bind(dep)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    verifier_applique(conn, dep, id, rows, StatutAppui::annuler).await
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -433,27 +416,47 @@ pub async fn tableau_enregistrer(
 }
 
 /// The cells of `gardes` whose agent is absent (agenda absences) during that half-day: (cell, label of
-/// the absence). The morning is 08:00–13:00, the afternoon 13:00–19:00.
+/// the absence). The morning is 08:00–13:00, the afternoon 13:00–19:00. One query per agent named.
 pub async fn gardes_en_absence(
     conn: &mut Conn,
     dep: &str,
     gardes: &[Garde],
 ) -> Result<Vec<(Garde, String)>> {
-    let mut out = vec![];
-    for g in gardes {
-        let Some(agent) = g.agent_id else { continue };
+    let bornes = |g: &Garde| {
         let (h0, h1) = match g.demi_journee {
             DemiJournee::Matin => (8, 13),
             DemiJournee::ApresMidi => (13, 19),
         };
-        let du = g.jour.and_hms_opt(h0, 0, 0).unwrap_or_default();
-        let au = g.jour.and_hms_opt(h1, 0, 0).unwrap_or_default();
-        if let Some(a) = crate::agenda::absences(conn, dep, agent, du, au)
-            .await?
-            .into_iter()
-            .next()
-        {
-            out.push((*g, a.libelle));
+        (
+            g.jour.and_hms_opt(h0, 0, 0).unwrap_or_default(),
+            g.jour.and_hms_opt(h1, 0, 0).unwrap_or_default(),
+        )
+    };
+    let mut agents: Vec<i64> = gardes.iter().filter_map(|g| g.agent_id).collect();
+    agents.sort_unstable();
+    agents.dedup();
+    let mut out = vec![];
+    for agent in agents {
+        let siennes: Vec<&Garde> = gardes
+            .iter()
+            .filter(|g| g.agent_id == Some(agent))
+            .collect();
+        let du = siennes
+            .iter()
+            .map(|g| bornes(g).0)
+            .min()
+            .unwrap_or_default();
+        let au = siennes
+            .iter()
+            .map(|g| bornes(g).1)
+            .max()
+            .unwrap_or_default();
+        let absences = crate::agenda::absences(conn, dep, agent, du, au).await?;
+        for g in siennes {
+            let (d, f) = bornes(g);
+            if let Some(a) = absences.iter().find(|a| a.debut < f && a.fin > d) {
+                out.push((*g, a.libelle.clone()));
+            }
         }
     }
     Ok(out)

@@ -341,14 +341,7 @@ async fn contact_page(
         None => (vec![], None, String::new()),
     };
 
-    let erreurs = LIBELLES
-        .iter()
-        .filter_map(|(k, label)| {
-            errors
-                .get(k)
-                .map(|m| (k.to_string(), label.to_string(), m.to_string()))
-        })
-        .collect();
+    let erreurs = pages::resume_erreurs(errors, LIBELLES);
     let keep = [
         "canal",
         "date",
@@ -811,14 +804,7 @@ async fn motifs_page(
         ),
         libelle: g(typed, "libelle"),
         typologie: g(typed, "typologie"),
-        erreurs: labels
-            .iter()
-            .filter_map(|(k, l)| {
-                errors
-                    .get(k)
-                    .map(|m| (k.to_string(), l.to_string(), m.to_string()))
-            })
-            .collect(),
+        erreurs: pages::resume_erreurs(errors, &labels),
         errors: errors.0.clone(),
     };
     let status = if errors.is_empty() {

@@ -115,12 +115,11 @@ async fn agents_options(state: &AppState, pr: &Principal) -> WebResult<Vec<(Stri
 }
 
 async fn sites_options(state: &AppState, pr: &Principal) -> WebResult<Vec<(String, String)>> {
-    let mut conn = state.store.read().await?;
-    Ok(referentiel::sites(&mut conn, &pr.departement_id)
+    Ok(state
+        .sites_atteints(pr)
         .await?
         .into_iter()
-        .filter(|s| s.ferme_le.is_none() && reaches_site(pr, Some(s.id)))
-        .map(|s| (s.id.to_string(), s.nom))
+        .map(|(id, nom)| (id.to_string(), nom))
         .collect())
 }
 
@@ -1303,20 +1302,11 @@ pub async fn proposer(
         .await;
     }
     let mut conn = state.store.read().await?;
-    let w = store::attente_get(&mut conn, ctx.dep(), attente_id).await;
+    let w = store::attente_une(&mut conn, ctx.dep(), attente_id).await;
     drop(conn);
-    let (personne_id, demande_le) = match w {
-        Ok((personne, site, type_rdv, statut))
-            if site == r.site_id && type_rdv == r.type_rdv && statut == "en_attente" =>
-        {
-            let mut conn = state.store.read().await?;
-            let demande = store::attente_pour(&mut conn, ctx.dep(), site, type_rdv, 500)
-                .await?
-                .into_iter()
-                .find(|a| a.id == attente_id)
-                .map(|a| a.demande_le)
-                .unwrap_or_default();
-            (personne, demande)
+    let w = match w {
+        Ok(w) if w.site_id == r.site_id && w.type_rdv == r.type_rdv && w.statut == "en_attente" => {
+            w
         }
         Ok(_) | Err(StoreError::NotFound) => {
             return rdv_page(&state, &ctx, id, Some("Cette demande n'attend plus, ou concerne un autre lieu ou un autre type de rendez-vous.".into())).await;
@@ -1329,10 +1319,10 @@ pub async fn proposer(
         &r.debut.format("%H:%M").to_string(),
         "",
     );
-    f.personne_id = personne_id.to_string();
+    f.personne_id = w.personne_id.to_string();
     f.attente_id = attente_id.to_string();
     f.objet = String::new();
-    f.demande_le = NaiveDate::parse_from_str(&demande_le, "%Y-%m-%d")
+    f.demande_le = NaiveDate::parse_from_str(&w.demande_le, "%Y-%m-%d")
         .map(fr_date)
         .unwrap_or_default();
     let ev = |nouveau: i64| {

@@ -19,7 +19,7 @@ use parcours_domain::habilitations::policy::{allows, reaches_site, Action};
 use parcours_domain::habilitations::Principal;
 use parcours_domain::FieldErrors;
 use parcours_store::appui::{self as store, Appui, AppuiError};
-use parcours_store::{audit, referentiel, StoreError};
+use parcours_store::{audit, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -32,17 +32,6 @@ type Params = BTreeMap<String, String>;
 
 fn g(v: &Params, k: &str) -> String {
     v.get(k).cloned().unwrap_or_default()
-}
-
-/// The open sites the principal reaches: (id, name).
-async fn sites(state: &AppState, p: &Principal) -> WebResult<Vec<(i64, String)>> {
-    let mut conn = state.store.read().await?;
-    Ok(referentiel::sites(&mut conn, &p.departement_id)
-        .await?
-        .into_iter()
-        .filter(|s| s.ferme_le.is_none() && reaches_site(p, Some(s.id)))
-        .map(|s| (s.id, s.nom))
-        .collect())
 }
 
 /// The site asked for if the principal reaches it, else their first one; 404 for a site out of reach
@@ -124,7 +113,7 @@ async fn appui_page(
     alerte: Option<String>,
     status: StatusCode,
 ) -> WebResult<Response> {
-    let sites = sites(state, &ctx.principal).await?;
+    let sites = state.sites_atteints(&ctx.principal).await?;
     let Some(site_id) = site_choisi(&sites, asked_site)? else {
         return Err(WebError::Forbidden);
     };
@@ -193,14 +182,7 @@ async fn appui_page(
             .collect(),
         peut_demander: allows(&ctx.principal, Action::AccueilSaisir),
         peut_prendre: allows(&ctx.principal, Action::AppuiPrendre),
-        erreurs: LIBELLES
-            .iter()
-            .filter_map(|(k, label)| {
-                errors
-                    .get(k)
-                    .map(|m| (k.to_string(), label.to_string(), m.to_string()))
-            })
-            .collect(),
+        erreurs: pages::resume_erreurs(errors, LIBELLES),
         errors: errors.0.clone(),
         alerte,
         v,
@@ -251,7 +233,7 @@ async fn demander(
         Ok(a) => a,
         Err(e) => return Ok(Err(e.0)),
     };
-    let sites = sites(state, p).await?;
+    let sites = state.sites_atteints(p).await?;
     if !sites.iter().any(|s| s.0 == a.site_id) {
         let mut e = FieldErrors::new();
         e.add("site", "Choisissez une MDS de vos sites.");
@@ -515,7 +497,7 @@ async fn tableau_page(
     errors: &FieldErrors,
     status: StatusCode,
 ) -> WebResult<Response> {
-    let sites = sites(state, &ctx.principal).await?;
+    let sites = state.sites_atteints(&ctx.principal).await?;
     let Some(site_id) = site_choisi(&sites, asked_site)? else {
         return Err(WebError::Forbidden);
     };
@@ -618,7 +600,7 @@ pub async fn tableau_save(
     ctx: Ctx,
     Form(v): Form<Params>,
 ) -> WebResult<Response> {
-    let sites = sites(&state, &ctx.principal).await?;
+    let sites = state.sites_atteints(&ctx.principal).await?;
     let Some(site_id) = site_choisi(&sites, &g(&v, "site"))? else {
         return Err(WebError::Forbidden);
     };
@@ -808,13 +790,15 @@ pub async fn api_geste(
     Json(input): Json<GesteInput>,
 ) -> ApiResult<AxumJson<AppuiOut>> {
     in_scope(&state, &ctx.principal, id).await?;
-    let g_ = match (input.geste.trim(), input.issue.as_deref().map(str::trim)) {
+    let issue = input
+        .issue
+        .as_deref()
+        .and_then(|i| Issue::from_code(i.trim()));
+    let g_ = match (input.geste.trim(), issue) {
         ("prendre", _) => Geste::Prendre,
         ("annuler", _) => Geste::Annuler,
-        ("clore", Some(i)) if Issue::from_code(i).is_some() => {
-            Geste::Clore(Issue::from_code(i).unwrap_or(Issue::SansSuite))
-        }
-        ("clore", _) => {
+        ("clore", Some(i)) => Geste::Clore(i),
+        ("clore", None) => {
             let mut e = FieldErrors::new();
             e.add(
                 "issue",

@@ -53,6 +53,25 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The open sites a principal reaches, (id, name): the choices of every per-site page.
+    pub async fn sites_atteints(
+        &self,
+        p: &parcours_domain::habilitations::Principal,
+    ) -> Result<Vec<(i64, String)>, WebError> {
+        let mut conn = self.store.read().await?;
+        Ok(
+            parcours_store::referentiel::sites(&mut conn, &p.departement_id)
+                .await?
+                .into_iter()
+                .filter(|s| {
+                    s.ferme_le.is_none()
+                        && parcours_domain::habilitations::policy::reaches_site(p, Some(s.id))
+                })
+                .map(|s| (s.id, s.nom))
+                .collect(),
+        )
+    }
+
     pub fn new(
         store: Store,
         settings: Settings,

@@ -212,6 +212,22 @@ pub fn error_summary(fields: &[Field]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The error summary of a hand-written form: (field, label, message) of each field in error, in the
+/// order of `labels` (field name, label).
+pub fn resume_erreurs(
+    errors: &FieldErrors,
+    labels: &[(&str, &str)],
+) -> Vec<(String, String, String)> {
+    labels
+        .iter()
+        .filter_map(|(k, label)| {
+            errors
+                .get(k)
+                .map(|m| (k.to_string(), label.to_string(), m.to_string()))
+        })
+        .collect()
+}
+
 /// A cell of a generic list.
 #[derive(Debug, Clone, Default)]
 pub struct Cell {

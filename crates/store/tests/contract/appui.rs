@@ -219,4 +219,40 @@ async fn the_roster_holds_one_agent_per_cell_and_tells_who_is_on_duty() {
         .await
         .unwrap()
         .is_empty());
+    drop(conn);
+
+    // An agent on leave that afternoon cannot hold a duty then; the morning is free.
+    let mut tx = store.begin().await.unwrap();
+    parcours_store::agenda::absence_create(
+        &mut tx,
+        "96",
+        ts,
+        &parcours_domain::agenda::NewAbsence {
+            debut: today.and_hms_opt(14, 0, 0).unwrap(),
+            fin: today.and_hms_opt(17, 0, 0).unwrap(),
+            libelle: "Formation".into(),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut conn = store.read().await.unwrap();
+    let conflits = appui::gardes_en_absence(
+        &mut conn,
+        "96",
+        &[
+            cell(today, DemiJournee::Matin, RoleTableau::Urgence, Some(ts)),
+            cell(
+                today,
+                DemiJournee::ApresMidi,
+                RoleTableau::Urgence,
+                Some(ts),
+            ),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(conflits.len(), 1);
+    assert_eq!(conflits[0].0.demi_journee, DemiJournee::ApresMidi);
+    assert_eq!(conflits[0].1, "Formation");
 }
