@@ -2,6 +2,7 @@
 // base neuve (dossier temporaire, port libre), navigateur Chromium de Debian,
 // axe-core, connexion.
 
+import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, mkdir } from 'node:fs/promises';
 import { existsSync, createWriteStream } from 'node:fs';
@@ -291,6 +292,12 @@ export function formatViolations(where, violations) {
           .join('\n'),
     )
     .join('\n');
+}
+
+/** Fails the test with the violations listed if axe-core finds any on the current page. */
+export async function assertAxeClean(page, where) {
+  const violations = await runAxe(page);
+  assert.equal(violations.length, 0, `violations axe :\n${formatViolations(where, violations)}`);
 }
 
 export async function ensureScreenshotDir() {

@@ -9,10 +9,9 @@ import {
   launchBrowser,
   newContext,
   login,
-  runAxe,
-  formatViolations,
   ensureScreenshotDir,
   SCREENSHOT_DIR,
+  assertAxeClean,
 } from '../lib/harness.mjs';
 
 let app, browser, context, page;
@@ -41,10 +40,7 @@ function volontaires() {
   return csv;
 }
 
-async function axeClean(where) {
-  const violations = await runAxe(page);
-  assert.equal(violations.length, 0, `violations axe :\n${formatViolations(where, violations)}`);
-}
+const axeClean = (where) => assertAxeClean(page, where);
 
 describe('groupe projet tiré au sort', () => {
   test('de la création à la vérification du tirage', async () => {

@@ -10,10 +10,9 @@ import {
   newContext,
   login,
   logout,
-  runAxe,
-  formatViolations,
   ensureScreenshotDir,
   SCREENSHOT_DIR,
+  assertAxeClean,
 } from '../lib/harness.mjs';
 
 let app, browser, context, page;
@@ -31,10 +30,7 @@ after(async () => {
   await app?.stop();
 });
 
-async function axeClean(where) {
-  const violations = await runAxe(page);
-  assert.equal(violations.length, 0, `violations axe :\n${formatViolations(where, violations)}`);
-}
+const axeClean = (where) => assertAxeClean(page, where);
 
 describe("appui technique d'accueil", () => {
   test('le secrétariat demande un appui au clavier seul', async () => {

@@ -11,10 +11,9 @@ import {
   newContext,
   login,
   logout,
-  runAxe,
-  formatViolations,
   ensureScreenshotDir,
   SCREENSHOT_DIR,
+  assertAxeClean,
 } from '../lib/harness.mjs';
 
 let app, browser, context, page;
@@ -32,10 +31,7 @@ after(async () => {
   await app?.stop();
 });
 
-async function axeClean(where) {
-  const violations = await runAxe(page);
-  assert.equal(violations.length, 0, `violations axe :\n${formatViolations(where, violations)}`);
-}
+const axeClean = (where) => assertAxeClean(page, where);
 
 /** The number shown on a key-figure card. */
 async function carte(label) {

@@ -314,50 +314,52 @@ fn entetes(cles: &[&str], reste: &[&str]) -> Vec<String> {
     cles.iter().chain(reste).map(|s| s.to_string()).collect()
 }
 
-fn tableau_mois(ch: &Chiffres) -> Tableau {
-    let mut lignes: Vec<Vec<Cellule>> = ch
-        .par_mois
-        .iter()
-        .map(|(m, l)| {
-            let mut r = vec![Cellule::Texte(m.libelle_long())];
+/// One row of indicators per key (month or MDS), then the period's total.
+fn tableau_indicateurs<'a>(
+    (id, titre, feuille, cle): (&'static str, &str, &'static str, &str),
+    lignes: impl Iterator<Item = (String, &'a Ligne)>,
+    (libelle_total, total): (&str, &'a Ligne),
+) -> Tableau {
+    let lignes: Vec<Vec<Cellule>> = lignes
+        .chain(std::iter::once((libelle_total.to_string(), total)))
+        .map(|(cle, l)| {
+            let mut r = vec![Cellule::Texte(cle)];
             r.extend(indicateurs(l));
             r
         })
         .collect();
-    let mut t = vec![Cellule::Texte("Ensemble de la période".into())];
-    t.extend(indicateurs(&ch.total));
-    lignes.push(t);
     Tableau {
-        id: "par-mois",
-        titre: "Indicateurs par mois".into(),
-        feuille: "Par mois",
-        entetes: entetes(&["Mois"], &INDICATEURS),
+        id,
+        titre: titre.into(),
+        feuille,
+        entetes: entetes(&[cle], &INDICATEURS),
         lignes,
         cles: 1,
     }
 }
 
+fn tableau_mois(ch: &Chiffres) -> Tableau {
+    tableau_indicateurs(
+        ("par-mois", "Indicateurs par mois", "Par mois", "Mois"),
+        ch.par_mois.iter().map(|(m, l)| (m.libelle_long(), l)),
+        ("Ensemble de la période", &ch.total),
+    )
+}
+
 fn tableau_sites(ch: &Chiffres, sites: &[(i64, String)]) -> Tableau {
     let vide = Ligne::default();
-    let mut lignes: Vec<Vec<Cellule>> = sites
-        .iter()
-        .map(|(id, nom)| {
-            let mut r = vec![Cellule::Texte(nom.clone())];
-            r.extend(indicateurs(ch.par_site.get(id).unwrap_or(&vide)));
-            r
-        })
-        .collect();
-    let mut t = vec![Cellule::Texte("Ensemble".into())];
-    t.extend(indicateurs(&ch.total));
-    lignes.push(t);
-    Tableau {
-        id: "par-mds",
-        titre: "Indicateurs par MDS sur la période".into(),
-        feuille: "Par MDS",
-        entetes: entetes(&["MDS"], &INDICATEURS),
-        lignes,
-        cles: 1,
-    }
+    tableau_indicateurs(
+        (
+            "par-mds",
+            "Indicateurs par MDS sur la période",
+            "Par MDS",
+            "MDS",
+        ),
+        sites
+            .iter()
+            .map(|(id, nom)| (nom.clone(), ch.par_site.get(id).unwrap_or(&vide))),
+        ("Ensemble", &ch.total),
+    )
 }
 
 /// The tidy table of the exports: one row per month and MDS, typologies included.
