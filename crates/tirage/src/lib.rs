@@ -8,6 +8,7 @@ mod error;
 mod graine;
 mod input;
 mod leximin;
+mod relaxation;
 mod solveur;
 mod verification;
 

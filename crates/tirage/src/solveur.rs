@@ -18,7 +18,7 @@ pub(crate) static N_MIP: AtomicU64 = AtomicU64::new(0);
 
 /// Integer solutions come back as floats within HiGHS' feasibility tolerance: round, then check
 /// exactly, so that a published panel is never one that only "almost" respects the quotas.
-fn arrondir(valeurs: &[f64]) -> Vec<u32> {
+pub(crate) fn arrondir(valeurs: &[f64]) -> Vec<u32> {
     valeurs
         .iter()
         .map(|&x| {
@@ -31,7 +31,7 @@ fn arrondir(valeurs: &[f64]) -> Vec<u32> {
         .collect()
 }
 
-fn reglages_mip(model: &mut highs::Model, ecart: f64) {
+pub(crate) fn reglages_mip(model: &mut highs::Model, ecart: f64) {
     model.make_quiet();
     // The default relative gap (1e-4) would make the optimality certificate approximate: the
     // exact solve uses 0; a looser gap is only used to find improving columns faster.
@@ -51,7 +51,7 @@ fn reglages_mip(model: &mut highs::Model, ecart: f64) {
 }
 
 /// The rows common to every type-count program: total size, then one row per quota.
-fn lignes_quotas(inst: &Instance, pb: &mut ColProblem) -> (Row, Vec<Vec<Row>>) {
+pub(crate) fn lignes_quotas(inst: &Instance, pb: &mut ColProblem) -> (Row, Vec<Vec<Row>>) {
     let k = inst.taille as f64;
     let total = pb.add_row(k..=k);
     let quotas = inst

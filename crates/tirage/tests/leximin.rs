@@ -232,13 +232,15 @@ fn leximin_egal_force_brute() {
                 v.id
             );
         }
-        // The interior-point shortcut and the dual smoothing must not change the optimum.
+        // Column generation alone (no decomposition of the relaxation's leximin point), with the
+        // interior-point fixing and without dual smoothing, must find the same optimum.
         let sans = leximin(
             &inst,
             &Options {
                 point_interieur: true,
                 lissage: 0.0,
                 centre_relaxation: false,
+                raccourci: false,
                 ..Options::default()
             },
         )
@@ -273,5 +275,38 @@ fn proprietes_instance_moyenne() {
         for &i in &t.membres {
             assert!((d.probabilities[&inst.volontaires.liste[i].id] - p0).abs() < 1e-12);
         }
+    }
+}
+
+#[test]
+fn relaxation_inatteignable_la_generation_de_colonnes_decide() {
+    // Fractionally, A, B and C can each sit in a third of the panels (every feature then counts
+    // exactly one « oui »), but no actual panel holds any of them: the only panel meeting the
+    // quotas is {D, E}. The relaxation's leximin point must not be published; the column
+    // generation finds the true optimum.
+    let quotas =
+        "feature,value,min,max\na,oui,1,1\na,non,0,2\nb,oui,1,1\nb,non,0,2\nc,oui,1,1\nc,non,0,2\n";
+    let people =
+        "id,a,b,c\nA,oui,oui,non\nB,non,oui,oui\nC,oui,non,oui\nD,non,non,non\nE,oui,oui,oui\n";
+    let inst = Instance::depuis_lecteurs(quotas.as_bytes(), people.as_bytes(), 2).unwrap();
+    for raccourci in [true, false] {
+        let d = leximin(
+            &inst,
+            &Options {
+                raccourci,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        verifier_proprietes(&inst, &d);
+        for (id, attendu) in [("A", 0.0), ("B", 0.0), ("C", 0.0), ("D", 1.0), ("E", 1.0)] {
+            let p = d.probabilities[id];
+            assert!(
+                (p - attendu).abs() < 1e-9,
+                "{id} : {p} au lieu de {attendu}"
+            );
+        }
+        assert!(d.min_probability.abs() < 1e-9);
+        assert!(d.dual_bound.abs() < 1e-6, "borne {}", d.dual_bound);
     }
 }
