@@ -3,7 +3,8 @@
 # on deterministic instances shaped like those of Flanigan et al. (Nature 2021).
 #
 # Usage: bench/tirage/run.sh [INSTANCE ...]     (default: all shapes of generer.py)
-# Env:   PEER=0 to skip the peer; TIMEOUT=seconds per run (default 900).
+# Env:   PEER=0 to skip the peer; GUROBI=0 not to install gurobipy (the peer then falls back to
+#        maximin); TIMEOUT=seconds per run (default 900).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 crate="$here/../../crates/tirage"
@@ -22,6 +23,11 @@ if [[ "${PEER:-1}" != 0 ]]; then
     echo "== venv + sortition-algorithms" >&2
     python3 -m venv "$here/.venv"
     "$here/.venv/bin/pip" install -q sortition-algorithms >&2
+  fi
+  # The peer's leximin needs Gurobi; the PyPI wheel carries a size-limited licence (2,000
+  # variables and constraints), enough for the smaller instances. Beyond it the peer fails.
+  if [[ "${GUROBI:-1}" != 0 ]] && ! "$here/.venv/bin/python" -c "import gurobipy" 2>/dev/null; then
+    "$here/.venv/bin/pip" install -q gurobipy >&2
   fi
   peer_version="$("$here/.venv/bin/pip" show sortition-algorithms 2>/dev/null | awk '/^Version/{print $2}')"
   echo "== peer: sortition-algorithms $peer_version" >&2
@@ -68,7 +74,9 @@ print(d['ran'], '%.9f' % d['min_probability'], 'fallback' if d['ran'] != d['requ
       [[ "$fb" == fallback ]] && palgo="$palgo*"
       if [[ "$t" != timeout ]]; then ratio=$(python3 -c "print('%.2f' % ($pt / $t))"); fi
     else
-      palgo="error"; pt="$(secs "$plog" || echo timeout)"
+      # 124: killed by `timeout`; otherwise the peer failed (e.g. beyond Gurobi's free licence).
+      if [[ $? == 124 ]]; then palgo="timeout"; else palgo="error"; fi
+      pt="$(secs "$plog" || echo timeout)"
     fi
   fi
   printf '%-15s %5s %4s %3s %5s | %9s %6s %12s %12s %7s %6s | %-8s %9s %12s %7s\n' \
@@ -77,5 +85,6 @@ done < "$out_dir/instances.txt"
 if [[ "${PEER:-1}" != 0 ]]; then
   echo "(*) the peer was asked for leximin but ran the algorithm shown: without Gurobi its leximin"
   echo "    is unavailable and it falls back to maximin (only the smallest probability is optimised)."
+  echo "    error: the peer failed (see out/NAME.peer.time; e.g. a model beyond Gurobi's free licence)."
   echo "    ratio = peer time / parcours time."
 fi
