@@ -51,6 +51,11 @@ describe("appui technique d'accueil", () => {
     const first = page.locator('section[aria-labelledby="en-attente"] tbody tr').first();
     assert.match(await first.textContent(), /Urgent/);
     await axeClean('/accueil/appui (après la demande)');
+    // Printed, the queue keeps its tables and drops the request form.
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.locator('#demander').isVisible(), false, 'pas de formulaire à l\'impression');
+    assert.equal(await first.isVisible(), true, 'la file est imprimée');
+    await page.emulateMedia({ media: 'screen' });
     await logout(page);
   });
 
@@ -84,5 +89,15 @@ describe("appui technique d'accueil", () => {
     assert.match(await page.locator('.notice').textContent(), /Tableau de permanence enregistré/);
     await axeClean('/accueil/tableau (enregistré)');
     await page.screenshot({ path: `${SCREENSHOT_DIR}/accueil-tableau.png`, fullPage: true });
+    // Printed, the roster shows the names, not the selects of the editing form.
+    const choisi = options[options.length - 1].trim();
+    await page.emulateMedia({ media: 'print' });
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/accueil-tableau-impression.png`, fullPage: true });
+    const imprime = page.locator('.imprimable-seulement table');
+    assert.equal(await imprime.isVisible(), true, 'le tableau est imprimé');
+    assert.ok((await imprime.innerText()).includes(choisi), `${choisi} figure au tableau imprimé`);
+    assert.equal(await page.locator('table select').first().isVisible(), false, 'pas de listes à l\'impression');
+    await page.emulateMedia({ media: 'screen' });
+    assert.equal(await imprime.isVisible(), false, 'la copie imprimable est cachée à l\'écran');
   });
 });
