@@ -16,107 +16,111 @@ use highs::{ColProblem, HighsModelStatus, Sense};
 
 use crate::error::TirageError;
 use crate::input::Instance;
-use crate::leximin::Alea;
+use crate::leximin::{duales_types, lignes_types, Alea};
 use crate::solveur::{arrondir, lignes_quotas, reglages_mip};
 
 /// A count within this distance of a bound is at that bound (the LP tolerances are 1e-10 on
 /// probabilities; counts are at most a few hundred).
 const TOL_FACE: f64 = 1e-7;
 
-/// Leximin point of the relaxation, as selection probabilities per type: stage after stage,
-///   max z  s.t.  p_t ≥ z (free t),  p_t ≥ f_t (fixed t),  (m_t p_t)_t within the quotas,
-///                Σ_t m_t p_t = k,  0 ≤ p ≤ 1,
-/// fixing the types whose constraint has a positive dual (binding in every optimal solution).
-/// `None` if an LP does not solve to optimality.
-pub(crate) fn leximin_relaxation(
+/// Optimum of one stage of the compact LP relaxation (fractional counts instead of panels):
+///   max z  s.t.  p_t − z ≥ 0 (free t),  p_t ≥ f_t (fixed t),  (m_t p_t)_t within the quotas,
+///                Σ_t m_t p_t = k,  0 ≤ p ≤ 1.
+pub(crate) struct RelaxationCompacte {
+    pub z: f64,
+    /// Selection probability per type.
+    pub p: Vec<f64>,
+    /// Duals of the free types' rows, non-negative and summing to 1: feasible for the master's
+    /// dual, and within the pricing problem's integrality gap of its optimum.
+    pub y: Vec<f64>,
+}
+
+/// Solves one stage of the compact relaxation, each fixed level lowered by `relache` (see
+/// [`lignes_types`]); `None` if it does not solve to optimality.
+pub(crate) fn relaxation_compacte(
     inst: &Instance,
-) -> Result<Option<(Vec<f64>, usize)>, TirageError> {
+    fixes: &[Option<f64>],
+    relache: f64,
+) -> Option<RelaxationCompacte> {
+    let mut pb = ColProblem::default();
+    let (total, quotas) = lignes_quotas(inst, &mut pb);
+    let lignes = lignes_types(&mut pb, fixes, relache);
+    for (t, ty) in inst.types.iter().enumerate() {
+        let m = ty.multiplicite() as f64;
+        let mut coefs = vec![(total, m), (lignes[t], 1.0)];
+        for (f, &v) in ty.valeurs.iter().enumerate() {
+            coefs.push((quotas[f][v], m));
+        }
+        pb.add_column(0.0, 0.0..=1.0, coefs);
+    }
+    let mut model = pb.try_optimise(Sense::Maximise).ok()?;
+    model.make_quiet();
+    model.set_option("threads", 1);
+    model.set_option("solver", "simplex");
+    model.set_option("primal_feasibility_tolerance", 1e-10);
+    model.set_option("dual_feasibility_tolerance", 1e-10);
+    let solved = model.try_solve().ok()?;
+    if solved.status() != HighsModelStatus::Optimal {
+        return None;
+    }
+    let sol = solved.get_solution();
+    let cols = sol.columns();
+    let duals = &sol.dual_rows()[1 + quotas.iter().map(Vec::len).sum::<usize>()..];
+    Some(RelaxationCompacte {
+        z: cols[0],
+        p: cols[1..].iter().map(|v| v.clamp(0.0, 1.0)).collect(),
+        y: duales_types(duals, fixes)?,
+    })
+}
+
+/// Leximin point of the relaxation (see [`relaxation_compacte`]), stage after stage.
+pub(crate) struct LeximinRelaxe {
+    /// Selection probability per type.
+    pub p: Vec<f64>,
+    pub etapes: usize,
+    /// The first stage's duals: their pricing optimum bounds every distribution's minimum.
+    pub y1: Vec<f64>,
+}
+
+/// Stage after stage, fixes the free types whose dual is positive (binding in every optimal
+/// solution) at the stage's value. `None` if a stage does not solve to optimality.
+pub(crate) fn leximin_relaxation(inst: &Instance) -> Option<LeximinRelaxe> {
     let nt = inst.types.len();
     let mut fixes: Vec<Option<f64>> = vec![None; nt];
-    let mut p = vec![0.0; nt];
     let mut etapes = 0;
+    let mut y1 = None;
+    let mut p = Vec::new();
     while fixes.iter().any(Option::is_none) {
         etapes += 1;
-        let mut pb = ColProblem::default();
-        let (total, quotas) = lignes_quotas(inst, &mut pb);
-        let lignes: Vec<Option<highs::Row>> = fixes
-            .iter()
-            .map(|f| f.is_none().then(|| pb.add_row(0.0..)))
-            .collect();
-        let coef_z: Vec<(highs::Row, f64)> = lignes.iter().flatten().map(|&r| (r, -1.0)).collect();
-        pb.add_column(1.0, f64::NEG_INFINITY..f64::INFINITY, coef_z);
-        for (t, ty) in inst.types.iter().enumerate() {
-            let m = ty.multiplicite() as f64;
-            let mut coefs = vec![(total, m)];
-            for (f, &v) in ty.valeurs.iter().enumerate() {
-                coefs.push((quotas[f][v], m));
-            }
-            if let Some(r) = lignes[t] {
-                coefs.push((r, 1.0));
-            }
-            // Fixed levels come from a floating-point optimum: a hair of slack keeps the next
-            // stage feasible, as in the column generation.
-            let bas = fixes[t].map_or(0.0, |f| (f - 1e-10).clamp(0.0, 1.0));
-            pb.add_column(0.0, bas..=1.0, coefs);
-        }
-        let mut model = pb
-            .try_optimise(Sense::Maximise)
-            .map_err(|e| TirageError::Solveur(format!("relaxation invalide : {e:?}")))?;
-        model.make_quiet();
-        model.set_option("threads", 1);
-        model.set_option("solver", "simplex");
-        model.set_option("primal_feasibility_tolerance", 1e-10);
-        model.set_option("dual_feasibility_tolerance", 1e-10);
-        let solved = model
-            .try_solve()
-            .map_err(|e| TirageError::Solveur(format!("relaxation : {e:?}")))?;
-        if solved.status() != HighsModelStatus::Optimal {
-            return Ok(None);
-        }
-        let sol = solved.get_solution();
-        let cols = sol.columns();
-        let z = cols[0];
-        p.copy_from_slice(&cols[1..]);
-        let duals = sol.dual_rows();
-        // Rows in creation order: the size, the quotas, then one row per free type.
-        let premier = 1 + quotas.iter().map(Vec::len).sum::<usize>();
-        let libres: Vec<(usize, f64)> = (0..nt)
-            .filter(|&t| lignes[t].is_some())
-            .enumerate()
-            .map(|(i, t)| (t, duals[premier + i]))
-            .collect();
-        // HiGHS' sign convention for a maximisation: orient so that the duals sum to +1.
-        let s = if libres.iter().map(|(_, d)| d).sum::<f64>() < 0.0 {
-            -1.0
-        } else {
-            1.0
-        };
-        let niveau = z.clamp(0.0, 1.0);
-        if z >= 1.0 - 1e-9 {
+        // The point is published: the slack of the column generation's master (1e-10), so that
+        // its minimum matches the bound to the ninth digit (1e-9 loses one on 825/75/4).
+        let r = relaxation_compacte(inst, &fixes, 1e-10)?;
+        let libres: Vec<usize> = (0..nt).filter(|&t| fixes[t].is_none()).collect();
+        if r.z >= 1.0 - 1e-9 {
             // p ≤ 1: every free type is at 1 in every optimal solution.
-            for (t, _) in &libres {
-                fixes[*t] = Some(1.0);
+            for &t in &libres {
+                fixes[t] = Some(1.0);
             }
-            continue;
-        }
-        let mut a_fixer: Vec<usize> = libres
-            .iter()
-            .filter(|(_, d)| s * d > 1e-9)
-            .map(|(t, _)| *t)
-            .collect();
-        if a_fixer.is_empty() {
-            if let Some((t, _)) = libres.iter().max_by(|a, b| (s * a.1).total_cmp(&(s * b.1))) {
-                a_fixer.push(*t);
+        } else {
+            let niveau = r.z.clamp(0.0, 1.0);
+            let mut a_fixer: Vec<usize> =
+                libres.iter().copied().filter(|&t| r.y[t] > 1e-9).collect();
+            if a_fixer.is_empty() {
+                a_fixer.extend(
+                    libres
+                        .iter()
+                        .copied()
+                        .max_by(|&a, &b| r.y[a].total_cmp(&r.y[b])),
+                );
+            }
+            for t in a_fixer {
+                fixes[t] = Some(niveau);
             }
         }
-        for t in a_fixer {
-            fixes[t] = Some(niveau);
-        }
+        p = r.p;
+        y1.get_or_insert(r.y);
     }
-    Ok(Some((
-        p.iter().map(|v| v.clamp(0.0, 1.0)).collect(),
-        etapes,
-    )))
+    Some(LeximinRelaxe { p, etapes, y1: y1? })
 }
 
 /// Outcome of [`decomposer_point`].
@@ -457,8 +461,9 @@ mod tests {
     #[test]
     fn decomposition_exacte_du_point_leximin() {
         let inst = instance();
-        let (p, etapes) = leximin_relaxation(&inst).unwrap().unwrap();
-        assert!(etapes >= 2);
+        let rel = leximin_relaxation(&inst).unwrap();
+        assert!(rel.etapes >= 2);
+        let p = rel.p;
         // The relaxation's point respects the size exactly.
         let m: Vec<f64> = inst.types.iter().map(|t| t.multiplicite() as f64).collect();
         let taille: f64 = p.iter().zip(&m).map(|(p, m)| p * m).sum();
