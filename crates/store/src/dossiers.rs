@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::dossiers::{
-    secret::DossierAcces, BaseLegale, Document, Dossier, Ecrit, EcritKind, EcritVersion,
-    NewAccesMotive, NewCorrection, NewDocument, NewEcrit, NewPlanItem, NewResultat, Objectif,
-    PlanItem, Referent, StatutPlan, Titulaire, TypeDocument, Visibilite,
+    secret::{DossierAcces, Equipe},
+    BaseLegale, Document, Dossier, Ecrit, EcritKind, EcritVersion, NewAccesMotive, NewCorrection,
+    NewDocument, NewEcrit, NewPlanItem, NewResultat, Objectif, PlanItem, Referent, StatutPlan,
+    Titulaire, TypeDocument, Visibilite,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -58,9 +59,13 @@ pub async fn create(
     .await
     .map_err(on_unique("titulaire"))?
     .get("id");
-    service_add(conn, dep, id, service_id, ouvert_le).await?;
-    if let Some(agent) = referent {
-        referent_set(conn, dep, id, service_id, agent, ouvert_le).await?;
+    match referent {
+        // The référent's team follows the dossier.
+        Some(agent) => referent_set(conn, dep, id, service_id, agent, ouvert_le).await?,
+        None => {
+            let site = agent_site(conn, dep, by, None).await?;
+            service_add(conn, dep, id, service_id, site, ouvert_le).await?;
+        }
     }
     Ok(id)
 }
@@ -119,6 +124,70 @@ pub async fn of_personne(conn: &mut Conn, dep: &str, personne_id: i64) -> Result
     Ok(out)
 }
 
+/// The site of an agent's team: among the agent's current sites, `prefer` when it is one of them
+/// (the site of a team of the dossier), else the first; `None` for an agent without a site (central
+/// services).
+pub async fn agent_site(
+    conn: &mut Conn,
+    dep: &str,
+    agent_id: i64,
+    prefer: Option<&[Equipe]>,
+) -> Result<Option<i64>> {
+    let sites: Vec<i64> = sqlx::query(
+        "SELECT site_id FROM affectations WHERE departement_id = $1 AND agent_id = $2 AND fin IS NULL \
+         AND site_id IS NOT NULL ORDER BY site_id",
+    )
+    .bind(dep)
+    .bind(agent_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| r.get("site_id"))
+    .collect();
+    let preferred = prefer
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| e.site_id)
+        .find(|s| sites.contains(s));
+    Ok(preferred.or(sites.first().copied()))
+}
+
+/// The teams that follow the dossier today.
+pub async fn current_equipes(conn: &mut Conn, dep: &str, dossier_id: i64) -> Result<Vec<Equipe>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT service_id, site_id FROM dossier_services WHERE departement_id = $1 AND dossier_id = $2 \
+         AND jusqu_au IS NULL ORDER BY service_id, site_id",
+    )
+    .bind(dep)
+    .bind(dossier_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Equipe {
+            service_id: r.get("service_id"),
+            site_id: r.get("site_id"),
+        })
+        .collect())
+}
+
+/// The site of the author's team for a piece written in the dossier: the site of the team of the
+/// author's service that follows it when the author works there, else the author's first site.
+async fn auteur_site(
+    conn: &mut Conn,
+    dep: &str,
+    dossier_id: i64,
+    auteur_id: i64,
+    service_id: Option<i64>,
+) -> Result<Option<i64>> {
+    let equipes: Vec<Equipe> = current_equipes(conn, dep, dossier_id)
+        .await?
+        .into_iter()
+        .filter(|e| Some(e.service_id) == service_id)
+        .collect();
+    agent_site(conn, dep, auteur_id, Some(&equipes)).await
+}
+
 async fn current_services(conn: &mut Conn, dep: &str, dossier_id: i64) -> Result<Vec<i64>> {
     let rows = sqlx::query(
         "SELECT DISTINCT service_id FROM dossier_services WHERE departement_id = $1 AND dossier_id = $2 \
@@ -131,27 +200,34 @@ async fn current_services(conn: &mut Conn, dep: &str, dossier_id: i64) -> Result
     Ok(rows.iter().map(|r| r.get("service_id")).collect())
 }
 
-/// A service starts following the dossier (nothing happens if it already does).
+/// A team (a service in a site, or a whole service) starts following the dossier (nothing happens
+/// if it already does).
 pub async fn service_add(
     conn: &mut Conn,
     dep: &str,
     dossier_id: i64,
     service_id: i64,
+    site_id: Option<i64>,
     depuis: NaiveDate,
 ) -> Result<()> {
-    if current_services(conn, dep, dossier_id)
+    let equipe = Equipe {
+        service_id,
+        site_id,
+    };
+    if current_equipes(conn, dep, dossier_id)
         .await?
-        .contains(&service_id)
+        .contains(&equipe)
     {
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO dossier_services (departement_id, dossier_id, service_id, depuis, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO dossier_services (departement_id, dossier_id, service_id, site_id, depuis, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(dep)
     .bind(dossier_id)
     .bind(service_id)
+    .bind(site_id)
     .bind(iso(depuis))
     .bind(now())
     .execute(&mut *conn)
@@ -193,7 +269,9 @@ pub async fn service_end(
 }
 
 /// Names the référent of a service for the dossier; the previous one of that service ends the same
-/// day, and the service follows the dossier if it did not yet.
+/// day, and the référent's team follows the dossier: when the référent works in another site than
+/// the team of that service that followed it, the dossier moves to the new team (the former one
+/// stops taking part in the accompaniment, and with it its access).
 pub async fn referent_set(
     conn: &mut Conn,
     dep: &str,
@@ -202,7 +280,25 @@ pub async fn referent_set(
     agent_id: i64,
     depuis: NaiveDate,
 ) -> Result<()> {
-    service_add(conn, dep, dossier_id, service_id, depuis).await?;
+    let equipes = current_equipes(conn, dep, dossier_id).await?;
+    let site = agent_site(conn, dep, agent_id, Some(&equipes)).await?;
+    for e in equipes
+        .iter()
+        .filter(|e| e.service_id == service_id && e.site_id != site)
+    {
+        sqlx::query(
+            "UPDATE dossier_services SET jusqu_au = $1 WHERE departement_id = $2 AND dossier_id = $3 \
+             AND service_id = $4 AND site_id IS NOT DISTINCT FROM $5 AND jusqu_au IS NULL",
+        )
+        .bind(iso(depuis))
+        .bind(dep)
+        .bind(dossier_id)
+        .bind(service_id)
+        .bind(e.site_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    service_add(conn, dep, dossier_id, service_id, site, depuis).await?;
     sqlx::query(
         "UPDATE dossier_referents SET jusqu_au = $1 WHERE departement_id = $2 AND dossier_id = $3 \
          AND service_id = $4 AND jusqu_au IS NULL",
@@ -260,7 +356,7 @@ pub async fn referents(conn: &mut Conn, dep: &str, dossier_id: i64) -> Result<Ve
 
 /// What the secret partagé needs to know of a dossier.
 pub async fn acces(conn: &mut Conn, dep: &str, dossier_id: i64) -> Result<DossierAcces> {
-    let services = current_services(conn, dep, dossier_id).await?;
+    let equipes = current_equipes(conn, dep, dossier_id).await?;
     let referents = sqlx::query(
         "SELECT agent_id FROM dossier_referents WHERE departement_id = $1 AND dossier_id = $2 AND jusqu_au IS NULL",
     )
@@ -271,10 +367,7 @@ pub async fn acces(conn: &mut Conn, dep: &str, dossier_id: i64) -> Result<Dossie
     .iter()
     .map(|r| r.get("agent_id"))
     .collect();
-    Ok(DossierAcces {
-        services,
-        referents,
-    })
+    Ok(DossierAcces { equipes, referents })
 }
 
 pub async fn close(conn: &mut Conn, dep: &str, dossier_id: i64, le: NaiveDate) -> Result<()> {
@@ -323,14 +416,16 @@ pub async fn ecrit_add(
     e: &NewEcrit,
 ) -> Result<i64> {
     let at = now();
+    let site_id = auteur_site(conn, dep, dossier_id, auteur_id, service_id).await?;
     let id: i64 = sqlx::query(
-        "INSERT INTO ecrits (departement_id, dossier_id, auteur_id, service_id, visibilite, base_legale, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO ecrits (departement_id, dossier_id, auteur_id, service_id, site_id, visibilite, base_legale, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(dep)
     .bind(dossier_id)
     .bind(auteur_id)
     .bind(service_id)
+    .bind(site_id)
     .bind(e.visibilite.code())
     .bind(e.base_legale.map(BaseLegale::code))
     .bind(&at)
@@ -422,7 +517,7 @@ pub async fn ecrit_correct(
     Ok(next)
 }
 
-const ECRIT_SELECT: &str = "SELECT e.id, e.dossier_id, e.auteur_id, a.prenom, a.nom, e.service_id, s.nom AS service_nom, \
+const ECRIT_SELECT: &str = "SELECT e.id, e.dossier_id, e.auteur_id, a.prenom, a.nom, e.service_id, e.site_id, s.nom AS service_nom, \
      e.visibilite, e.base_legale, e.created_at, v.version, v.kind, v.date_evenement, v.texte, v.motif, v.created_at AS v_at, \
      pa.prenom AS par_prenom, pa.nom AS par_nom, \
      (SELECT COUNT(*) FROM ecrit_versions c WHERE c.departement_id = e.departement_id AND c.ecrit_id = e.id) AS nb \
@@ -492,6 +587,7 @@ fn ecrit_from(r: &AnyRow, dest: &BTreeMap<i64, Vec<i64>>) -> Result<Ecrit> {
             r.get::<String, _>("nom")
         ),
         service_id: r.get("service_id"),
+        site_id: r.get("site_id"),
         service_nom: r.get("service_nom"),
         visibilite: Visibilite::parse(&r.get::<String, _>("visibilite"))
             .ok_or_else(|| corrupt("visibilité"))?,
@@ -558,10 +654,11 @@ pub async fn document_add(
     service_id: Option<i64>,
     d: &NewDocument,
 ) -> Result<i64> {
+    let site_id = auteur_site(conn, dep, dossier_id, auteur_id, service_id).await?;
     let r = sqlx::query(
         "INSERT INTO documents (departement_id, dossier_id, type_document, nom_fichier, mime, taille, sha256, \
-         contenu, visibilite, base_legale, auteur_id, service_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+         contenu, visibilite, base_legale, auteur_id, service_id, site_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
     )
     .bind(dep)
     .bind(dossier_id)
@@ -575,6 +672,7 @@ pub async fn document_add(
     .bind(d.base_legale.map(BaseLegale::code))
     .bind(auteur_id)
     .bind(service_id)
+    .bind(site_id)
     .bind(now())
     .fetch_one(&mut *conn)
     .await
@@ -583,7 +681,7 @@ pub async fn document_add(
 }
 
 const DOCUMENT_SELECT: &str = "SELECT d.id, d.dossier_id, d.type_document, d.nom_fichier, d.mime, d.taille, d.sha256, \
-     d.visibilite, d.base_legale, d.auteur_id, a.prenom, a.nom, d.service_id, d.created_at FROM documents d \
+     d.visibilite, d.base_legale, d.auteur_id, a.prenom, a.nom, d.service_id, d.site_id, d.created_at FROM documents d \
      JOIN agents a ON a.departement_id = d.departement_id AND a.id = d.auteur_id WHERE d.departement_id = $1";
 
 fn document_from(r: &AnyRow) -> Result<Document> {
@@ -609,6 +707,7 @@ fn document_from(r: &AnyRow) -> Result<Document> {
             r.get::<String, _>("nom")
         ),
         service_id: r.get("service_id"),
+        site_id: r.get("site_id"),
         created_at: r.get("created_at"),
     })
 }
@@ -881,7 +980,7 @@ pub async fn personne_site(conn: &mut Conn, dep: &str, personne_id: i64) -> Resu
     Ok(r.map(|r| r.get("site_id")))
 }
 
-/// For each person, the names of the services that follow one of their open dossiers — what an agent
+/// For each person, the teams (service and site) that follow one of their open dossiers — what an agent
 /// outside the person's scope is told (« existe, suivi par … »).
 pub async fn suivis(
     conn: &mut Conn,
@@ -898,18 +997,23 @@ pub async fn suivis(
         .collect::<Vec<_>>()
         .join(",");
     let rows = sqlx::query(&format!(
-        "SELECT DISTINCT d.personne_id, s.nom FROM dossiers d \
+        "SELECT DISTINCT d.personne_id, s.nom, si.nom AS site_nom FROM dossiers d \
          JOIN dossier_services ds ON ds.departement_id = d.departement_id AND ds.dossier_id = d.id AND ds.jusqu_au IS NULL \
          JOIN services s ON s.departement_id = ds.departement_id AND s.id = ds.service_id \
-         WHERE d.departement_id = $1 AND d.clos_le IS NULL AND d.personne_id IN ({list}) ORDER BY s.nom"
+         LEFT JOIN sites si ON si.departement_id = ds.departement_id AND si.id = ds.site_id \
+         WHERE d.departement_id = $1 AND d.clos_le IS NULL AND d.personne_id IN ({list}) ORDER BY s.nom, si.nom"
     ))
     .bind(dep)
     .fetch_all(&mut *conn)
     .await?;
     for r in rows {
-        map.entry(r.get("personne_id"))
-            .or_default()
-            .push(r.get("nom"));
+        // The team, so that the agent knows whom to call: « Service social (MDS de Brielle) ».
+        let nom: String = r.get("nom");
+        let equipe = match r.get::<Option<String>, _>("site_nom") {
+            Some(site) => format!("{nom} ({site})"),
+            None => nom,
+        };
+        map.entry(r.get("personne_id")).or_default().push(equipe);
     }
     Ok(map)
 }
@@ -980,10 +1084,10 @@ pub async fn faits_portee(
            SELECT m.personne_id AS pid, d.id AS did FROM foyer_membres m JOIN dossiers d \
              ON d.departement_id = m.departement_id AND d.foyer_id = m.foyer_id \
            WHERE m.departement_id = $1 AND m.personne_id IN ({list}) AND m.arrivee <= $2 AND (m.depart IS NULL OR m.depart > $2)) \
-         SELECT l.pid, l.did, 'd' AS k, CAST(NULL AS BIGINT) AS v FROM liens l \
-         UNION ALL SELECT l.pid, l.did, 's' AS k, ds.service_id AS v FROM liens l JOIN dossier_services ds \
+         SELECT l.pid, l.did, 'd' AS k, CAST(NULL AS BIGINT) AS v, CAST(NULL AS BIGINT) AS w FROM liens l \
+         UNION ALL SELECT l.pid, l.did, 's' AS k, ds.service_id AS v, ds.site_id AS w FROM liens l JOIN dossier_services ds \
            ON ds.departement_id = $1 AND ds.dossier_id = l.did AND ds.jusqu_au IS NULL \
-         UNION ALL SELECT l.pid, l.did, 'r' AS k, r.agent_id AS v FROM liens l JOIN dossier_referents r \
+         UNION ALL SELECT l.pid, l.did, 'r' AS k, r.agent_id AS v, CAST(NULL AS BIGINT) AS w FROM liens l JOIN dossier_referents r \
            ON r.departement_id = $1 AND r.dossier_id = l.did AND r.jusqu_au IS NULL"
     ))
     .bind(dep)
@@ -995,15 +1099,18 @@ pub async fn faits_portee(
         let entry = par_dossier.entry((r.get("pid"), r.get("did"))).or_default();
         let v: Option<i64> = r.get("v");
         match (r.get::<String, _>("k").as_str(), v) {
-            ("s", Some(s)) => entry.services.push(s),
+            ("s", Some(s)) => entry.equipes.push(Equipe {
+                service_id: s,
+                site_id: r.get("w"),
+            }),
             ("r", Some(a)) => entry.referents.push(a),
             _ => {}
         }
     }
     for ((pid, _), mut acces) in par_dossier {
-        // As `acces` gives them: distinct services in order.
-        acces.services.sort_unstable();
-        acces.services.dedup();
+        // As `acces` gives them: distinct teams in order.
+        acces.equipes.sort_unstable();
+        acces.equipes.dedup();
         map.entry(pid).or_default().dossiers.push(acces);
     }
     Ok(map)

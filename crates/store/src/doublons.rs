@@ -25,6 +25,7 @@ pub const TABLES_PERSONNE: &[(&str, &str)] = &[
     ("agenda_attente", "personne_id"),
     ("accueil_contacts", "personne_id"),
     ("appui_demandes", "personne_id"),
+    ("rgpd_transmissions", "personne_id"),
     // Unique per session: a person registered twice under two fiches makes the merge fail (nothing
     // is written) until one registration is removed.
     ("agenda_participants", "personne_id"),

@@ -370,3 +370,179 @@ pub async fn passes(conn: &mut Conn, dep: &str, id: Option<i64>, limit: i64) -> 
         })
         .collect())
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Pieces of an access request held by other teams
+
+/// The names of the services and sites, to name a team (« Service social (MDS d'Aubier) »).
+#[derive(Debug, Clone, Default)]
+pub struct EquipesNoms {
+    services: std::collections::BTreeMap<i64, String>,
+    sites: std::collections::BTreeMap<i64, String>,
+}
+
+impl EquipesNoms {
+    pub fn nom(&self, service_id: Option<i64>, site_id: Option<i64>) -> String {
+        let service = service_id
+            .and_then(|s| self.services.get(&s).cloned())
+            .unwrap_or_else(|| "Service non renseigné".into());
+        match site_id.and_then(|s| self.sites.get(&s)) {
+            Some(site) => format!("{service} ({site})"),
+            None => service,
+        }
+    }
+}
+
+pub async fn equipes_noms(conn: &mut Conn, dep: &str) -> Result<EquipesNoms> {
+    let mut n = EquipesNoms::default();
+    for r in sqlx::query("SELECT id, nom FROM services WHERE departement_id = $1")
+        .bind(dep)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        n.services.insert(r.get("id"), r.get("nom"));
+    }
+    for r in sqlx::query("SELECT id, nom FROM sites WHERE departement_id = $1")
+        .bind(dep)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        n.sites.insert(r.get("id"), r.get("nom"));
+    }
+    Ok(n)
+}
+
+/// Pieces of a person's file that an access export could not include (the exporting agent may not
+/// read them), sent to the cadres of the team that holds them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Transmission {
+    pub id: i64,
+    pub personne_id: i64,
+    pub personne_nom: String,
+    pub service_id: Option<i64>,
+    pub site_id: Option<i64>,
+    pub ecrits: Vec<i64>,
+    pub documents: Vec<i64>,
+    pub demandee_par: String,
+    pub created_at: String,
+    pub traitee_le: Option<String>,
+}
+
+// One row per team and export: the arguments are its columns.
+#[allow(clippy::too_many_arguments)]
+pub async fn transmission_add(
+    conn: &mut Conn,
+    dep: &str,
+    personne_id: i64,
+    service_id: Option<i64>,
+    site_id: Option<i64>,
+    ecrits: &[i64],
+    documents: &[i64],
+    par: Option<i64>,
+) -> Result<i64> {
+    let r = sqlx::query(
+        "INSERT INTO rgpd_transmissions (departement_id, personne_id, service_id, site_id, ecrits, documents, \
+         demandee_par, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(dep)
+    .bind(personne_id)
+    .bind(service_id)
+    .bind(site_id)
+    .bind(serde_json::to_string(ecrits).unwrap_or_default())
+    .bind(serde_json::to_string(documents).unwrap_or_default())
+    .bind(par)
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.get("id"))
+}
+
+/// The transmissions addressed to the teams of a cadre: their service, in one of their sites (or the
+/// whole service for a team without site), pending first, then the last ones handled.
+pub async fn transmissions_pour(
+    conn: &mut Conn,
+    dep: &str,
+    service_id: i64,
+    site_ids: &[i64],
+) -> Result<Vec<Transmission>> {
+    let sites = if site_ids.is_empty() {
+        "NULL".to_string()
+    } else {
+        site_ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT t.id, t.personne_id, p.nom_naissance, p.prenoms, t.service_id, t.site_id, t.ecrits, t.documents, \
+         a.prenom, a.nom, t.created_at, t.traitee_le FROM rgpd_transmissions t \
+         JOIN personnes p ON p.departement_id = t.departement_id AND p.id = t.personne_id \
+         LEFT JOIN agents a ON a.departement_id = t.departement_id AND a.id = t.demandee_par \
+         WHERE t.departement_id = $1 AND t.service_id = $2 AND (t.site_id IS NULL OR t.site_id IN ({sites})) \
+         ORDER BY t.traitee_le IS NOT NULL, t.created_at DESC, t.id DESC LIMIT 200"
+    ))
+    .bind(dep)
+    .bind(service_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let ids = |c: &str| serde_json::from_str(&r.get::<String, _>(c)).unwrap_or_default();
+            let prenoms: String = r.get("prenoms");
+            Transmission {
+                id: r.get("id"),
+                personne_id: r.get("personne_id"),
+                personne_nom: format!(
+                    "{} {}",
+                    r.get::<String, _>("nom_naissance").to_uppercase(),
+                    prenoms.split(',').next().unwrap_or_default().trim()
+                ),
+                service_id: r.get("service_id"),
+                site_id: r.get("site_id"),
+                ecrits: ids("ecrits"),
+                documents: ids("documents"),
+                demandee_par: match (
+                    r.get::<Option<String>, _>("prenom"),
+                    r.get::<Option<String>, _>("nom"),
+                ) {
+                    (Some(p), Some(n)) => format!("{p} {n}"),
+                    _ => "—".into(),
+                },
+                created_at: r.get("created_at"),
+                traitee_le: r.get("traitee_le"),
+            }
+        })
+        .collect())
+}
+
+/// Marks a transmission handled (the team examined the pieces and answered the person).
+pub async fn transmission_traiter(
+    conn: &mut Conn,
+    dep: &str,
+    id: i64,
+    service_id: i64,
+    site_ids: &[i64],
+    par: i64,
+) -> Result<()> {
+    let t = transmissions_pour(conn, dep, service_id, site_ids)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or(StoreError::NotFound)?;
+    if t.traitee_le.is_some() {
+        return Err(StoreError::Conflict("traitee_le"));
+    }
+    let done = sqlx::query(
+        "UPDATE rgpd_transmissions SET traitee_le = $1, traitee_par = $2 WHERE departement_id = $3 AND id = $4 \
+         AND traitee_le IS NULL",
+    )
+    .bind(now())
+    .bind(par)
+    .bind(dep)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    touched(done.rows_affected(), StoreError::Conflict("traitee_le"))
+}

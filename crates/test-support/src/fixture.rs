@@ -212,12 +212,77 @@ impl Fixture {
         self.services[kind.code()]
     }
 
+    /// Adds the staff of MDS-B in the same Service social départemental as MDS-A's: an agent
+    /// d'accueil, a travailleur social (secteur of MDS-B) and a cadre. The service spans the
+    /// département; the secret partagé must still keep each MDS to the dossiers its team follows.
+    pub async fn seed_mds_b(&self, store: &Store) -> AgentsB {
+        match self.try_seed_mds_b(store).await {
+            Ok(a) => a,
+            Err(e) => panic!("agents de la MDS-B impossibles à créer : {e:#}"),
+        }
+    }
+
+    async fn try_seed_mds_b(&self, store: &Store) -> anyhow::Result<AgentsB> {
+        let mut tx = store.begin().await?;
+        let mut agents_b = BTreeMap::new();
+        for (i, (role, metier)) in [
+            (Role::Accueil, "ACC"),
+            (Role::TravailleurSocial, "ASS"),
+            (Role::Cadre, "CADRE"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let email = format!("{}.b@cd96.test", role.code().replace('_', "."));
+            let id = agents::create(
+                &mut tx,
+                &self.departement,
+                &NewAgent {
+                    matricule: format!("B{:04}", i + 1),
+                    prenom: "Collègue".into(),
+                    nom: format!("{} MDS-B", role.libelle()),
+                    email: email.clone(),
+                    metier: metier.into(),
+                    role,
+                    service_id: self.service(ServiceKind::ServiceSocial),
+                    site_id: Some(self.site_b),
+                    secteur_id: (role == Role::TravailleurSocial).then_some(self.secteur_b),
+                    etp_centiemes: 100,
+                    pool_remplacement: false,
+                },
+            )
+            .await?;
+            agents::set_password(&mut tx, &self.departement, id, password_hash()).await?;
+            agents_b.insert(role, (id, email));
+        }
+        tx.commit().await?;
+        Ok(AgentsB { agents: agents_b })
+    }
+
     /// Seeds département 95 beside 96 (see [`OtherFixture`]).
     pub async fn seed_other(store: &Store) -> OtherFixture {
         match OtherFixture::try_seed(store).await {
             Ok(f) => f,
             Err(e) => panic!("jeu d'essai 95 impossible à créer : {e:#}"),
         }
+    }
+}
+
+/// The staff of MDS-B created by [`Fixture::seed_mds_b`] (accueil, travailleur social, cadre).
+#[derive(Debug, Clone)]
+pub struct AgentsB {
+    agents: BTreeMap<Role, (i64, String)>,
+}
+
+impl AgentsB {
+    /// The id of the MDS-B agent holding `role` (accueil, travailleur social or cadre).
+    pub fn agent(&self, role: Role) -> i64 {
+        self.agents[&role].0
+    }
+
+    /// The e-mail (sign-in login) of the MDS-B agent holding `role`.
+    pub fn email(&self, role: Role) -> &str {
+        &self.agents[&role].1
     }
 }
 

@@ -5,4 +5,4 @@ mod fixture;
 pub mod smtp;
 
 pub use db::{TestBackend, TestDb};
-pub use fixture::{Fixture, OtherFixture, COMMUNES, PASSWORD};
+pub use fixture::{AgentsB, Fixture, OtherFixture, COMMUNES, PASSWORD};

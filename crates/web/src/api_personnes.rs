@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json as AxumJson;
 use chrono::Utc;
-use parcours_domain::dossiers::secret::{peut_lire, suit_le_dossier, PieceAcces, Portee};
-use parcours_domain::dossiers::{Ecrit, EcritForm, NewEcrit, Titulaire};
+use parcours_domain::dossiers::secret::Portee;
+use parcours_domain::dossiers::{Ecrit, EcritForm};
 use parcours_domain::personnes::{Adresse, NewPersonne, Personne, PersonneForm, Situation};
 use parcours_store::{audit, dossiers, doublons, personnes, StoreError};
 use serde::{Deserialize, Serialize};
@@ -120,7 +120,7 @@ pub async fn get(
         )
         .await?;
         tx.commit().await.map_err(ApiError::from)?;
-        return Err(forbidden());
+        return Err(forbidden().audited());
     }
     let complete = scope.portee == Portee::Complete;
     let adresses = personnes::adresses(&mut tx, ctx.dep(), id).await?;
@@ -222,26 +222,12 @@ async fn dossier_ouvert(
     parcours_domain::dossiers::secret::DossierAcces,
     bool,
 )> {
-    let d = dossiers::get(conn, ctx.dep(), id).await?;
-    let acces = dossiers::acces(conn, ctx.dep(), id).await?;
-    let personne = match d.titulaire {
-        Titulaire::Personne(p) => Some(p),
-        Titulaire::Foyer(f) => personnes::membres(conn, ctx.dep(), f)
-            .await?
-            .first()
-            .map(|m| m.personne.id),
-    };
-    let (portee, motive) = match personne {
-        Some(p) => {
-            let s = scope_for(conn, &ctx.principal, p).await?;
-            (s.portee, s.acces_motive.is_some())
-        }
-        None => (Portee::Existence, false),
-    };
-    if portee != Portee::Complete && !suit_le_dossier(&ctx.principal, &acces) {
-        return Err(forbidden());
-    }
-    Ok((d, acces, motive))
+    // The same decision as the pages (`usecases::dossiers::decider`); a refusal is recorded by the
+    // route layer.
+    let o = parcours_usecases::dossiers::decider(conn, &ctx.principal, id)
+        .await?
+        .ok_or_else(forbidden)?;
+    Ok((o.dossier, o.acces, o.acces_motive))
 }
 
 #[utoipa::path(get, path = "/api/v1/dossiers/{id}/ecrits", params(("id" = i64, Path)), responses((status = 200, description = "Les écrits lisibles par l'appelant (secret partagé)"), (status = 403, body = Problem)))]
@@ -250,24 +236,14 @@ pub async fn ecrits(
     ctx: ApiCtx,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<AxumJson<Vec<Ecrit>>> {
-    let mut tx = state.store.begin().await?;
-    let (_, acces, motive) = dossier_ouvert(&mut tx, &ctx, id).await?;
-    let lisibles: Vec<Ecrit> = dossiers::ecrits(&mut tx, ctx.dep(), id)
-        .await?
-        .into_iter()
-        .filter(|e| peut_lire(&ctx.principal, &acces, &PieceAcces::from(e), motive))
-        .collect();
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("lecture", "dossier", id)
-            .purpose("suivi du dossier (API)")
-            .details(
-                serde_json::json!({ "ecrits": lisibles.iter().map(|e| e.id).collect::<Vec<_>>() }),
-            ),
+    let lisibles = parcours_usecases::dossiers::lire_journal(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        parcours_usecases::dossiers::Canal::Api,
     )
-    .await?;
-    tx.commit().await.map_err(ApiError::from)?;
+    .await?
+    .ecrits;
     Ok(AxumJson(lisibles))
 }
 
@@ -278,44 +254,17 @@ pub async fn ecrit_create(
     ApiPath(id): ApiPath<i64>,
     Json(f): Json<EcritForm>,
 ) -> ApiResult<Response> {
-    let me = ctx.principal.agent_id.ok_or_else(forbidden)?;
-    let mut tx = state.store.begin().await?;
-    let (d, _, _) = dossier_ouvert(&mut tx, &ctx, id).await?;
-    if d.est_clos() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "Dossier clos",
-            "On n'écrit plus dans un dossier clos.",
-        ));
-    }
-    let ids = parcours_domain::dossiers::parse_ids(&f.destinataires).unwrap_or_default();
-    let autres =
-        match dossiers::agents_hors_service(&mut tx, ctx.dep(), &ids, ctx.principal.service_id)
-            .await
-        {
-            Ok(a) => a,
-            Err(StoreError::Reference) => {
-                let mut e = parcours_domain::FieldErrors::new();
-                e.add(
-                    "destinataires",
-                    "Un des numéros ne correspond à aucun agent du département.",
-                );
-                return Err(ApiError::invalid(e));
-            }
-            Err(e) => return Err(e.into()),
-        };
-    let e = NewEcrit::parse(&f, Utc::now().date_naive(), |_| autres)?;
-    let eid = dossiers::ecrit_add(&mut tx, ctx.dep(), id, me, ctx.principal.service_id, &e).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("creation", "ecrit", eid)
-            .purpose("suivi du dossier (API)")
-            .details(serde_json::json!({ "dossier": id, "visibilite": e.visibilite.code() })),
+    let eid = parcours_usecases::dossiers::ecrire(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        &f,
+        Utc::now().date_naive(),
+        parcours_usecases::dossiers::Canal::Api,
     )
     .await?;
-    let created = dossiers::ecrit_get(&mut tx, ctx.dep(), eid).await?;
-    tx.commit().await.map_err(ApiError::from)?;
+    let mut conn = state.store.read().await?;
+    let created = dossiers::ecrit_get(&mut conn, ctx.dep(), eid).await?;
     Ok((StatusCode::CREATED, AxumJson(created)).into_response())
 }
 
@@ -489,33 +438,17 @@ pub async fn dossier(
     ctx: ApiCtx,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<AxumJson<DossierDetail>> {
-    let mut tx = state.store.begin().await?;
-    let (d, acces, motive) = dossier_ouvert(&mut tx, &ctx, id).await?;
-    let referents = dossiers::referents(&mut tx, ctx.dep(), id).await?;
-    let plan = dossiers::plan(&mut tx, ctx.dep(), id).await?;
-    let mut masquees = 0;
-    let mut documents = Vec::new();
-    for doc in dossiers::documents(&mut tx, ctx.dep(), id).await? {
-        if peut_lire(&ctx.principal, &acces, &PieceAcces::from(&doc), motive) {
-            documents.push(doc);
-        } else {
-            masquees += 1;
-        }
-    }
-    masquees += dossiers::ecrits(&mut tx, ctx.dep(), id)
-        .await?
-        .iter()
-        .filter(|e| !peut_lire(&ctx.principal, &acces, &PieceAcces::from(*e), motive))
-        .count();
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("lecture", "dossier", id)
-            .purpose("suivi du dossier (API)")
-            .details(serde_json::json!({ "documents": documents.iter().map(|d| d.id).collect::<Vec<_>>(), "pieces_masquees": masquees })),
+    let journal = parcours_usecases::dossiers::lire_journal(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        parcours_usecases::dossiers::Canal::Api,
     )
     .await?;
-    tx.commit().await.map_err(ApiError::from)?;
+    let mut conn = state.store.read().await?;
+    let referents = dossiers::referents(&mut conn, ctx.dep(), id).await?;
+    let plan = dossiers::plan(&mut conn, ctx.dep(), id).await?;
+    let (d, documents, masquees) = (journal.ouvert.dossier, journal.documents, journal.masques);
     Ok(AxumJson(DossierDetail {
         dossier: d,
         referents,
@@ -531,31 +464,14 @@ pub async fn document(
     ctx: ApiCtx,
     ApiPath((id, did)): ApiPath<(i64, i64)>,
 ) -> ApiResult<Response> {
-    let mut tx = state.store.begin().await?;
-    let (_, acces, motive) = dossier_ouvert(&mut tx, &ctx, id).await?;
-    let (doc, bytes) = dossiers::document_get(&mut tx, ctx.dep(), did).await?;
-    if doc.dossier_id != id {
-        return Err(StoreError::NotFound.into());
-    }
-    if !peut_lire(&ctx.principal, &acces, &PieceAcces::from(&doc), motive) {
-        audit::append(
-            &mut tx,
-            ctx.dep(),
-            &ctx.event("refus", "document", did)
-                .purpose("secret partagé (API)"),
-        )
-        .await?;
-        tx.commit().await.map_err(ApiError::from)?;
-        return Err(forbidden());
-    }
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("lecture", "document", did)
-            .purpose("téléchargement (API)"),
+    let (doc, bytes) = parcours_usecases::dossiers::document(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        did,
+        parcours_usecases::dossiers::Canal::Api,
     )
     .await?;
-    tx.commit().await.map_err(ApiError::from)?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, doc.mime.clone()),
@@ -636,7 +552,7 @@ async fn refus(
             if let Err(e) = tx.commit().await {
                 return e.into();
             }
-            forbidden()
+            forbidden().audited()
         }
         Err(e) => e.into(),
     }
@@ -855,6 +771,7 @@ pub async fn document_add(
                     limite as f64 / 1_048_576.0
                 ),
                 errors: Some(errors),
+                audited: false,
             })
         }
         Err(e) => return Err(e.into()),
@@ -1081,7 +998,8 @@ pub async fn export(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
     let (mut tx, p) = personne_droits(&state, &ctx, id).await?;
-    let a = crate::rgpd::archive(&mut tx, ctx.dep(), &p).await?;
+    let a = crate::rgpd::archive(&mut tx, &ctx.principal, &p).await?;
+    crate::rgpd::record_transmissions(&mut tx, &ctx.principal, id, &a).await?;
     audit::append(
         &mut tx,
         ctx.dep(),

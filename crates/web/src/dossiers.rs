@@ -12,13 +12,12 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
 use parcours_domain::dossiers::secret::{
-    peut_demander_acces_motive, peut_lire, suit_le_dossier, DossierAcces, PieceAcces, Portee,
+    peut_demander_acces_motive, peut_lire, PieceAcces, Portee,
 };
 use parcours_domain::dossiers::{
     AccesMotiveForm, BaseLegale, CorrectionForm, Document, DocumentForm, Dossier, Ecrit, EcritForm,
-    EcritKind, EcritVersion, NewAccesMotive, NewCorrection, NewDocument, NewEcrit, NewPlanItem,
-    NewResultat, Objectif, PlanForm, Referent, ResultatForm, StatutPlan, Titulaire, TypeDocument,
-    Visibilite,
+    EcritKind, EcritVersion, NewAccesMotive, NewCorrection, NewDocument, NewPlanItem, NewResultat,
+    Objectif, PlanForm, Referent, ResultatForm, StatutPlan, Titulaire, TypeDocument, Visibilite,
 };
 use parcours_domain::habilitations::policy::{allows, Action};
 use parcours_domain::habilitations::Role;
@@ -36,49 +35,15 @@ fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
-/// The person a dossier belongs to (for a foyer's dossier: its first member found), to decide the
-/// agent's scope.
-async fn personne_of(conn: &mut Conn, dep: &str, d: &Dossier) -> WebResult<Option<i64>> {
-    Ok(match d.titulaire {
-        Titulaire::Personne(p) => Some(p),
-        Titulaire::Foyer(f) => personnes::membres(conn, dep, f)
-            .await?
-            .first()
-            .map(|m| m.personne.id),
-    })
-}
+use parcours_usecases::dossiers::Canal;
+pub use parcours_usecases::dossiers::Ouvert;
 
-/// A dossier the agent may open, with what the secret partagé needs.
-pub struct Ouvert {
-    pub dossier: Dossier,
-    pub acces: DossierAcces,
-    pub acces_motive: bool,
-    pub personne_id: Option<i64>,
-}
-
-/// Opens a dossier for the agent: the person must be in the agent's full scope (territory, a
-/// service that follows the dossier, or an exceptional access). Otherwise 403.
+/// Opens a dossier for the agent, as the use case decides (`usecases::dossiers::decider`);
+/// otherwise 403, recorded by the route layer.
 async fn ouvrir(conn: &mut Conn, ctx: &Ctx, id: i64) -> WebResult<Ouvert> {
-    let dossier = store::get(conn, ctx.dep(), id).await?;
-    let acces = store::acces(conn, ctx.dep(), id).await?;
-    let personne_id = personne_of(conn, ctx.dep(), &dossier).await?;
-    let (portee, motive) = match personne_id {
-        Some(p) => {
-            let s = scope_of(conn, ctx, p).await?;
-            (s.portee, s.acces_motive.is_some())
-        }
-        None => (Portee::Existence, false),
-    };
-    let reaches = portee == Portee::Complete || suit_le_dossier(&ctx.principal, &acces);
-    if !reaches {
-        return Err(WebError::Forbidden);
-    }
-    Ok(Ouvert {
-        dossier,
-        acces,
-        acces_motive: motive,
-        personne_id,
-    })
+    parcours_usecases::dossiers::decider(conn, &ctx.principal, id)
+        .await?
+        .ok_or(WebError::Forbidden)
 }
 
 /// Opens a dossier to write in it: refused once closed.
@@ -399,33 +364,25 @@ fn referent_fields(s: &Saisie, services: &[(String, String)]) -> Vec<Field> {
 }
 
 async fn dossier_page(state: &AppState, ctx: &Ctx, id: i64, saisie: Saisie) -> WebResult<Response> {
-    let mut tx = state.store.begin().await?;
-    let o = ouvrir(&mut tx, ctx, id).await?;
+    let journal =
+        parcours_usecases::dossiers::lire_journal(&state.store, &ctx.acteur(), id, Canal::Page)
+            .await?;
+    let o = journal.ouvert;
+    let masques = journal.masques;
+    let mut tx = state.store.read().await?;
     let dep = ctx.dep();
     let services_all = referentiel::services(&mut tx, dep).await?;
     let names: BTreeMap<i64, String> = services_all.iter().map(|s| (s.id, s.nom.clone())).collect();
     let referents = store::referents(&mut tx, dep, id).await?;
     let mut evenements = Vec::new();
-    let mut masques = 0;
-    let mut lus = Vec::new();
     let me = ctx.principal.agent_id;
-    for e in store::ecrits(&mut tx, dep, id).await? {
-        if !peut_lire(
-            &ctx.principal,
-            &o.acces,
-            &PieceAcces::from(&e),
-            o.acces_motive,
-        ) {
-            masques += 1;
-            continue;
-        }
+    for e in journal.ecrits {
         let mut dest = Vec::new();
         for a in &e.destinataires {
             if let Ok(agent) = agents::get(&mut tx, dep, *a).await {
                 dest.push(format!("{} {}", agent.prenom, agent.nom));
             }
         }
-        lus.push(format!("ecrit:{}", e.id));
         evenements.push(Evenement {
             date: e.courant.date.clone(),
             partage: partage_libelle(e.visibilite, e.base_legale, &dest),
@@ -434,17 +391,7 @@ async fn dossier_page(state: &AppState, ctx: &Ctx, id: i64, saisie: Saisie) -> W
             document: None,
         });
     }
-    for d in store::documents(&mut tx, dep, id).await? {
-        if !peut_lire(
-            &ctx.principal,
-            &o.acces,
-            &PieceAcces::from(&d),
-            o.acces_motive,
-        ) {
-            masques += 1;
-            continue;
-        }
-        lus.push(format!("document:{}", d.id));
+    for d in journal.documents {
         evenements.push(Evenement {
             date: d.created_at[..10].to_string(),
             partage: partage_libelle(d.visibilite, d.base_legale, &[]),
@@ -462,19 +409,7 @@ async fn dossier_page(state: &AppState, ctx: &Ctx, id: i64, saisie: Saisie) -> W
         ),
         Titulaire::Foyer(f) => (format!("/foyers/{f}"), format!("Foyer n° {f}")),
     };
-    audit::append(
-        &mut tx,
-        dep,
-        &ctx.event("lecture", "dossier", id)
-            .purpose(if o.acces_motive {
-                "suivi du dossier (accès motivé)"
-            } else {
-                "suivi du dossier"
-            })
-            .details(serde_json::json!({ "pieces_lues": lus, "pieces_masquees": masques })),
-    )
-    .await?;
-    tx.commit().await?;
+    drop(tx);
     let can_write = allows(&ctx.principal, Action::DossiersEcrire) && !o.dossier.est_clos();
     let service_opts: Vec<(String, String)> = services_all
         .iter()
@@ -556,27 +491,18 @@ pub async fn ecrit_add(
         base_legale: g("base_legale"),
         destinataires: g("destinataires"),
     };
-    let mut tx = state.store.begin().await?;
-    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
-    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
-    // Named agents must exist in the département; whether one works elsewhere needs the store.
-    let ids = parcours_domain::dossiers::parse_ids(&form.destinataires).unwrap_or_default();
-    let autres = match store::agents_hors_service(
-        &mut tx,
-        ctx.dep(),
-        &ids,
-        ctx.principal.service_id,
+    match parcours_usecases::dossiers::ecrire(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        &form,
+        today(),
+        Canal::Page,
     )
     .await
     {
-        Ok(a) => a,
-        Err(StoreError::Reference) => {
-            drop(tx);
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "destinataires",
-                "Un des numéros ne correspond à aucun agent du département.",
-            );
+        Ok(_) => {}
+        Err(parcours_usecases::Error::Invalid(errors)) => {
             return dossier_page(
                 &state,
                 &ctx,
@@ -590,39 +516,7 @@ pub async fn ecrit_add(
             .await;
         }
         Err(e) => return Err(e.into()),
-    };
-    let e = match NewEcrit::parse(&form, today(), |_| autres) {
-        Ok(e) => e,
-        Err(err) => {
-            drop(tx);
-            return dossier_page(
-                &state,
-                &ctx,
-                id,
-                Saisie {
-                    form: "ecrit",
-                    values: v,
-                    errors: err.0,
-                },
-            )
-            .await;
-        }
-    };
-    let eid = store::ecrit_add(&mut tx, ctx.dep(), id, me, ctx.principal.service_id, &e).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("creation", "ecrit", eid)
-            .purpose("suivi du dossier")
-            .details(serde_json::json!({
-                "dossier": id,
-                "visibilite": e.visibilite.code(),
-                "base_legale": e.base_legale.map(BaseLegale::code),
-                "destinataires": e.destinataires,
-            })),
-    )
-    .await?;
-    tx.commit().await?;
+    }
     Ok(Redirect::to(&format!("/dossiers/{id}?message=cree#journal")).into_response())
 }
 
@@ -665,7 +559,7 @@ async fn ecrit_page(
         )
         .await?;
         tx.commit().await?;
-        return Err(WebError::Forbidden);
+        return Err(WebError::ForbiddenAudited);
     }
     let versions = store::ecrit_versions(&mut tx, ctx.dep(), eid).await?;
     audit::append(
@@ -890,36 +784,9 @@ pub async fn document_get(
     ctx: Ctx,
     Path((id, did)): Path<(i64, i64)>,
 ) -> WebResult<Response> {
-    let mut tx = state.store.begin().await?;
-    let o = ouvrir(&mut tx, &ctx, id).await?;
-    let (doc, bytes) = store::document_get(&mut tx, ctx.dep(), did).await?;
-    if doc.dossier_id != id {
-        return Err(WebError::NotFound);
-    }
-    if !peut_lire(
-        &ctx.principal,
-        &o.acces,
-        &PieceAcces::from(&doc),
-        o.acces_motive,
-    ) {
-        audit::append(
-            &mut tx,
-            ctx.dep(),
-            &ctx.event("refus", "document", did)
-                .purpose("secret partagé"),
-        )
-        .await?;
-        tx.commit().await?;
-        return Err(WebError::Forbidden);
-    }
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("lecture", "document", did)
-            .purpose("téléchargement d'un document"),
-    )
-    .await?;
-    tx.commit().await?;
+    let (doc, bytes) =
+        parcours_usecases::dossiers::document(&state.store, &ctx.acteur(), id, did, Canal::Page)
+            .await?;
     let disposition = format!(
         "attachment; filename=\"document-{did}\"; filename*=UTF-8''{}",
         crate::pages::enc(&doc.nom_fichier).replace('+', "%20")

@@ -20,6 +20,9 @@ pub enum WebError {
     NotFound,
     #[error("accès refusé")]
     Forbidden,
+    /// A refusal the handler already wrote to the audit log (with its record and purpose).
+    #[error("accès refusé")]
+    ForbiddenAudited,
     #[error("requête invalide : {0}")]
     BadRequest(String),
     #[error("conflit : {0}")]
@@ -27,6 +30,11 @@ pub enum WebError {
     #[error("erreur interne")]
     Internal(#[source] anyhow::Error),
 }
+
+/// Marks a 403 response whose refusal the handler already wrote to the audit log (with the record
+/// and the purpose), so that the route layer does not write a second, vaguer entry.
+#[derive(Debug, Clone, Copy)]
+pub struct RefusAudite;
 
 impl From<StoreError> for WebError {
     fn from(e: StoreError) -> Self {
@@ -37,6 +45,38 @@ impl From<StoreError> for WebError {
                 WebError::BadRequest("référence inconnue dans ce département".into())
             }
             other => WebError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<parcours_usecases::Error> for WebError {
+    fn from(e: parcours_usecases::Error) -> Self {
+        use parcours_usecases::Error as E;
+        match e {
+            E::NotFound => WebError::NotFound,
+            E::Forbidden { audited: true } => WebError::ForbiddenAudited,
+            E::Forbidden { audited: false } => WebError::Forbidden,
+            E::Conflict(m) => WebError::Conflict(m),
+            // A page handler re-renders its form on `Invalid`; reaching here means a request no
+            // form of ours sends.
+            E::Invalid(errors) => WebError::BadRequest(
+                errors
+                    .0
+                    .iter()
+                    .map(|(_, m)| m.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            E::Store(s) => WebError::from(s),
+        }
+    }
+}
+
+impl From<parcours_usecases::Error> for ApiError {
+    fn from(e: parcours_usecases::Error) -> Self {
+        match e {
+            parcours_usecases::Error::Invalid(errors) => ApiError::invalid(errors),
+            other => ApiError::from(WebError::from(other)),
         }
     }
 }
@@ -71,7 +111,7 @@ impl WebError {
     fn status(&self) -> StatusCode {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
-            WebError::Forbidden => StatusCode::FORBIDDEN,
+            WebError::Forbidden | WebError::ForbiddenAudited => StatusCode::FORBIDDEN,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -80,7 +120,7 @@ impl WebError {
     fn french(&self) -> (&'static str, String) {
         match self {
             WebError::NotFound => ("Page introuvable", "Cette page n'existe pas ou plus. Vérifiez l'adresse, ou revenez à l'accueil.".into()),
-            WebError::Forbidden => ("Accès refusé", "Votre rôle ou votre périmètre ne permet pas d'accéder à cette page. Ce refus est enregistré.".into()),
+            WebError::Forbidden | WebError::ForbiddenAudited => ("Accès refusé", "Votre rôle ou votre périmètre ne permet pas d'accéder à cette page. Ce refus est enregistré.".into()),
             WebError::BadRequest(m) => ("Requête invalide", format!("La demande n'a pas pu être traitée : {m}. Rien n'a été enregistré.")),
             WebError::Conflict(m) => ("Conflit", format!("La demande n'a pas pu être traitée : {m}. Rien n'a été enregistré.")),
             WebError::Internal(_) => ("Erreur interne", "Une erreur est survenue ; rien n'a été enregistré. L'incident est journalisé ; réessayez ou contactez l'assistance.".into()),
@@ -100,7 +140,11 @@ impl IntoResponse for WebError {
             title,
             message,
         };
-        (self.status(), page.html()).into_response()
+        let mut res = (self.status(), page.html()).into_response();
+        if matches!(self, WebError::ForbiddenAudited) {
+            res.extensions_mut().insert(RefusAudite);
+        }
+        res
     }
 }
 
@@ -111,6 +155,8 @@ pub struct ApiError {
     pub title: String,
     pub detail: String,
     pub errors: Option<FieldErrors>,
+    /// The handler already wrote this refusal to the audit log.
+    pub audited: bool,
 }
 
 impl ApiError {
@@ -120,7 +166,13 @@ impl ApiError {
             title: title.into(),
             detail: detail.into(),
             errors: None,
+            audited: false,
         }
+    }
+    /// Marks a refusal already written to the audit log by the handler.
+    pub fn audited(mut self) -> Self {
+        self.audited = true;
+        self
     }
     pub fn invalid(errors: FieldErrors) -> Self {
         Self {
@@ -128,6 +180,7 @@ impl ApiError {
             title: "Données invalides".into(),
             detail: "Certains champs sont invalides ; rien n'a été enregistré.".into(),
             errors: Some(errors),
+            audited: false,
         }
     }
 }
@@ -138,7 +191,11 @@ impl From<WebError> for ApiError {
             tracing::error!(erreur = format!("{err:#}"), "erreur interne (API)");
         }
         let (title, message) = e.french();
-        ApiError::new(e.status(), title, message)
+        let audited = matches!(e, WebError::ForbiddenAudited);
+        ApiError {
+            audited,
+            ..ApiError::new(e.status(), title, message)
+        }
     }
 }
 
@@ -165,12 +222,16 @@ impl IntoResponse for ApiError {
         if let Some(errors) = self.errors {
             body["erreurs"] = serde_json::to_value(errors.0).unwrap_or_default();
         }
-        (
+        let mut res = (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body.to_string(),
         )
-            .into_response()
+            .into_response();
+        if self.audited {
+            res.extensions_mut().insert(RefusAudite);
+        }
+        res
     }
 }
 

@@ -41,6 +41,11 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/accueil/appui", "Appui technique", Action::AccueilLire),
     ("/doublons", "Doublons", Action::DoublonsGerer),
     ("/acces-motives", "Accès motivés", Action::AccesMotivesLire),
+    (
+        "/rgpd/transmissions",
+        "Droits d'accès à examiner",
+        Action::RgpdGerer,
+    ),
     ("/rgpd/conservation", "Conservation", Action::RgpdGerer),
     ("/referentiel", "Référentiel", Action::ReferentielLire),
     (

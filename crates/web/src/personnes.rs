@@ -10,8 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
-use parcours_domain::dossiers::secret::{portee, DossierAcces, Portee};
-use parcours_domain::dossiers::Dossier;
+use parcours_domain::dossiers::secret::Portee;
 use parcours_domain::habilitations::policy::{allows, Action};
 use parcours_domain::personnes::{
     composition_le, parse_date_text, Adresse, AdresseForm, Emploi, Logement, Membre, MembreForm,
@@ -36,69 +35,11 @@ fn date_fr(d: &NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
-/// How far the agent reaches a person, with what decided it.
-pub struct Scope {
-    pub portee: Portee,
-    pub dossiers: Vec<Dossier>,
-    pub acces: Vec<DossierAcces>,
-    /// End of the agent's exceptional access in force, if any.
-    pub acces_motive: Option<String>,
-}
+pub use parcours_usecases::personnes::{portees_for, scope_for, Scope};
 
 /// Decides the agent's scope on a person (an unknown or merged-away person is not found).
 pub async fn scope_of(conn: &mut Conn, ctx: &Ctx, personne_id: i64) -> WebResult<Scope> {
     Ok(scope_for(conn, &ctx.principal, personne_id).await?)
-}
-
-/// The same decision for any principal (the API's too).
-pub async fn scope_for(
-    conn: &mut Conn,
-    principal: &parcours_domain::habilitations::Principal,
-    personne_id: i64,
-) -> Result<Scope, StoreError> {
-    let dep = principal.departement_id.as_str();
-    let site = dossiers::personne_site(conn, dep, personne_id).await?;
-    let list = dossiers::of_personne(conn, dep, personne_id).await?;
-    let mut acces = Vec::with_capacity(list.len());
-    for d in &list {
-        acces.push(dossiers::acces(conn, dep, d.id).await?);
-    }
-    let acces_motive = match principal.agent_id {
-        Some(a) => dossiers::acces_motive_actif(conn, dep, a, personne_id, Utc::now()).await?,
-        None => None,
-    };
-    Ok(Scope {
-        portee: portee(principal, site, &acces, acces_motive.is_some()),
-        dossiers: list,
-        acces,
-        acces_motive,
-    })
-}
-
-/// The scope of a principal on each of many persons (a page of search results), decided as
-/// `scope_for` does but with the facts of all of them read in two queries.
-pub async fn portees_for(
-    conn: &mut Conn,
-    principal: &parcours_domain::habilitations::Principal,
-    personne_ids: &[i64],
-) -> Result<BTreeMap<i64, Portee>, StoreError> {
-    let faits = dossiers::faits_portee(
-        conn,
-        &principal.departement_id,
-        personne_ids,
-        principal.agent_id,
-        Utc::now(),
-    )
-    .await?;
-    Ok(faits
-        .into_iter()
-        .map(|(id, f)| {
-            (
-                id,
-                portee(principal, f.site, &f.dossiers, f.acces_motive.is_some()),
-            )
-        })
-        .collect())
 }
 
 /// Records a refused access to a person and answers 403 with what the agent may know.
@@ -119,7 +60,9 @@ async fn refuse(state: &AppState, ctx: &Ctx, personne_id: i64) -> WebResult<Resp
         suivi_par: suivis.get(&personne_id).cloned().unwrap_or_default(),
         peut_demander: allows(&ctx.principal, Action::AccesMotiveDemander),
     };
-    Ok((StatusCode::FORBIDDEN, render(&page)).into_response())
+    let mut res = (StatusCode::FORBIDDEN, render(&page)).into_response();
+    res.extensions_mut().insert(crate::error::RefusAudite);
+    Ok(res)
 }
 
 #[derive(Template)]
@@ -223,8 +166,18 @@ pub async fn search(
 // Creation, with the duplicate check
 
 fn personne_fields(v: &BTreeMap<String, String>, errors: &FieldErrors) -> Vec<Field> {
+    personne_fields_nir(v, errors, true)
+}
+
+/// The fields of the état civil; without the NIR for an agent who may not see it (the desk: it is
+/// shown only where it serves, CNIL deliberation on the NIR and reference §8).
+fn personne_fields_nir(
+    v: &BTreeMap<String, String>,
+    errors: &FieldErrors,
+    with_nir: bool,
+) -> Vec<Field> {
     let g = |k: &str| v.get(k).cloned().unwrap_or_default();
-    vec![
+    let mut fields = vec![
         Field::text("nom_naissance", "Nom de naissance", &g("nom_naissance"))
             .required()
             .autocomplete("off")
@@ -274,7 +227,11 @@ fn personne_fields(v: &BTreeMap<String, String>, errors: &FieldErrors) -> Vec<Fi
         Field::text("email", "Courriel", &g("email"))
             .kind("email")
             .error_from(errors),
-    ]
+    ];
+    if !with_nir {
+        fields.retain(|f| f.name != "nir");
+    }
+    fields
 }
 
 fn personne_form(v: &BTreeMap<String, String>) -> PersonneForm {
@@ -709,11 +666,22 @@ fn lignes_membres(membres: Vec<&Membre>) -> Vec<LigneMembre> {
 
 /// Loads a person the agent may edit (the desk included: it records état civil and address).
 async fn editable(conn: &mut Conn, ctx: &Ctx, id: i64) -> WebResult<Personne> {
+    Ok(editable_with_portee(conn, ctx, id).await?.0)
+}
+
+/// The person to correct and how much of them the agent sees (`EtatCivil` for the desk, which
+/// never sees nor changes the NIR). Outside the scope: 403, recorded by the route layer.
+async fn editable_with_portee(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    id: i64,
+) -> WebResult<(Personne, Portee)> {
     let p = store::get(conn, ctx.dep(), id).await?;
-    if scope_of(conn, ctx, id).await?.portee == Portee::Existence {
+    let portee = scope_of(conn, ctx, id).await?.portee;
+    if portee == Portee::Existence {
         return Err(WebError::Forbidden);
     }
-    Ok(p)
+    Ok((p, portee))
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -750,7 +718,13 @@ fn values_of(p: &Personne) -> BTreeMap<String, String> {
     v
 }
 
-fn edit_page(ctx: &Ctx, id: i64, v: &BTreeMap<String, String>, errors: &FieldErrors) -> Response {
+fn edit_page(
+    ctx: &Ctx,
+    id: i64,
+    v: &BTreeMap<String, String>,
+    errors: &FieldErrors,
+    with_nir: bool,
+) -> Response {
     let page = FormPage {
         l: ctx.layout(),
         title: "Corriger l'état civil".into(),
@@ -759,7 +733,7 @@ fn edit_page(ctx: &Ctx, id: i64, v: &BTreeMap<String, String>, errors: &FieldErr
                 .into(),
         ),
         action: format!("/personnes/{id}/modifier"),
-        fields: personne_fields(v, errors),
+        fields: personne_fields_nir(v, errors, with_nir),
         submit: "Enregistrer la correction".into(),
         cancel: Some(format!("/personnes/{id}")),
         multipart: false,
@@ -779,23 +753,45 @@ pub async fn edit_form(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
-    let mut conn = state.store.read().await?;
-    let p = editable(&mut conn, &ctx, id).await?;
-    Ok(edit_page(&ctx, id, &values_of(&p), &FieldErrors::new()))
+    // The form shows the état civil: its read is audited like the fiche's.
+    let mut tx = state.store.begin().await?;
+    let (p, portee) = editable_with_portee(&mut tx, &ctx, id).await?;
+    let with_nir = portee == Portee::Complete;
+    let mut values = values_of(&p);
+    if !with_nir {
+        values.remove("nir");
+    }
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("lecture", "personne", id)
+            .purpose("formulaire de correction de l'état civil")
+            .details(serde_json::json!({ "nir_affiche": with_nir })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(edit_page(&ctx, id, &values, &FieldErrors::new(), with_nir))
 }
 
 pub async fn edit(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Form(v): Form<BTreeMap<String, String>>,
+    Form(mut v): Form<BTreeMap<String, String>>,
 ) -> WebResult<Response> {
+    let mut tx = state.store.begin().await?;
+    let (before, portee) = editable_with_portee(&mut tx, &ctx, id).await?;
+    let with_nir = portee == Portee::Complete;
+    // An agent who does not see the NIR cannot change it either: the stored one is kept, whatever
+    // the request carries.
+    let typed = v.clone();
+    if !with_nir {
+        v.insert("nir".into(), before.nir.clone().unwrap_or_default());
+    }
     let parsed = match NewPersonne::parse(&personne_form(&v), today()) {
         Ok(p) => p,
-        Err(e) => return Ok(edit_page(&ctx, id, &v, &e.0)),
+        Err(e) => return Ok(edit_page(&ctx, id, &typed, &e.0, with_nir)),
     };
-    let mut tx = state.store.begin().await?;
-    let before = editable(&mut tx, &ctx, id).await?;
     match store::update(&mut tx, ctx.dep(), id, &parsed).await {
         Ok(()) => {}
         Err(StoreError::Conflict(field)) => {
@@ -804,7 +800,7 @@ pub async fn edit(
                 if field == "nir" { "nir" } else { "telephone" },
                 "Ce numéro est déjà celui d'une autre personne.",
             );
-            return Ok(edit_page(&ctx, id, &v, &e));
+            return Ok(edit_page(&ctx, id, &typed, &e, with_nir));
         }
         Err(e) => return Err(e.into()),
     }
@@ -892,12 +888,13 @@ pub async fn adresse(
         commune_insee: g("commune_insee"),
         valid_from: g("valid_from"),
     };
+    // The scope first: out of it, nothing of the form is even read back.
+    let mut tx = state.store.begin().await?;
+    editable(&mut tx, &ctx, id).await?;
     let parsed = match NewAdresse::parse(&form, today()) {
         Ok(a) => a,
         Err(e) => return Ok(adresse_page(&ctx, id, &v, &e.0)),
     };
-    let mut tx = state.store.begin().await?;
-    editable(&mut tx, &ctx, id).await?;
     // An INSEE code of the département must be one of its communes (a commune elsewhere is fine).
     let insee = parsed.commune_insee.as_str().to_string();
     if insee.starts_with(ctx.dep())
@@ -1027,12 +1024,13 @@ pub async fn situation(
             _ => {}
         }
     }
+    // The scope first: out of it, nothing of the form is even read back.
+    let mut tx = state.store.begin().await?;
+    editable(&mut tx, &ctx, id).await?;
     let parsed = match NewSituation::parse(&f, today()) {
         Ok(s) => s,
         Err(e) => return Ok(situation_page(&ctx, id, &f, e.0)),
     };
-    let mut tx = state.store.begin().await?;
-    editable(&mut tx, &ctx, id).await?;
     let sid = store::situation_add(&mut tx, ctx.dep(), id, &parsed, ctx.principal.agent_id).await?;
     audit::append(
         &mut tx,

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
-use parcours_domain::dossiers::secret::{PieceAcces, Portee, Visibilite};
+use parcours_domain::dossiers::secret::{peut_lire, PieceAcces, Portee, Visibilite};
 use parcours_domain::personnes::parse_date_text;
 use parcours_domain::rgpd::{ConsentementForm, NewConsentement, ObjetConsentement, MODES};
 use parcours_domain::FieldErrors;
@@ -281,7 +281,8 @@ pub async fn export(
 ) -> WebResult<Response> {
     let mut tx = state.store.begin().await?;
     let p = in_scope(&mut tx, &ctx, id).await?;
-    let a = archive(&mut tx, ctx.dep(), &p).await?;
+    let a = archive(&mut tx, &ctx.principal, &p).await?;
+    record_transmissions(&mut tx, &ctx.principal, id, &a).await?;
     audit::append(
         &mut tx,
         ctx.dep(),
@@ -298,14 +299,39 @@ pub async fn export(
 pub struct Archive {
     pub zip: Vec<u8>,
     pub dossiers: usize,
-    /// Elements left out as not communicable.
+    /// Elements left out as not communicable (working notes, écrits addressed to named agents).
     pub exclus: usize,
+    /// What left, by kind and id: the audit names every item.
+    pub ecrits: Vec<i64>,
+    pub documents: Vec<i64>,
+    /// Écrits and documents held by teams whose pieces the exporting agent may not read: listed
+    /// in the archive's summary and sent to those teams' cadres (see `store::transmissions`).
+    pub detenus: Vec<Detenu>,
+    pub exclus_ids: Vec<(String, i64)>,
+}
+
+/// The pieces of one team that the exporting agent may not read.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Detenu {
+    pub service_id: Option<i64>,
+    pub site_id: Option<i64>,
+    pub equipe: String,
+    pub ecrits: Vec<i64>,
+    pub documents: Vec<i64>,
 }
 
 impl Archive {
-    /// What the audit entry of the export records.
+    /// What the audit entry of the export records: every item that left, every item left out and
+    /// why, and the teams asked to examine the rest.
     pub fn details(&self) -> serde_json::Value {
-        serde_json::json!({ "dossiers": self.dossiers, "elements_ecartes": self.exclus })
+        serde_json::json!({
+            "dossiers": self.dossiers,
+            "ecrits_communiques": self.ecrits,
+            "documents_communiques": self.documents,
+            "elements_ecartes": self.exclus,
+            "ecartes_non_communicables": self.exclus_ids.iter().map(|(k, id)| format!("{k} {id}")).collect::<Vec<_>>(),
+            "detenus_par_d_autres_equipes": self.detenus,
+        })
     }
 
     pub fn into_response(self, personne_id: i64) -> Response {
@@ -323,19 +349,45 @@ impl Archive {
     }
 }
 
-/// Builds the archive of what the law lets be communicated to the person (see [`export`]).
+type Detenus = std::collections::BTreeMap<(Option<i64>, Option<i64>), Detenu>;
+
+/// The entry of a team in the pieces held by others.
+fn detenu<'a>(
+    map: &'a mut Detenus,
+    noms: &store::EquipesNoms,
+    service_id: Option<i64>,
+    site_id: Option<i64>,
+) -> &'a mut Detenu {
+    map.entry((service_id, site_id)).or_insert_with(|| Detenu {
+        service_id,
+        site_id,
+        equipe: noms.nom(service_id, site_id),
+        ecrits: Vec::new(),
+        documents: Vec::new(),
+    })
+}
+
+/// Builds the archive of what the law lets be communicated to the person and the exporting agent
+/// may read: the same secret partagé as every page decides each écrit and document (an accès
+/// motivé does not open an export). What other teams hold is listed, not included: their cadres
+/// get it to examine (`record_transmissions`, in the caller's transaction).
 pub async fn archive(
     conn: &mut Conn,
-    dep: &str,
+    principal: &parcours_domain::habilitations::Principal,
     p: &parcours_domain::personnes::Personne,
 ) -> WebResult<Archive> {
+    let dep = principal.departement_id.as_str();
     let id = p.id;
     let adresses = personnes::adresses(conn, dep, id).await?;
     let situations = personnes::situations(conn, dep, id).await?;
     let dossiers_l = dossiers::of_personne(conn, dep, id).await?;
     let consentements = store::consentements(conn, dep, id).await?;
+    let equipes_noms = store::equipes_noms(conn, dep).await?;
     let mut buf = std::io::Cursor::new(Vec::new());
-    let mut exclus = 0usize;
+    let mut exclus_ids: Vec<(String, i64)> = Vec::new();
+    let mut ecrits_out = Vec::new();
+    let mut documents_out = Vec::new();
+    let mut detenus = Detenus::new();
     let mut resume = format!(
         "Relevé des données de {} (fiche n° {})\nÉtabli le {} à la demande de la personne (RGPD art. 15, CRPA L311-6).\n\n",
         p.nom_complet(),
@@ -358,6 +410,7 @@ pub async fn archive(
         )
         .map_err(ioerr)?;
         for d in &dossiers_l {
+            let acces = dossiers::acces(conn, dep, d.id).await?;
             resume.push_str(&format!(
                 "Dossier « {} », ouvert le {}{}\n",
                 d.intitule,
@@ -369,13 +422,18 @@ pub async fn archive(
             ));
             let mut journal = String::new();
             for e in dossiers::ecrits(conn, dep, d.id).await? {
-                if matches!(
-                    PieceAcces::from(&e).visibilite,
-                    Visibilite::Auteur | Visibilite::Agents
-                ) {
-                    exclus += 1;
+                let piece = PieceAcces::from(&e);
+                if matches!(piece.visibilite, Visibilite::Auteur | Visibilite::Agents) {
+                    exclus_ids.push(("ecrit".into(), e.id));
                     continue;
                 }
+                if !peut_lire(principal, &acces, &piece, false) {
+                    detenu(&mut detenus, &equipes_noms, e.service_id, e.site_id)
+                        .ecrits
+                        .push(e.id);
+                    continue;
+                }
+                ecrits_out.push(e.id);
                 journal.push_str(&format!(
                     "{} — {} ({})\n{}\n\n",
                     e.courant.date,
@@ -388,8 +446,15 @@ pub async fn archive(
                 .map_err(err)?;
             zip.write_all(journal.as_bytes()).map_err(ioerr)?;
             for doc in dossiers::documents(conn, dep, d.id).await? {
+                let piece = PieceAcces::from(&doc);
                 if doc.visibilite == Visibilite::Auteur {
-                    exclus += 1;
+                    exclus_ids.push(("document".into(), doc.id));
+                    continue;
+                }
+                if !peut_lire(principal, &acces, &piece, false) {
+                    detenu(&mut detenus, &equipes_noms, doc.service_id, doc.site_id)
+                        .documents
+                        .push(doc.id);
                     continue;
                 }
                 let (_, bytes) = dossiers::document_get(conn, dep, doc.id).await?;
@@ -404,11 +469,24 @@ pub async fn archive(
                 )
                 .map_err(err)?;
                 zip.write_all(&bytes).map_err(ioerr)?;
+                documents_out.push(doc.id);
             }
         }
         resume.push_str(&format!(
-            "\n{exclus} élément(s) non communicable(s) ont été écartés : notes de travail des agents et écrits adressés à des agents désignés (CRPA L311-6 et L311-7). Les autres membres du foyer ne sont pas nommés.\n"
+            "\n{} élément(s) non communicable(s) ont été écartés : notes de travail des agents et écrits adressés à des agents désignés (CRPA L311-6 et L311-7). Les autres membres du foyer ne sont pas nommés.\n",
+            exclus_ids.len()
         ));
+        if !detenus.is_empty() {
+            resume.push_str("\nD'autres équipes détiennent des éléments de votre dossier ; elles ont été saisies de votre demande et vous les communiqueront après examen :\n");
+            for t in detenus.values() {
+                resume.push_str(&format!(
+                    "- {} : {} écrit(s), {} document(s)\n",
+                    t.equipe,
+                    t.ecrits.len(),
+                    t.documents.len()
+                ));
+            }
+        }
         zip.start_file("LISEZ-MOI.txt", opts).map_err(err)?;
         zip.write_all(resume.as_bytes()).map_err(ioerr)?;
         zip.finish().map_err(err)?;
@@ -416,7 +494,11 @@ pub async fn archive(
     Ok(Archive {
         zip: buf.into_inner(),
         dossiers: dossiers_l.len(),
-        exclus,
+        exclus: exclus_ids.len(),
+        ecrits: ecrits_out,
+        documents: documents_out,
+        detenus: detenus.into_values().collect(),
+        exclus_ids,
     })
 }
 
@@ -577,4 +659,140 @@ pub async fn application(
     .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/rgpd/conservation/{pid}")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Pieces held by other teams
+
+/// Sends to the cadres of each team the pieces an access export could not include, in the
+/// export's transaction, each with its audit entry naming the pieces.
+pub async fn record_transmissions(
+    conn: &mut Conn,
+    principal: &parcours_domain::habilitations::Principal,
+    personne_id: i64,
+    a: &Archive,
+) -> WebResult<()> {
+    let dep = principal.departement_id.as_str();
+    for t in &a.detenus {
+        let tid = store::transmission_add(
+            conn,
+            dep,
+            personne_id,
+            t.service_id,
+            t.site_id,
+            &t.ecrits,
+            &t.documents,
+            principal.agent_id,
+        )
+        .await?;
+        audit::append(
+            conn,
+            dep,
+            &parcours_domain::audit::AuditEvent::new("creation", "transmission_acces", tid)
+                .by(principal.agent_id, principal.token_id, None)
+                .purpose("droit d'accès : éléments détenus par une autre équipe")
+                .details(serde_json::json!({
+                    "personne": personne_id, "equipe": t.equipe,
+                    "ecrits": t.ecrits, "documents": t.documents,
+                })),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// One line of the cadre's list.
+pub struct LigneTransmission {
+    pub id: i64,
+    pub personne_id: i64,
+    pub personne_nom: String,
+    pub ecrits: Vec<i64>,
+    pub documents: Vec<i64>,
+    pub demandee_par: String,
+    pub le: String,
+    pub traitee_le: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "rgpd/transmissions.html")]
+pub struct TransmissionsPage {
+    pub l: Layout,
+    pub transmissions: Vec<LigneTransmission>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MessageQuery {
+    #[serde(default)]
+    pub message: String,
+}
+
+/// The pieces of access requests that the cadre's teams hold (issue 14: the parts held by other
+/// services are sent to those services' cadres as tasks).
+pub async fn transmissions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    crate::error::Query(q): crate::error::Query<MessageQuery>,
+) -> WebResult<Response> {
+    let service = ctx.principal.service_id.ok_or(WebError::Forbidden)?;
+    let mut tx = state.store.begin().await?;
+    let list =
+        store::transmissions_pour(&mut tx, ctx.dep(), service, &ctx.principal.site_ids).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("lecture", "transmission_acces", "*")
+            .purpose("droit d'accès : éléments détenus par l'équipe")
+            .details(serde_json::json!({ "transmissions": list.iter().map(|t| t.id).collect::<Vec<_>>() })),
+    )
+    .await?;
+    tx.commit().await?;
+    let transmissions = list
+        .into_iter()
+        .map(|t| LigneTransmission {
+            id: t.id,
+            personne_id: t.personne_id,
+            personne_nom: t.personne_nom,
+            ecrits: t.ecrits,
+            documents: t.documents,
+            demandee_par: t.demandee_par,
+            le: crate::dossiers::fr(&t.created_at),
+            traitee_le: t.traitee_le.as_deref().map(crate::dossiers::fr),
+        })
+        .collect();
+    Ok(render(&TransmissionsPage {
+        l: ctx.layout(),
+        transmissions,
+        message: (q.message == "traitee").then(|| "Demande marquée comme traitée.".to_string()),
+    }))
+}
+
+pub async fn transmission_traitee(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    let service = ctx.principal.service_id.ok_or(WebError::Forbidden)?;
+    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
+    let mut tx = state.store.begin().await?;
+    match store::transmission_traiter(&mut tx, ctx.dep(), id, service, &ctx.principal.site_ids, me)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            return Err(WebError::Conflict(
+                "cette demande a déjà été marquée comme traitée".into(),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("traitement", "transmission_acces", id)
+            .purpose("droit d'accès : éléments détenus par l'équipe"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/rgpd/transmissions?message=traitee").into_response())
 }

@@ -786,6 +786,18 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         ),
         r(
             M::GET,
+            "/rgpd/transmissions",
+            RgpdGerer,
+            get(rgpd::transmissions),
+        ),
+        r(
+            M::POST,
+            "/rgpd/transmissions/{id}/traitee",
+            RgpdGerer,
+            post(rgpd::transmission_traitee),
+        ),
+        r(
+            M::GET,
             "/rgpd/conservation",
             RgpdGerer,
             get(rgpd::conservation),
@@ -1048,7 +1060,19 @@ async fn enforce(state: AppState, action: Action, req: Request, next: Next) -> R
         };
     };
     if allows(principal, action) {
-        return next.run(req).await;
+        // A refusal decided below the route (the record is outside the agent's scope) is recorded
+        // too, unless the handler already wrote its own, more precise, entry.
+        let (method, path) = (req.method().clone(), req.uri().path().to_string());
+        let res = next.run(req).await;
+        if res.status() == axum::http::StatusCode::FORBIDDEN
+            && res
+                .extensions()
+                .get::<crate::error::RefusAudite>()
+                .is_none()
+        {
+            record_refusal(&state, principal, &auth, method.as_str(), &path).await;
+        }
+        return res;
     }
     // The refusal is recorded: the DPO sees who tried what.
     record_refusal(

@@ -201,6 +201,8 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
             "cadre",
         ),
         ("GET /personnes/{id}/rgpd/export", "cadre"),
+        ("GET /rgpd/transmissions", "cadre"),
+        ("POST /rgpd/transmissions/{id}/traitee", "cadre"),
         ("GET /rgpd/conservation", "cadre"),
         ("POST /rgpd/conservation/simulation", "cadre"),
         ("GET /rgpd/conservation/{id}", "cadre"),

@@ -191,6 +191,8 @@ pub struct Document {
     pub auteur_id: i64,
     pub auteur_nom: String,
     pub service_id: Option<i64>,
+    /// The author's site when writing (with the service: the team of « Mon équipe »).
+    pub site_id: Option<i64>,
     pub created_at: String,
 }
 
@@ -211,6 +213,7 @@ impl From<&Document> for super::secret::PieceAcces {
         super::secret::PieceAcces {
             auteur_id: d.auteur_id,
             service_id: d.service_id,
+            site_id: d.site_id,
             visibilite: d.visibilite,
             destinataires: Vec::new(),
         }

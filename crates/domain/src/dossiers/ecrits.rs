@@ -204,6 +204,8 @@ pub struct Ecrit {
     pub auteur_id: i64,
     pub auteur_nom: String,
     pub service_id: Option<i64>,
+    /// The author's site when writing (with the service: the team of « Mon équipe »).
+    pub site_id: Option<i64>,
     pub service_nom: Option<String>,
     pub visibilite: Visibilite,
     pub base_legale: Option<BaseLegale>,
@@ -220,6 +222,7 @@ impl From<&Ecrit> for super::secret::PieceAcces {
         super::secret::PieceAcces {
             auteur_id: e.auteur_id,
             service_id: e.service_id,
+            site_id: e.site_id,
             visibilite: e.visibilite,
             destinataires: e.destinataires.clone(),
         }

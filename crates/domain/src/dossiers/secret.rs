@@ -35,8 +35,8 @@ impl Visibilite {
     }
     pub fn libelle(self) -> &'static str {
         match self {
-            Self::Dossier => "Les services qui suivent le dossier",
-            Self::Service => "Mon service seulement",
+            Self::Dossier => "Les équipes qui suivent le dossier",
+            Self::Service => "Mon équipe (mon service dans ma MDS)",
             Self::Agents => "Des agents désignés",
             Self::Auteur => "Moi seul (note de travail)",
         }
@@ -110,11 +110,30 @@ pub fn parse_partage(
     (v, base)
 }
 
+/// A team that follows a dossier: a service in one site (the MDS where the accompaniment takes
+/// place), or the whole service when `site_id` is `None` (central services such as the CRIP, whose
+/// agents have no site). CASF L121-6-2 shares what is strictly needed among the professionals who
+/// take part in the accompaniment: the team, not the whole directorate that the service spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Equipe {
+    pub service_id: i64,
+    pub site_id: Option<i64>,
+}
+
+impl Equipe {
+    /// Whether the principal is a member (or a cadre) of this team: same service, and one of the
+    /// principal's sites is the team's site.
+    pub fn comprend(&self, p: &Principal) -> bool {
+        p.service_id == Some(self.service_id)
+            && self.site_id.is_none_or(|s| p.site_ids.contains(&s))
+    }
+}
+
 /// What the policy needs to know of a dossier to decide a read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DossierAcces {
-    /// Services following the dossier.
-    pub services: Vec<i64>,
+    /// Teams following the dossier today.
+    pub equipes: Vec<Equipe>,
     /// Agents who are référents of the dossier.
     pub referents: Vec<i64>,
 }
@@ -124,6 +143,8 @@ pub struct DossierAcces {
 pub struct PieceAcces {
     pub auteur_id: i64,
     pub service_id: Option<i64>,
+    /// The author's site when writing: with `service_id`, the team of « Mon équipe ».
+    pub site_id: Option<i64>,
     pub visibilite: Visibilite,
     /// Agents named when the visibility is `Agents`.
     pub destinataires: Vec<i64>,
@@ -137,10 +158,13 @@ pub fn role_lit_les_dossiers(role: Role) -> bool {
     )
 }
 
-/// Whether the principal's service follows the dossier or the principal is one of its référents.
+/// Whether the principal is one of the dossier's référents or a member of a team that follows it.
+/// Another site of the same service does not follow it: it sees « existe, suivie par … » and may
+/// ask for an accès motivé.
 pub fn suit_le_dossier(p: &Principal, d: &DossierAcces) -> bool {
-    p.agent_id.is_some_and(|a| d.referents.contains(&a))
-        || p.service_id.is_some_and(|s| d.services.contains(&s))
+    p.token_id.is_none()
+        && (p.agent_id.is_some_and(|a| d.referents.contains(&a))
+            || d.equipes.iter().any(|e| e.comprend(p)))
 }
 
 /// Decides the read of one écrit or document. `acces_motive` is an exceptional access in force for
@@ -157,7 +181,13 @@ pub fn peut_lire(p: &Principal, d: &DossierAcces, piece: &PieceAcces, acces_moti
     match piece.visibilite {
         Visibilite::Auteur => false,
         Visibilite::Agents => piece.destinataires.contains(&me),
-        Visibilite::Service => p.service_id.is_some() && p.service_id == piece.service_id,
+        Visibilite::Service => piece.service_id.is_some_and(|service_id| {
+            Equipe {
+                service_id,
+                site_id: piece.site_id,
+            }
+            .comprend(p)
+        }),
         Visibilite::Dossier => suit_le_dossier(p, d) || acces_motive,
     }
 }
@@ -276,15 +306,60 @@ mod tests {
         PieceAcces {
             auteur_id: auteur,
             service_id: Some(service),
+            site_id: None,
             visibilite: v,
             destinataires: dest.to_vec(),
         }
     }
 
+    /// A whole service (a central one) following the dossier.
+    fn service(id: i64) -> Equipe {
+        Equipe {
+            service_id: id,
+            site_id: None,
+        }
+    }
+
+    #[test]
+    fn another_mds_of_the_same_service_does_not_follow_the_dossier() {
+        // Service 10 spans the département; the dossier is followed by its team of site 1.
+        let d = DossierAcces {
+            equipes: vec![Equipe {
+                service_id: 10,
+                site_id: Some(1),
+            }],
+            referents: vec![99],
+        };
+        let here = agent(Role::TravailleurSocial, 2, 10, &[1]);
+        let elsewhere = agent(Role::TravailleurSocial, 3, 10, &[2]);
+        let cadre_elsewhere = agent(Role::Cadre, 4, 10, &[2, 3]);
+        assert!(suit_le_dossier(&here, &d));
+        assert!(!suit_le_dossier(&elsewhere, &d));
+        assert!(!suit_le_dossier(&cadre_elsewhere, &d));
+        // The référent follows it wherever they work.
+        assert!(suit_le_dossier(
+            &agent(Role::TravailleurSocial, 99, 10, &[2]),
+            &d
+        ));
+        // « Mon équipe »: the author's service in the author's site.
+        let mut e = piece(Visibilite::Service, 1, 10, &[]);
+        e.site_id = Some(1);
+        assert!(peut_lire(&here, &d, &e, false));
+        assert!(!peut_lire(&elsewhere, &d, &e, false));
+        assert!(!peut_lire(&elsewhere, &d, &e, true));
+        let partage = piece(Visibilite::Dossier, 1, 10, &[]);
+        assert!(peut_lire(&here, &d, &partage, false));
+        assert!(!peut_lire(&elsewhere, &d, &partage, false));
+        // The person lives in site 1: elsewhere, only the existence.
+        let ds = [d.clone()];
+        assert_eq!(portee(&elsewhere, Some(1), &ds, false), Portee::Existence);
+        assert_eq!(portee(&here, Some(2), &ds, false), Portee::Complete);
+    }
+
     #[test]
     fn an_ecrit_shared_with_the_dossier_is_read_by_the_services_that_follow_it_only() {
         let d = DossierAcces {
-            services: vec![10, 20],
+            equipes: vec![service(10), service(20)],
             referents: vec![],
         };
         let e = piece(Visibilite::Dossier, 1, 10, &[]);
@@ -325,7 +400,7 @@ mod tests {
     #[test]
     fn service_and_named_agents_visibilities() {
         let d = DossierAcces {
-            services: vec![10, 20],
+            equipes: vec![service(10), service(20)],
             referents: vec![],
         };
         let s = piece(Visibilite::Service, 1, 10, &[]);
@@ -354,7 +429,7 @@ mod tests {
     #[test]
     fn direction_administrateur_and_dpo_never_read_content() {
         let d = DossierAcces {
-            services: vec![10],
+            equipes: vec![service(10)],
             referents: vec![],
         };
         let e = piece(Visibilite::Dossier, 1, 10, &[]);
@@ -394,7 +469,7 @@ mod tests {
     #[test]
     fn the_scope_of_a_person() {
         let d = [DossierAcces {
-            services: vec![20],
+            equipes: vec![service(20)],
             referents: vec![],
         }];
         let ts = agent(Role::TravailleurSocial, 2, 10, &[1]);

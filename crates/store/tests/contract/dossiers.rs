@@ -151,8 +151,13 @@ async fn a_corrected_ecrit_keeps_its_earlier_versions_and_its_sharing() {
         fx.service(ServiceKind::Crip),
     );
     assert!(!peut_lire(&crip, &acces, &piece, false));
-    let cadre = principal(Role::Cadre, fx.agent(Role::Cadre), social);
+    // The dossier is followed by the team of the référent (service social, MDS-A): its cadre reads
+    // it; the same service in MDS-B does not.
+    let mut cadre = principal(Role::Cadre, fx.agent(Role::Cadre), social);
+    cadre.site_ids = vec![fx.site_a];
     assert!(peut_lire(&cadre, &acces, &piece, false));
+    cadre.site_ids = vec![fx.site_b];
+    assert!(!peut_lire(&cadre, &acces, &piece, false));
     // Another département sees nothing of it.
     assert!(matches!(
         dossiers::ecrit_get(&mut conn, "95", id).await,

@@ -314,11 +314,14 @@ impl Ctx {
     }
     /// An audit event attributed to this agent and request.
     pub fn event(&self, action: &str, record_type: &str, record_id: impl ToString) -> AuditEvent {
-        AuditEvent::new(action, record_type, record_id).by(
-            self.principal.agent_id,
-            self.principal.token_id,
-            self.request_id.clone(),
-        )
+        self.acteur().event(action, record_type, record_id)
+    }
+    /// Who acts, for the use cases shared by the pages and the API.
+    pub fn acteur(&self) -> parcours_usecases::Acteur {
+        parcours_usecases::Acteur {
+            principal: self.principal.clone(),
+            request_id: self.request_id.clone(),
+        }
     }
 }
 
@@ -396,11 +399,14 @@ impl ApiCtx {
         &self.principal.departement_id
     }
     pub fn event(&self, action: &str, record_type: &str, record_id: impl ToString) -> AuditEvent {
-        AuditEvent::new(action, record_type, record_id).by(
-            self.principal.agent_id,
-            self.principal.token_id,
-            self.request_id.clone(),
-        )
+        self.acteur().event(action, record_type, record_id)
+    }
+    /// Who acts, for the use cases shared by the pages and the API.
+    pub fn acteur(&self) -> parcours_usecases::Acteur {
+        parcours_usecases::Acteur {
+            principal: self.principal.clone(),
+            request_id: self.request_id.clone(),
+        }
     }
 }
 

@@ -152,6 +152,43 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// Sends a multipart form (fields, then one file) with the session's CSRF token, in the query
+    /// string as the page sends it and in the header as an API client does.
+    pub async fn multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        filename: &str,
+        content: &[u8],
+    ) -> Answer {
+        let boundary = "----parcours-test";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"fichier\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let csrf = self.csrf.clone().unwrap_or_default();
+        let req = self
+            .with_cookie(Request::post(format!("{path}?_csrf={csrf}")))
+            .header("x-csrf-token", csrf)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
     pub async fn json(
         &self,
         method: &str,
