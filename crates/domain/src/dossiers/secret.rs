@@ -351,7 +351,7 @@ mod tests {
         assert!(peut_lire(&here, &d, &partage, false));
         assert!(!peut_lire(&elsewhere, &d, &partage, false));
         // The person lives in site 1: elsewhere, only the existence.
-        let ds = [d.clone()];
+        let ds = [d];
         assert_eq!(portee(&elsewhere, Some(1), &ds, false), Portee::Existence);
         assert_eq!(portee(&here, Some(2), &ds, false), Portee::Complete);
     }
