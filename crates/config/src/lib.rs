@@ -76,8 +76,16 @@ pub struct Settings {
     pub session_absolute: Duration,
     /// `Secure` flag on cookies: on by default, off only for local HTTP development and tests.
     pub cookie_secure: bool,
+    /// Failed sign-ins of an account after which its next attempts must wait a delay that doubles at
+    /// each new failure (30 s first), never longer than `lockout`.
     pub max_failed_logins: u32,
+    /// Longest delay imposed on an account, and the window of `login_failures_per_client`.
     pub lockout: Duration,
+    /// Failed sign-ins a client address may make within `lockout` before its attempts are refused.
+    pub login_failures_per_client: u32,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed (IPs or CIDR ranges);
+    /// empty: the peer address is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub max_body_bytes: usize,
     /// Job workers in the server process; 0 leaves the jobs to `parcours taches`.
     pub workers: usize,
@@ -129,6 +137,8 @@ impl Default for Settings {
             cookie_secure: true,
             max_failed_logins: 5,
             lockout: Duration::from_secs(15 * 60),
+            login_failures_per_client: 20,
+            trusted_proxies: vec![],
             max_body_bytes: 10 * 1024 * 1024,
             workers: 2,
             oidc: None,
@@ -155,6 +165,8 @@ pub const VARIABLES: &[&str] = &[
     "PARCOURS_COOKIE_SECURE",
     "PARCOURS_ECHECS_AVANT_BLOCAGE",
     "PARCOURS_BLOCAGE_MINUTES",
+    "PARCOURS_ECHECS_PAR_POSTE",
+    "PARCOURS_PROXIES_DE_CONFIANCE",
     "PARCOURS_TAILLE_MAX_REQUETE",
     "PARCOURS_WORKERS",
     "PARCOURS_DOCUMENT_TAILLE_MAX",
@@ -282,6 +294,12 @@ impl Settings {
         }
         if let Some(v) = get("PARCOURS_BLOCAGE_MINUTES") {
             s.lockout = Duration::from_secs(60 * positive("PARCOURS_BLOCAGE_MINUTES", &v)?);
+        }
+        if let Some(v) = get("PARCOURS_ECHECS_PAR_POSTE") {
+            s.login_failures_per_client = positive("PARCOURS_ECHECS_PAR_POSTE", &v)? as u32;
+        }
+        if let Some(v) = get("PARCOURS_PROXIES_DE_CONFIANCE") {
+            s.trusted_proxies = proxies(&v)?;
         }
         if let Some(v) = get("PARCOURS_TAILLE_MAX_REQUETE") {
             s.max_body_bytes = positive("PARCOURS_TAILLE_MAX_REQUETE", &v)? as usize;
@@ -436,6 +454,25 @@ fn positive(variable: &str, value: &str) -> Result<u64, ConfigError> {
     }
 }
 
+/// A list of addresses or CIDR ranges separated by commas or spaces; a bare address is a /32 or /128.
+fn proxies(value: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    value
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    invalid(
+                        "PARCOURS_PROXIES_DE_CONFIANCE",
+                        p,
+                        "attendu des adresses IP ou des plages CIDR (10.0.0.0/8) séparées par des virgules",
+                    )
+                })
+        })
+        .collect()
+}
+
 fn boolean(variable: &str, value: &str) -> Result<bool, ConfigError> {
     match value.to_lowercase().as_str() {
         "1" | "true" | "oui" | "vrai" => Ok(true),
@@ -525,6 +562,26 @@ mod tests {
         let err = Settings::from_sources(None, &env(&[("PARCOURS_ACCUEIL_PARTENAIRES", " ; ")]))
             .unwrap_err();
         assert!(err.to_string().contains("PARCOURS_ACCUEIL_PARTENAIRES"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges_and_a_wrong_one_is_named() {
+        let s = Settings::from_sources(
+            None,
+            &env(&[("PARCOURS_PROXIES_DE_CONFIANCE", "10.0.0.0/8, 192.0.2.7 ::1")]),
+        )
+        .unwrap();
+        let ip = |t: &str| t.parse::<std::net::IpAddr>().unwrap();
+        assert!(s.trusted_proxies[0].contains(&ip("10.1.2.3")));
+        assert!(s.trusted_proxies[1].contains(&ip("192.0.2.7")));
+        assert!(!s.trusted_proxies[1].contains(&ip("192.0.2.8")));
+        assert!(s.trusted_proxies[2].contains(&ip("::1")));
+        let err = Settings::from_sources(
+            None,
+            &env(&[("PARCOURS_PROXIES_DE_CONFIANCE", "10.0.0.0/8,le-proxy")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("le-proxy"), "{err}");
     }
 
     #[test]

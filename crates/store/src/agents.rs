@@ -339,11 +339,13 @@ pub struct Account {
     pub failed_logins: i64,
     pub locked_until: Option<String>,
     pub ferme: bool,
+    /// The OpenID Connect subject the agent is linked to, once signed in that way.
+    pub oidc_sub: Option<String>,
 }
 
 pub async fn account_by_email(conn: &mut Conn, email: &str) -> Result<Option<Account>> {
     let rows = sqlx::query(
-        "SELECT departement_id, id, password_hash, failed_logins, locked_until, ferme_le FROM agents WHERE email = $1 LIMIT 2",
+        "SELECT departement_id, id, password_hash, failed_logins, locked_until, ferme_le, oidc_sub FROM agents WHERE email = $1 LIMIT 2",
     )
     .bind(email.trim().to_lowercase())
     .fetch_all(&mut *conn)
@@ -359,6 +361,7 @@ pub async fn account_by_email(conn: &mut Conn, email: &str) -> Result<Option<Acc
         failed_logins: r.get("failed_logins"),
         locked_until: r.get("locked_until"),
         ferme: r.get::<Option<String>, _>("ferme_le").is_some(),
+        oidc_sub: r.get("oidc_sub"),
     }))
 }
 
@@ -377,14 +380,8 @@ pub async fn set_password(conn: &mut Conn, dep: &str, id: i64, hash: &str) -> Re
     Ok(())
 }
 
-/// Counts a failed sign-in; locks the account until `lock_until` when the count reaches `max`.
-pub async fn record_failure(
-    conn: &mut Conn,
-    dep: &str,
-    id: i64,
-    max: i64,
-    lock_until: &str,
-) -> Result<bool> {
+/// Counts a failed sign-in of the account; returns the number of failures since the last success.
+pub async fn record_failure(conn: &mut Conn, dep: &str, id: i64) -> Result<i64> {
     let r = sqlx::query(
         "UPDATE agents SET failed_logins = failed_logins + 1 WHERE departement_id = $1 AND id = $2 RETURNING failed_logins",
     )
@@ -392,17 +389,18 @@ pub async fn record_failure(
     .bind(id)
     .fetch_one(&mut *conn)
     .await?;
-    let n: i64 = r.get("failed_logins");
-    if n >= max {
-        sqlx::query("UPDATE agents SET locked_until = $1, failed_logins = 0 WHERE departement_id = $2 AND id = $3")
-            .bind(lock_until)
-            .bind(dep)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-        return Ok(true);
-    }
-    Ok(false)
+    Ok(r.get("failed_logins"))
+}
+
+/// Makes the account's next sign-in attempts wait until `until` (they are refused before, unchecked).
+pub async fn delay_sign_in(conn: &mut Conn, dep: &str, id: i64, until: &str) -> Result<()> {
+    sqlx::query("UPDATE agents SET locked_until = $1 WHERE departement_id = $2 AND id = $3")
+        .bind(until)
+        .bind(dep)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn record_success(conn: &mut Conn, dep: &str, id: i64) -> Result<()> {
@@ -414,14 +412,18 @@ pub async fn record_success(conn: &mut Conn, dep: &str, id: i64) -> Result<()> {
     Ok(())
 }
 
-pub async fn set_oidc_sub(conn: &mut Conn, dep: &str, id: i64, sub: &str) -> Result<()> {
-    sqlx::query("UPDATE agents SET oidc_sub = $1 WHERE departement_id = $2 AND id = $3")
-        .bind(sub)
-        .bind(dep)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+/// Links the agent to an OpenID Connect subject the first time; afterwards the link is pinned: `false`
+/// when the agent is already linked to another subject (nothing is changed).
+pub async fn link_oidc_sub(conn: &mut Conn, dep: &str, id: i64, sub: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE agents SET oidc_sub = $1 WHERE departement_id = $2 AND id = $3 AND (oidc_sub IS NULL OR oidc_sub = $1)",
+    )
+    .bind(sub)
+    .bind(dep)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Head count and ETP of the open records, for the référentiel summary.

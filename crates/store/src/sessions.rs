@@ -1,5 +1,6 @@
 //! Server-side sessions: the cookie holds a random token, the database holds its SHA-256, the agent,
-//! the CSRF token of the session and the times that enforce the idle and absolute timeouts.
+//! the CSRF token of the session and the times that enforce the idle and absolute timeouts. Pending
+//! OpenID Connect sign-ins live here too.
 
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -79,6 +80,81 @@ pub async fn delete(conn: &mut Conn, id_hash: &str) -> Result<()> {
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Ends every session of an agent but `keep` (the hash of the session that asked, if any): after a
+/// password change or reset, whoever held the old password loses the sessions it opened.
+pub async fn revoke_agent(
+    conn: &mut Conn,
+    dep: &str,
+    agent_id: i64,
+    keep: Option<&str>,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM sessions WHERE departement_id = $1 AND agent_id = $2 AND id <> $3",
+    )
+    .bind(dep)
+    .bind(agent_id)
+    .bind(keep.unwrap_or(""))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// A pending OpenID Connect sign-in (see migration 0012).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcFlow {
+    pub binding_hash: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub suite: String,
+    pub created_at: String,
+}
+
+/// Records a pending OpenID Connect sign-in under its `state`, bound to the browser cookie `binding`;
+/// flows created before `expired_before` are purged on the way.
+pub async fn oidc_flow_create(
+    conn: &mut Conn,
+    state: &str,
+    binding: &str,
+    nonce: &str,
+    pkce_verifier: &str,
+    suite: &str,
+    expired_before: &str,
+) -> Result<()> {
+    sqlx::query("DELETE FROM oidc_flows WHERE created_at < $1")
+        .bind(expired_before)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO oidc_flows (state_hash, binding_hash, nonce, pkce_verifier, suite, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(hash_token(state))
+    .bind(hash_token(binding))
+    .bind(nonce)
+    .bind(pkce_verifier)
+    .bind(suite)
+    .bind(now())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes (reads and deletes: a state serves once) the pending sign-in of a `state`.
+pub async fn oidc_flow_take(conn: &mut Conn, state: &str) -> Result<Option<OidcFlow>> {
+    let r = sqlx::query(
+        "DELETE FROM oidc_flows WHERE state_hash = $1 RETURNING binding_hash, nonce, pkce_verifier, suite, created_at",
+    )
+    .bind(hash_token(state))
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(r.map(|r| OidcFlow {
+        binding_hash: r.get("binding_hash"),
+        nonce: r.get("nonce"),
+        pkce_verifier: r.get("pkce_verifier"),
+        suite: r.get("suite"),
+        created_at: r.get("created_at"),
+    }))
 }
 
 /// Removes sessions idle since before `idle_before` or created before `created_before`.

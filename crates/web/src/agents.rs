@@ -507,7 +507,16 @@ pub async fn set_password(
         .map_err(|e| anyhow::anyhow!(e))?;
     let mut tx = state.store.begin().await?;
     store::set_password(&mut tx, ctx.dep(), id, &hash).await?;
-    audit::append(&mut tx, ctx.dep(), &ctx.event("mot_de_passe", "agent", id)).await?;
+    // A reset by the administrator ends every session of the agent (the administrator's own included
+    // when resetting their own password here).
+    let ended = parcours_store::sessions::revoke_agent(&mut tx, ctx.dep(), id, None).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("mot_de_passe", "agent", id)
+            .details(serde_json::json!({ "sessions_fermees": ended })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/agents/{id}?message=mot_de_passe")).into_response())
 }

@@ -45,8 +45,10 @@ pub use error::WebError;
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
-    /// Sign-in attempts per client address: 10 a minute, a burst of 10.
-    pub login_limiter: Arc<DefaultKeyedRateLimiter<String>>,
+    /// Failed sign-ins per client (`PARCOURS_ECHECS_PAR_POSTE` within `PARCOURS_BLOCAGE_MINUTES`).
+    pub login_failures: Arc<auth::client::FailureWindow>,
+    /// Starts of an OpenID Connect sign-in per client: 20 a minute, a burst of 20.
+    pub oidc_limiter: Arc<DefaultKeyedRateLimiter<String>>,
     pub oidc: Arc<auth::oidc::OidcClient>,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     pub logo: Option<Arc<(String, Vec<u8>)>>,
@@ -77,7 +79,7 @@ impl AppState {
         settings: Settings,
         metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     ) -> anyhow::Result<Self> {
-        let quota = Quota::per_minute(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN));
+        let quota = Quota::per_minute(NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN));
         let logo = match &settings.logo_path {
             Some(path) => {
                 let bytes = std::fs::read(path)?;
@@ -96,8 +98,12 @@ impl AppState {
         Ok(Self {
             store,
             oidc: Arc::new(auth::oidc::OidcClient::new(settings.oidc.clone())),
+            login_failures: Arc::new(auth::client::FailureWindow::new(
+                settings.lockout,
+                settings.login_failures_per_client,
+            )),
             settings: Arc::new(settings),
-            login_limiter: Arc::new(RateLimiter::keyed(quota)),
+            oidc_limiter: Arc::new(RateLimiter::keyed(quota)),
             metrics,
             logo,
         })
@@ -131,5 +137,7 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("requete", methode = %req.method(), id = %id)
         }))
         .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeRequestUuid))
+        // The request id is always the server's: a client-chosen one would land in the audit log.
+        .layer(axum::middleware::map_request(|mut req: axum::extract::Request| async move { req.headers_mut().remove(&X_REQUEST_ID); req }))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
 }

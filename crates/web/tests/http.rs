@@ -1,4 +1,4 @@
-//! HTTP behaviour through the real router: sign-in and lockout, CSRF, forms that keep what was typed,
+//! HTTP behaviour through the real router: sign-in and its delay after failures, CSRF, forms that keep what was typed,
 //! bad input in French, tenant and territorial isolation, API tokens and problem+json, the audit trail.
 
 mod common;
@@ -25,7 +25,7 @@ async fn a_wrong_password_keeps_the_email_and_says_so_in_french() {
 }
 
 #[tokio::test]
-async fn an_account_is_locked_after_repeated_failures_even_with_the_right_password() {
+async fn an_account_is_delayed_after_repeated_failures_even_with_the_right_password() {
     let mut app = TestApp::with_settings(|s| s.max_failed_logins = 3).await;
     let email = app.fx.email(Role::Accueil).to_string();
     for _ in 0..3 {
@@ -33,7 +33,12 @@ async fn an_account_is_locked_after_repeated_failures_even_with_the_right_passwo
     }
     let a = app.login(&email, parcours_test_support::PASSWORD).await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(a.body.contains("Compte bloqué"), "{}", a.body);
+    assert!(
+        a.body
+            .contains("Adresse électronique ou mot de passe incorrect."),
+        "the same answer as a wrong password: {}",
+        a.body
+    );
     let mut conn = app.db.store().read().await.unwrap();
     let (entries, _) = parcours_store::audit::list(
         &mut conn,
@@ -49,8 +54,8 @@ async fn an_account_is_locked_after_repeated_failures_even_with_the_right_passwo
     .await
     .unwrap();
     assert!(
-        entries.iter().any(|e| e.action == "blocage"),
-        "the lockout is audited"
+        entries.iter().any(|e| e.action == "connexion_differee"),
+        "the refused attempt is audited"
     );
 }
 

@@ -246,24 +246,19 @@ async fn a_closed_agent_leaves_the_list_and_the_totals_but_stays_readable() {
 }
 
 #[tokio::test]
-async fn failed_sign_ins_lock_the_account_at_the_maximum_and_a_success_clears_them() {
+async fn failed_sign_ins_are_counted_a_delay_is_kept_and_a_success_clears_them() {
     let db = TestDb::new().await;
     let fx = Fixture::seed(db.store()).await;
     let id = fx.agent(Role::Accueil);
     let until = crate::in_seconds(900);
     let mut tx = db.store().begin().await.unwrap();
-    assert!(!agents::record_failure(&mut tx, "96", id, 3, &until)
+    assert_eq!(agents::record_failure(&mut tx, "96", id).await.unwrap(), 1);
+    assert_eq!(agents::record_failure(&mut tx, "96", id).await.unwrap(), 2);
+    agents::delay_sign_in(&mut tx, "96", id, &until)
         .await
-        .unwrap());
-    assert!(!agents::record_failure(&mut tx, "96", id, 3, &until)
-        .await
-        .unwrap());
-    assert!(
-        agents::record_failure(&mut tx, "96", id, 3, &until)
-            .await
-            .unwrap(),
-        "third failure locks"
-    );
+        .unwrap();
+    // Failures keep counting during a delay: the next delay is longer.
+    assert_eq!(agents::record_failure(&mut tx, "96", id).await.unwrap(), 3);
     tx.commit().await.unwrap();
     let mut c = db.store().read().await.unwrap();
     // The lookup ignores case and surrounding spaces.
@@ -274,13 +269,10 @@ async fn failed_sign_ins_lock_the_account_at_the_maximum_and_a_success_clears_th
         .expect("compte");
     assert_eq!(
         (acc.agent_id, acc.failed_logins, acc.locked_until.as_deref()),
-        (id, 0, Some(until.as_str()))
+        (id, 3, Some(until.as_str()))
     );
     drop(c);
     let mut tx = db.store().begin().await.unwrap();
-    agents::record_failure(&mut tx, "96", id, 3, &until)
-        .await
-        .unwrap();
     agents::record_success(&mut tx, "96", id).await.unwrap();
     tx.commit().await.unwrap();
     let mut c = db.store().read().await.unwrap();
@@ -289,6 +281,36 @@ async fn failed_sign_ins_lock_the_account_at_the_maximum_and_a_success_clears_th
         .unwrap()
         .unwrap();
     assert_eq!((acc.failed_logins, acc.locked_until), (0, None));
+}
+
+#[tokio::test]
+async fn an_agent_linked_to_an_oidc_subject_stays_linked_to_it() {
+    let db = TestDb::new().await;
+    let fx = Fixture::seed(db.store()).await;
+    let id = fx.agent(Role::Cadre);
+    let mut tx = db.store().begin().await.unwrap();
+    assert!(agents::link_oidc_sub(&mut tx, "96", id, "sub-a")
+        .await
+        .unwrap());
+    assert!(
+        agents::link_oidc_sub(&mut tx, "96", id, "sub-a")
+            .await
+            .unwrap(),
+        "the same subject signs in again"
+    );
+    assert!(
+        !agents::link_oidc_sub(&mut tx, "96", id, "sub-b")
+            .await
+            .unwrap(),
+        "another subject with the same e-mail is refused"
+    );
+    tx.commit().await.unwrap();
+    let mut c = db.store().read().await.unwrap();
+    let acc = agents::account_by_email(&mut c, fx.email(Role::Cadre))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(acc.oidc_sub.as_deref(), Some("sub-a"));
 }
 
 #[tokio::test]

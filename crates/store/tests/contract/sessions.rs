@@ -125,3 +125,95 @@ async fn a_deleted_session_is_gone() {
         .unwrap();
     assert!(sessions::get(&mut tx, "bye").await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn revoking_an_agents_sessions_can_keep_the_current_one() {
+    let db = TestDb::new().await;
+    let fx = Fixture::seed(db.store()).await;
+    let agent = fx.agent(Role::Accueil);
+    let mut tx = db.store().begin().await.unwrap();
+    for t in ["a", "b", "c"] {
+        sessions::create(&mut tx, t, "96", agent, "x", None)
+            .await
+            .unwrap();
+    }
+    sessions::create(&mut tx, "autre", "96", fx.agent(Role::Cadre), "x", None)
+        .await
+        .unwrap();
+    let keep = sessions::hash_token("b");
+    assert_eq!(
+        sessions::revoke_agent(&mut tx, "96", agent, Some(&keep))
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(sessions::get(&mut tx, "a").await.unwrap().is_none());
+    assert!(sessions::get(&mut tx, "b").await.unwrap().is_some());
+    assert_eq!(
+        sessions::revoke_agent(&mut tx, "96", agent, None)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        sessions::get(&mut tx, "autre").await.unwrap().is_some(),
+        "a colleague's session stays"
+    );
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_pending_oidc_sign_in_serves_once_and_old_ones_are_purged() {
+    let db = TestDb::new().await;
+    let _fx = Fixture::seed(db.store()).await;
+    let mut tx = db.store().begin().await.unwrap();
+    sessions::oidc_flow_create(
+        &mut tx,
+        "etat-1",
+        "lien",
+        "n",
+        "v",
+        "/",
+        "2000-01-01T00:00:00Z",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    exec(
+        db.store(),
+        "UPDATE oidc_flows SET created_at = '2001-01-01T00:00:00.000000Z'",
+    )
+    .await;
+    let mut tx = db.store().begin().await.unwrap();
+    sessions::oidc_flow_create(
+        &mut tx,
+        "etat-2",
+        "lien",
+        "n",
+        "v",
+        "/agenda",
+        &crate::in_seconds(-600),
+    )
+    .await
+    .unwrap();
+    assert!(
+        sessions::oidc_flow_take(&mut tx, "etat-1")
+            .await
+            .unwrap()
+            .is_none(),
+        "expired flows are purged"
+    );
+    let f = sessions::oidc_flow_take(&mut tx, "etat-2")
+        .await
+        .unwrap()
+        .expect("flow");
+    assert_eq!(
+        (f.binding_hash, f.suite.as_str()),
+        (sessions::hash_token("lien"), "/agenda")
+    );
+    assert!(sessions::oidc_flow_take(&mut tx, "etat-2")
+        .await
+        .unwrap()
+        .is_none());
+    tx.commit().await.unwrap();
+}

@@ -1,11 +1,8 @@
 //! Sign-in with a local password, sign-out, and the agent's own account page (password change).
 
-use std::net::SocketAddr;
-
 use askama::Template;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::State;
 use axum::http::header;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use parcours_domain::audit::AuditEvent;
@@ -66,6 +63,10 @@ pub async fn login_page(State(state): State<AppState>, Query(q): Query<LoginQuer
 fn oidc_error_text(code: &str) -> String {
     match code {
         "inconnu" => "Aucun agent actif de Parcours ne correspond à cette identité ProConnect. Demandez à l'administrateur de vérifier votre adresse électronique.".into(),
+        "navigateur" => "Cette connexion a été commencée dans un autre navigateur : elle est refusée. Cliquez de nouveau sur le bouton de connexion depuis cette page.".into(),
+        "expire" => "Cette demande de connexion a expiré ou a déjà servi ; recommencez depuis cette page.".into(),
+        "identite" => "Cette identité ProConnect n'est pas celle qui est liée à votre compte Parcours : la connexion est refusée. Demandez à l'administrateur de vérifier votre compte.".into(),
+        "trop" => "Trop de demandes de connexion depuis ce poste ; patientez une minute avant de réessayer.".into(),
         _ => "La connexion par le fournisseur d'identité a échoué ; réessayez ou connectez-vous avec votre mot de passe.".into(),
     }
 }
@@ -88,23 +89,35 @@ pub struct LoginForm {
     pub suite: String,
 }
 
-/// The client's address, when the server knows it (absent in tests that call the router directly).
-pub struct ClientIp(pub String);
+pub use super::client::ClientIp;
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_else(|| "inconnue".into()),
-        ))
+/// The one answer to every refused sign-in, whatever the reason (unknown address, wrong password,
+/// closed account, delay after repeated failures): nothing tells which addresses exist.
+pub const BAD_CREDENTIALS: &str = "Adresse électronique ou mot de passe incorrect. Après plusieurs échecs, les tentatives suivantes doivent attendre quelques minutes.";
+
+/// The first delay after `max_failed_logins` failures; it doubles at each new failure.
+const FIRST_DELAY_SECONDS: i64 = 30;
+
+/// A valid hash of a random password, verified when there is no real one to verify, so that every
+/// refusal costs the same Argon2 work.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| password::hash(&super::random_token()).unwrap_or_default());
+
+/// How long an account must wait after its `failures`-th failure in a row (none below `threshold`).
+fn delay_after(
+    failures: i64,
+    threshold: u32,
+    longest: std::time::Duration,
+) -> Option<chrono::Duration> {
+    let over = failures - i64::from(threshold);
+    if over < 0 {
+        return None;
     }
+    let seconds = FIRST_DELAY_SECONDS
+        .saturating_mul(1i64 << over.min(30))
+        .min(i64::try_from(longest.as_secs()).unwrap_or(i64::MAX));
+    Some(chrono::Duration::seconds(seconds))
 }
-
-const BAD_CREDENTIALS: &str = "Adresse électronique ou mot de passe incorrect.";
 
 pub async fn login(
     State(state): State<AppState>,
@@ -112,7 +125,7 @@ pub async fn login(
     Extension(auth): Extension<Auth>,
     Form(form): Form<LoginForm>,
 ) -> WebResult<Response> {
-    let again = |error: String| {
+    let again = |status: axum::http::StatusCode, error: String| {
         let page = LoginPage {
             l: login_layout(&state, None),
             identifiant: form.identifiant.clone(),
@@ -120,81 +133,90 @@ pub async fn login(
             error: Some(error),
             oidc_label: state.settings.oidc.as_ref().map(|o| o.label.clone()),
         };
-        (axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        (status, render(&page)).into_response()
     };
-    if state.login_limiter.check_key(&ip).is_err() {
+    let refused = || {
+        again(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            BAD_CREDENTIALS.into(),
+        )
+    };
+    if state.login_failures.exceeded(&ip) {
+        tracing::warn!(client = %ip, "connexions refusées : trop d'échecs depuis ce client");
         return Ok(again(
-            "Trop de tentatives de connexion depuis ce poste ; patientez une minute.".into(),
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "Trop de tentatives de connexion échouées depuis ce poste ; patientez quelques minutes avant de réessayer.".into(),
         ));
     }
     if form.identifiant.trim().is_empty() || form.mot_de_passe.is_empty() {
         return Ok(again(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "Saisissez votre adresse électronique et votre mot de passe.".into(),
         ));
     }
     let mut conn = state.store.read().await?;
     let account = agents::account_by_email(&mut conn, &form.identifiant).await?;
     drop(conn);
-    let Some(account) = account else {
-        // Same work as a real check, so that timing does not tell which addresses exist.
-        let _ = tokio::task::spawn_blocking(|| password::verify("x", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$3mYG5h6rD8ZeXK0lpZqS4b2vRgP8cAtR9fF7cE5yBqA")).await;
-        return Ok(again(BAD_CREDENTIALS.into()));
-    };
     let now = chrono::Utc::now();
-    if let Some(until) = account
-        .locked_until
-        .as_deref()
-        .and_then(parcours_store::parse_time)
-    {
-        if until > now {
-            return Ok(again(format!(
-                "Compte bloqué après plusieurs échecs jusqu'à {} (heure UTC) ; réessayez ensuite ou demandez à l'administrateur.",
-                until.format("%H:%M")
-            )));
-        }
-    }
-    let hash = account.password_hash.clone();
+    let delayed = account.as_ref().is_some_and(|a| {
+        a.locked_until
+            .as_deref()
+            .and_then(parcours_store::parse_time)
+            .is_some_and(|until| until > now)
+    });
+    // Always one Argon2 verification: against the real hash when the attempt may succeed, against a
+    // dummy one otherwise (unknown address, no password, delayed account), so that timing tells nothing.
+    let real_hash = account
+        .as_ref()
+        .filter(|_| !delayed)
+        .and_then(|a| a.password_hash.clone());
+    let checks_real = real_hash.is_some();
+    let hash = real_hash.unwrap_or_else(|| DUMMY_HASH.clone());
     let typed = form.mot_de_passe.clone();
-    let ok = !account.ferme
-        && match hash {
-            Some(h) => tokio::task::spawn_blocking(move || password::verify(&typed, &h))
-                .await
-                .unwrap_or(false),
-            None => false,
-        };
+    let verified = tokio::task::spawn_blocking(move || password::verify(&typed, &hash))
+        .await
+        .unwrap_or(false);
+    let account = match account {
+        Some(a) if checks_real && verified && !a.ferme => a,
+        other => {
+            state.login_failures.record(&ip);
+            if let Some(a) = other {
+                let mut tx = state.store.begin().await?;
+                let mut details = serde_json::json!({ "adresse_ip": ip });
+                let action = if delayed {
+                    details["differee"] = true.into();
+                    "connexion_differee"
+                } else {
+                    let n = agents::record_failure(&mut tx, &a.departement_id, a.agent_id).await?;
+                    if let Some(d) =
+                        delay_after(n, state.settings.max_failed_logins, state.settings.lockout)
+                    {
+                        agents::delay_sign_in(
+                            &mut tx,
+                            &a.departement_id,
+                            a.agent_id,
+                            &format_time(now + d),
+                        )
+                        .await?;
+                        details["delai_secondes"] = d.num_seconds().into();
+                    }
+                    "echec_connexion"
+                };
+                audit::append(
+                    &mut tx,
+                    &a.departement_id,
+                    &AuditEvent::new(action, "agent", a.agent_id)
+                        .by(None, None, auth.request_id.clone())
+                        .details(details),
+                )
+                .await?;
+                tx.commit().await?;
+            }
+            return Ok(refused());
+        }
+    };
     let dep = account.departement_id.clone();
     let mut tx = state.store.begin().await?;
-    if !ok {
-        let lock_until = format_time(
-            now + chrono::Duration::from_std(state.settings.lockout).unwrap_or_default(),
-        );
-        let locked = agents::record_failure(
-            &mut tx,
-            &dep,
-            account.agent_id,
-            i64::from(state.settings.max_failed_logins),
-            &lock_until,
-        )
-        .await?;
-        audit::append(
-            &mut tx,
-            &dep,
-            &AuditEvent::new(
-                if locked { "blocage" } else { "echec_connexion" },
-                "agent",
-                account.agent_id,
-            )
-            .by(None, None, auth.request_id.clone())
-            .details(serde_json::json!({ "adresse_ip": ip })),
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(again(if locked {
-            "Compte bloqué après plusieurs échecs ; réessayez dans quelques minutes ou demandez à l'administrateur.".into()
-        } else {
-            BAD_CREDENTIALS.into()
-        }));
-    }
     agents::record_success(&mut tx, &dep, account.agent_id).await?;
     let token = random_token();
     sessions::create(
@@ -322,6 +344,7 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     ctx: Ctx,
+    Extension(auth): Extension<Auth>,
     Form(f): Form<PasswordForm>,
 ) -> WebResult<Response> {
     let agent_id = ctx.principal.agent_id.unwrap_or_default();
@@ -363,10 +386,14 @@ pub async fn change_password(
         .map_err(|e| anyhow::anyhow!(e))?;
     let mut tx = state.store.begin().await?;
     agents::set_password(&mut tx, ctx.dep(), agent_id, &hash).await?;
+    // Whoever else held the old password loses the sessions it opened; this one stays.
+    let ended =
+        sessions::revoke_agent(&mut tx, ctx.dep(), agent_id, auth.session_hash.as_deref()).await?;
     audit::append(
         &mut tx,
         ctx.dep(),
-        &ctx.event("mot_de_passe", "agent", agent_id),
+        &ctx.event("mot_de_passe", "agent", agent_id)
+            .details(serde_json::json!({ "sessions_fermees": ended })),
     )
     .await?;
     tx.commit().await?;

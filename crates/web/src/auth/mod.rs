@@ -1,7 +1,8 @@
 //! Authentication: the session cookie and API tokens become a [`Principal`] for every request; CSRF
-//! tokens are checked on every form; sign-in with a password (Argon2id, rate limit, lockout) and with
-//! OpenID Connect (ProConnect) live in the submodules.
+//! tokens are checked on every form; sign-in with a password (Argon2id, per-client and per-account
+//! limits) and with OpenID Connect (ProConnect) live in the submodules.
 
+pub mod client;
 pub mod login;
 pub mod oidc;
 
