@@ -6,6 +6,7 @@ pub mod agenda;
 pub mod audit;
 pub mod demo;
 pub mod dossiers;
+pub mod export;
 pub mod groupes_projet;
 pub mod habilitations;
 pub mod personnes;

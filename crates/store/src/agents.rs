@@ -100,10 +100,10 @@ pub async fn list(
     let mut clauses = vec!["a.departement_id = $1".to_string()];
     let mut binds: Vec<String> = vec![dep.to_string()];
     if let Some(t) = &filter.texte {
-        binds.push(format!("%{}%", t.to_lowercase()));
+        binds.push(crate::like_contains(&t.to_lowercase()));
         let n = binds.len();
         clauses.push(format!(
-            "(LOWER(a.nom) LIKE ${n} OR LOWER(a.prenom) LIKE ${n} OR LOWER(a.email) LIKE ${n} OR LOWER(a.matricule) LIKE ${n})"
+            "(LOWER(a.nom) LIKE ${n} ESCAPE '\\' OR LOWER(a.prenom) LIKE ${n} ESCAPE '\\' OR LOWER(a.email) LIKE ${n} ESCAPE '\\' OR LOWER(a.matricule) LIKE ${n} ESCAPE '\\')"
         ));
     }
     if let Some(s) = filter.service_id {

@@ -220,6 +220,25 @@ pub async fn raw_execute(conn: &mut Conn, sql: &str) -> Result<u64> {
 
 /// Now, in UTC, as stored: RFC 3339 with microseconds, which sorts as text on both backends.
 /// Dates are stored as `YYYY-MM-DD`, which sorts and compares as text on both backends.
+/// A `LIKE` pattern matching `text` anywhere, with the wildcards typed by the user (`%`, `_`) and the
+/// escape character itself taken literally; use it with `LIKE $n ESCAPE '\'` (same on SQLite and
+/// PostgreSQL).
+pub(crate) fn like_contains(text: &str) -> String {
+    format!("%{}%", like_escape(text))
+}
+
+/// `text` with the `LIKE` wildcards and the escape character escaped by `\`.
+pub(crate) fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub(crate) fn iso_date(d: chrono::NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }

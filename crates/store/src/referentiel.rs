@@ -328,10 +328,10 @@ pub async fn communes(
     let mut clauses = vec!["departement_id = $1".to_string()];
     let mut binds: Vec<String> = vec![dep.to_string()];
     if let Some(t) = &filter.texte {
-        binds.push(format!("%{}%", t.to_lowercase()));
+        binds.push(crate::like_contains(&t.to_lowercase()));
         let n = binds.len();
         clauses.push(format!(
-            "(LOWER(nom) LIKE ${n} OR insee LIKE ${n} OR codes_postaux LIKE ${n})"
+            "(LOWER(nom) LIKE ${n} ESCAPE '\\' OR insee LIKE ${n} ESCAPE '\\' OR codes_postaux LIKE ${n} ESCAPE '\\')"
         ));
     }
     if let Some(s) = filter.secteur_id {
@@ -427,10 +427,10 @@ pub async fn resolve(
     } else {
         let rows = sqlx::query(
             "SELECT insee, nom, codes_postaux, population, secteur_id FROM communes WHERE departement_id = $1 \
-             AND (' ' || codes_postaux || ' ') LIKE $2 ORDER BY nom",
+             AND (' ' || codes_postaux || ' ') LIKE $2 ESCAPE '\\' ORDER BY nom",
         )
         .bind(dep)
-        .bind(format!("% {key} %"))
+        .bind(format!("% {} %", crate::like_escape(&key)))
         .fetch_all(&mut *conn)
         .await?;
         let communes: Vec<Commune> = rows.iter().map(commune).collect();

@@ -1,5 +1,5 @@
-//! API tokens of service accounts: only the SHA-256 of a token is stored; scopes, revocation and last
-//! use are kept for the audit.
+//! API tokens of service accounts: only the SHA-256 of a token is stored; scopes, the sites the
+//! service account may act on (`api_token_sites`), revocation and last use are kept for the audit.
 
 use sqlx::Row;
 
@@ -12,6 +12,8 @@ pub struct ApiToken {
     pub departement_id: String,
     pub nom: String,
     pub scopes: Vec<String>,
+    /// The sites the service account may act on; none means no site-bound action at all.
+    pub site_ids: Vec<i64>,
     pub created_by: i64,
     pub created_at: String,
     pub last_used_at: Option<String>,
@@ -29,6 +31,7 @@ fn token(r: &sqlx::any::AnyRow) -> ApiToken {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect(),
+        site_ids: vec![],
         created_by: r.get("created_by"),
         created_at: r.get("created_at"),
         last_used_at: r.get("last_used_at"),
@@ -44,6 +47,7 @@ pub async fn create(
     dep: &str,
     nom: &str,
     scopes: &[String],
+    site_ids: &[i64],
     created_by: i64,
     secret: &str,
 ) -> Result<i64> {
@@ -58,18 +62,47 @@ pub async fn create(
     .bind(now())
     .fetch_one(&mut *conn)
     .await?;
-    Ok(r.get("id"))
+    let id: i64 = r.get("id");
+    for site in site_ids {
+        sqlx::query(
+            "INSERT INTO api_token_sites (departement_id, token_id, site_id) VALUES ($1, $2, $3)",
+        )
+        .bind(dep)
+        .bind(id)
+        .bind(site)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// The sites of a token, in id order.
+async fn sites_of(conn: &mut Conn, dep: &str, token_id: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query(
+        "SELECT site_id FROM api_token_sites WHERE departement_id = $1 AND token_id = $2 ORDER BY site_id",
+    )
+    .bind(dep)
+    .bind(token_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| r.get("site_id"))
+    .collect())
 }
 
 pub async fn list(conn: &mut Conn, dep: &str) -> Result<Vec<ApiToken>> {
     let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE departement_id = $1 ORDER BY revoked_at IS NOT NULL, created_at DESC");
-    Ok(sqlx::query(&sql)
+    let mut out: Vec<ApiToken> = sqlx::query(&sql)
         .bind(dep)
         .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(token)
-        .collect())
+        .collect();
+    for t in &mut out {
+        t.site_ids = sites_of(conn, dep, t.id).await?;
+    }
+    Ok(out)
 }
 
 /// The live token matching a secret, marked as used.
@@ -83,7 +116,8 @@ pub async fn authenticate(conn: &mut Conn, secret: &str) -> Result<Option<ApiTok
     else {
         return Ok(None);
     };
-    let t = token(&r);
+    let mut t = token(&r);
+    t.site_ids = sites_of(conn, &t.departement_id, t.id).await?;
     sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
         .bind(now())
         .bind(t.id)

@@ -1,5 +1,5 @@
 //! Administration screens: the job queue (state, errors, retry) and the API tokens of service
-//! accounts (create with scopes, shown once; revoke).
+//! accounts (create with scopes and the sites they may act on, shown once; revoke).
 
 use askama::Template;
 use axum::extract::State;
@@ -104,9 +104,23 @@ pub struct TokensPage {
     pub l: Layout,
     pub tokens: Vec<tokens::ApiToken>,
     pub scopes: Vec<(String, String, bool)>,
+    /// The open sites of the département: (id, name, chosen).
+    pub sites: Vec<(i64, String, bool)>,
+    /// The names of each token's sites, in the order of `tokens`.
+    pub sites_of: Vec<String>,
     pub nom: String,
     pub error: Option<String>,
     pub secret: Option<String>,
+}
+
+impl TokensPage {
+    /// The names of the sites of the token at this position of the list.
+    pub fn sites_du<I: std::borrow::Borrow<usize>>(&self, i: I) -> &str {
+        self.sites_of
+            .get(*i.borrow())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
 }
 
 async fn tokens_page(
@@ -114,11 +128,30 @@ async fn tokens_page(
     ctx: &Ctx,
     nom: String,
     chosen: Vec<String>,
+    chosen_sites: Vec<i64>,
     error: Option<String>,
     secret: Option<String>,
 ) -> WebResult<Response> {
     let mut conn = state.store.read().await?;
     let list = tokens::list(&mut conn, ctx.dep()).await?;
+    let all_sites = parcours_store::referentiel::sites(&mut conn, ctx.dep()).await?;
+    let name = |id: &i64| {
+        all_sites
+            .iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.nom.clone())
+            .unwrap_or_else(|| format!("site n° {id}"))
+    };
+    let sites_of = list
+        .iter()
+        .map(|t| {
+            if t.site_ids.is_empty() {
+                "aucun".to_string()
+            } else {
+                t.site_ids.iter().map(&name).collect::<Vec<_>>().join(", ")
+            }
+        })
+        .collect();
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -131,6 +164,12 @@ async fn tokens_page(
             .iter()
             .map(|(c, l)| (c.to_string(), l.to_string(), chosen.iter().any(|x| x == c)))
             .collect(),
+        sites: all_sites
+            .iter()
+            .filter(|s| s.ferme_le.is_none())
+            .map(|s| (s.id, s.nom.clone(), chosen_sites.contains(&s.id)))
+            .collect(),
+        sites_of,
         nom,
         error,
         secret,
@@ -139,7 +178,7 @@ async fn tokens_page(
 }
 
 pub async fn tokens(State(state): State<AppState>, ctx: Ctx) -> WebResult<Response> {
-    tokens_page(&state, &ctx, String::new(), vec![], None, None).await
+    tokens_page(&state, &ctx, String::new(), vec![], vec![], None, None).await
 }
 
 pub async fn token_create(
@@ -157,12 +196,32 @@ pub async fn token_create(
         .filter(|(k, v)| k == "portee" && TOKEN_SCOPES.iter().any(|(c, _)| c == v))
         .map(|(_, v)| v.clone())
         .collect();
+    // The sites the service account may act on, chosen by name; an id of another département or a
+    // closed site is dropped (the foreign key would refuse the former anyway).
+    let open_sites: Vec<i64> = {
+        let mut conn = state.store.read().await?;
+        parcours_store::referentiel::sites(&mut conn, ctx.dep())
+            .await?
+            .into_iter()
+            .filter(|s| s.ferme_le.is_none())
+            .map(|s| s.id)
+            .collect()
+    };
+    let mut site_ids: Vec<i64> = pairs
+        .iter()
+        .filter(|(k, _)| k == "site")
+        .filter_map(|(_, v)| v.parse().ok())
+        .filter(|id| open_sites.contains(id))
+        .collect();
+    site_ids.sort_unstable();
+    site_ids.dedup();
     if nom.is_empty() || nom.chars().count() > 80 {
         return tokens_page(
             &state,
             &ctx,
             nom,
             scopes,
+            site_ids,
             Some("Donnez un nom au compte de service (80 caractères au plus).".into()),
             None,
         )
@@ -174,6 +233,7 @@ pub async fn token_create(
             &ctx,
             nom,
             scopes,
+            site_ids,
             Some("Choisissez au moins une portée.".into()),
             None,
         )
@@ -186,6 +246,7 @@ pub async fn token_create(
         ctx.dep(),
         &nom,
         &scopes,
+        &site_ids,
         ctx.principal.agent_id.unwrap_or_default(),
         &secret,
     )
@@ -194,12 +255,21 @@ pub async fn token_create(
         &mut tx,
         ctx.dep(),
         &ctx.event("creation", "jeton_api", id)
-            .details(serde_json::json!({ "nom": nom, "portees": scopes })),
+            .details(serde_json::json!({ "nom": nom, "portees": scopes, "sites": site_ids })),
     )
     .await?;
     tx.commit().await?;
     // The secret is shown once and never stored in clear.
-    tokens_page(&state, &ctx, String::new(), vec![], None, Some(secret)).await
+    tokens_page(
+        &state,
+        &ctx,
+        String::new(),
+        vec![],
+        vec![],
+        None,
+        Some(secret),
+    )
+    .await
 }
 
 pub async fn token_revoke(

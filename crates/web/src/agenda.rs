@@ -1208,6 +1208,16 @@ fn deplacement_form(
     }
 }
 
+/// The refusal of a slot at a site the caller does not reach (the transaction is rolled back).
+fn hors_perimetre() -> FieldErrors {
+    let mut e = FieldErrors::new();
+    e.add(
+        "heure",
+        "Ce créneau est dans un site hors de votre périmètre.",
+    );
+    e
+}
+
 /// Moves an appointment the principal reaches to an agent of their sites; the messages otherwise.
 async fn deplacer_rdv(
     state: &AppState,
@@ -1239,6 +1249,12 @@ async fn deplacer_rdv(
         Ok(()) => {}
         Err(ReservationError::Regle(e)) => return Ok(Err(e.0)),
         Err(ReservationError::Store(e)) => return Err(e.into()),
+    }
+    if !reaches_site(
+        pr,
+        Some(store::get(&mut tx, &pr.departement_id, r.id).await?.site_id),
+    ) {
+        return Ok(Err(hors_perimetre()));
     }
     audit::append(
         &mut tx,
@@ -1372,7 +1388,7 @@ pub async fn api_deplacer(
     }
     let mut conn = state.store.read().await?;
     let r = store::get(&mut conn, ctx.dep(), id).await?;
-    Ok(AxumJson(RendezVousOut::from(&r)))
+    Ok(AxumJson(RendezVousOut::pour(&ctx.principal, &r)))
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1597,6 +1613,14 @@ async fn book(
     .await
     {
         Ok(id) => {
+            // The slot's site decides, not the agent's: an agent of two sites is booked only at the
+            // sites the caller reaches (a service account's token names its own).
+            if !reaches_site(
+                pr,
+                Some(store::get(&mut tx, &pr.departement_id, id).await?.site_id),
+            ) {
+                return Ok(Err(hors_perimetre()));
+            }
             audit::append(
                 &mut tx,
                 &pr.departement_id,
@@ -2295,7 +2319,8 @@ pub async fn api_creneaux(
 pub struct RendezVousOut {
     pub id: i64,
     pub personne_id: i64,
-    pub personne: String,
+    /// Nom de la personne ; absent pour un compte de service, qui n'apprend que son existence.
+    pub personne: Option<String>,
     pub agent_id: i64,
     #[serde(rename = "type")]
     pub type_rdv: TypeRdv,
@@ -2311,12 +2336,24 @@ pub struct RendezVousOut {
     pub delai_jours: i64,
 }
 
+impl RendezVousOut {
+    /// The appointment as this caller may see it: a service account's token learns that the person
+    /// exists (`dossiers::secret::portee` gives it `Existence`), never their name.
+    fn pour(pr: &Principal, r: &store::RendezVous) -> Self {
+        let mut out = Self::from(r);
+        if pr.token_id.is_some() {
+            out.personne = None;
+        }
+        out
+    }
+}
+
 impl From<&store::RendezVous> for RendezVousOut {
     fn from(r: &store::RendezVous) -> Self {
         Self {
             id: r.id,
             personne_id: r.personne_id,
-            personne: r.personne.clone(),
+            personne: Some(r.personne.clone()),
             agent_id: r.agent_id,
             type_rdv: r.type_rdv,
             statut: r.statut,
@@ -2389,7 +2426,10 @@ pub async fn api_list(
     tx.commit().await?;
     Ok(AxumJson(RendezVousPage {
         total,
-        rendez_vous: rows.iter().map(RendezVousOut::from).collect(),
+        rendez_vous: rows
+            .iter()
+            .map(|r| RendezVousOut::pour(&ctx.principal, r))
+            .collect(),
     }))
 }
 
@@ -2422,7 +2462,7 @@ pub async fn api_get(
     )
     .await?;
     tx.commit().await?;
-    Ok(AxumJson(RendezVousOut::from(&r)))
+    Ok(AxumJson(RendezVousOut::pour(&ctx.principal, &r)))
 }
 
 #[utoipa::path(post, path = "/api/v1/rendez-vous", request_body = RendezVousForm, responses((status = 201, body = RendezVousOut), (status = 422, body = crate::api::Problem)))]
@@ -2439,7 +2479,11 @@ pub async fn api_create(
         Ok(id) => {
             let mut conn = state.store.read().await?;
             let r = store::get(&mut conn, ctx.dep(), id).await?;
-            Ok((StatusCode::CREATED, AxumJson(RendezVousOut::from(&r))).into_response())
+            Ok((
+                StatusCode::CREATED,
+                AxumJson(RendezVousOut::pour(&ctx.principal, &r)),
+            )
+                .into_response())
         }
         Err(e) => {
             let conflict = e.0.values().any(|m| m.contains("déjà"));
@@ -2490,5 +2534,5 @@ pub async fn api_statut(
     .await?;
     let r = store::get(&mut tx, ctx.dep(), id).await?;
     tx.commit().await?;
-    Ok(AxumJson(RendezVousOut::from(&r)))
+    Ok(AxumJson(RendezVousOut::pour(&ctx.principal, &r)))
 }

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json as AxumJson;
+use parcours_domain::habilitations::policy::{reaches_site, token_may_grant};
 use parcours_domain::habilitations::Role;
 use parcours_domain::referentiel::{
     Agent, AgentForm, Commune, NewAgent, NewTerritoire, Permanence, Secteur, Service, Site,
@@ -219,9 +220,11 @@ pub struct AgentsPage {
     pub agents: Vec<Agent>,
 }
 
+/// The sites whose agents the caller sees: an administrator signed in sees them all; a service
+/// account sees the agents of its token's sites only (its role is a placeholder).
 fn perimetre(ctx: &ApiCtx) -> Option<Vec<i64>> {
     match (ctx.principal.role, ctx.principal.token_id) {
-        (Role::Administrateur, _) => None,
+        (Role::Administrateur, None) => None,
         _ => Some(ctx.principal.site_ids.clone()),
     }
 }
@@ -295,6 +298,46 @@ pub async fn agent_create(
     Json(f): Json<AgentForm>,
 ) -> ApiResult<Response> {
     let a = NewAgent::parse(&f)?;
+    if ctx.principal.token_id.is_some() {
+        // A service account (a HR interface) creates the agents of its sites, never an account that
+        // reaches the whole département.
+        let mut e = parcours_domain::FieldErrors::new();
+        if !token_may_grant(a.role) {
+            e.add(
+                "role",
+                "Un compte de service ne peut pas créer d'administrateur, de DPO ni de direction ; ces comptes sont créés par un administrateur connecté.",
+            );
+        }
+        if !a
+            .site_id
+            .is_some_and(|s| reaches_site(&ctx.principal, Some(s)))
+        {
+            e.add(
+                "site_id",
+                "Choisissez un site ouvert à ce compte de service.",
+            );
+        }
+        if !e.is_empty() {
+            // The DPO sees what a service account tried.
+            let mut tx = state.store.begin().await?;
+            audit::append(
+                &mut tx,
+                ctx.dep(),
+                &ctx.event("refus", "agent", "creation")
+                    .details(serde_json::json!({ "role": a.role.code(), "site_id": a.site_id })),
+            )
+            .await?;
+            tx.commit()
+                .await
+                .map_err(|e| ApiError::from(StoreError::from(e)))?;
+            return Err(ApiError {
+                status: StatusCode::FORBIDDEN,
+                title: "Accès refusé".into(),
+                detail: "Les droits du jeton ne permettent pas de créer cet agent ; rien n'a été enregistré.".into(),
+                errors: Some(e),
+            });
+        }
+    }
     let mut tx = state.store.begin().await?;
     let id = match agents_store::create(&mut tx, ctx.dep(), &a).await {
         Ok(id) => id,

@@ -33,7 +33,9 @@ pub struct RechercheParams {
 #[derive(Serialize, ToSchema)]
 pub struct PersonneTrouvee {
     pub id: i64,
-    pub nom: String,
+    /// Absent pour un compte de service : un jeton apprend qu'une personne est connue et quels
+    /// services la suivent, jamais son nom.
+    pub nom: Option<String>,
     /// `fiche` (accessible) or `existence` (known, followed by the services listed).
     pub acces: String,
     pub date_naissance: Option<String>,
@@ -56,7 +58,7 @@ pub async fn search(
         let visible = portees.get(&r.id).is_some_and(|p| *p != Portee::Existence);
         out.push(PersonneTrouvee {
             id: r.id,
-            nom: r.nom_complet(),
+            nom: ctx.principal.token_id.is_none().then(|| r.nom_complet()),
             acces: if visible { "fiche" } else { "existence" }.into(),
             date_naissance: visible
                 .then(|| r.date_naissance.map(|d| d.to_string()))

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json as AxumJson;
 use parcours_domain::accueil::Typologie;
 use parcours_domain::agenda::heure;
+use parcours_domain::export::cellule_csv;
 use parcours_domain::habilitations::policy::reaches_site;
 use parcours_domain::habilitations::Principal;
 use parcours_store::chiffres::{self as store, Chiffres, Filtre, Ligne, Mois};
@@ -942,9 +943,15 @@ pub async fn csv(
         .delimiter(b';')
         .from_writer(Vec::from("\u{feff}".as_bytes()));
     let io = |e: csv::Error| WebError::Internal(e.into());
-    w.write_record(&t.entetes).map_err(io)?;
+    w.write_record(t.entetes.iter().map(|h| cellule_csv(h).into_owned()))
+        .map_err(io)?;
     for l in &t.lignes {
-        w.write_record(l.iter().map(Cellule::csv)).map_err(io)?;
+        w.write_record(l.iter().map(|c| match c {
+            // Names typed by people (agents, motifs, sites) may start like a formula.
+            Cellule::Texte(s) => cellule_csv(s).into_owned(),
+            figure => figure.csv(),
+        }))
+        .map_err(io)?;
     }
     let body = w
         .into_inner()

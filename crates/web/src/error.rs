@@ -353,34 +353,81 @@ pub async fn not_found(req: Request) -> Response {
     }
 }
 
-/// Turns the body-size layer's bare 413 into a French answer.
-pub async fn limit_to_french(req: Request, next: Next) -> Response {
-    let api = req.uri().path().starts_with("/api/");
-    let res = next.run(req).await;
-    if res.status() == StatusCode::PAYLOAD_TOO_LARGE
-        && res
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"))
-    {
-        if api {
-            return ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Requête trop volumineuse",
-                "Le corps de la requête dépasse la taille autorisée.",
-            )
-            .into_response();
+/// The French title of an error status, for the answers that come without one.
+fn titre(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "Requête invalide",
+        401 => "Authentification requise",
+        403 => "Accès refusé",
+        404 => "Ressource introuvable",
+        405 => "Méthode non autorisée",
+        408 => "Délai dépassé",
+        409 => "Conflit",
+        413 => "Requête trop volumineuse",
+        415 => "Type de contenu non pris en charge",
+        422 => "Données invalides",
+        429 => "Trop de requêtes",
+        500..=599 => "Erreur interne",
+        _ => "Requête refusée",
+    }
+}
+
+fn detail(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        405 => "Cette adresse n'accepte pas cette méthode HTTP.",
+        408 => "La requête a pris trop de temps ; rien n'a été enregistré. Réessayez.",
+        413 => "Le corps de la requête dépasse la taille autorisée ; rien n'a été enregistré.",
+        500..=599 => {
+            "Une erreur est survenue ; rien n'a été enregistré. L'incident est journalisé."
         }
+        _ => "La demande n'a pas pu être traitée ; rien n'a été enregistré.",
+    }
+}
+
+/// Every error answer in French: on the API (and any request with a bearer token) an error that is
+/// not already problem+json (a bare 413 of the body limit, a 408 of the timeout, a 405, a page of an
+/// extractor's rejection) becomes one; on pages a bare 413, 408 or 405 becomes the French page.
+pub async fn french_errors(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/") || crate::auth::has_bearer(req.headers());
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let content_type = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.as_bytes().to_vec())
+        .unwrap_or_default();
+    if api {
+        if content_type.starts_with(b"application/problem+json") {
+            return res;
+        }
+        let problem = ApiError::new(status, titre(status), detail(status)).into_response();
+        return with_body_of(res, problem);
+    }
+    let bare = content_type.is_empty() || content_type.starts_with(b"text/plain");
+    if bare && matches!(status.as_u16(), 405 | 408 | 413) {
         let page = ErrorPage {
-            status: 413,
-            title: "Envoi trop volumineux",
-            message:
-                "Le fichier ou le formulaire dépasse la taille autorisée ; rien n'a été enregistré."
-                    .into(),
+            status: status.as_u16(),
+            title: titre(status),
+            message: detail(status).into(),
         };
-        return (StatusCode::PAYLOAD_TOO_LARGE, page.html()).into_response();
+        return with_body_of(res, (status, page.html()).into_response());
     }
     res
+}
+
+/// The answer `res` (status and headers: security headers, request id, `Allow`) with the body and
+/// content type of `new`.
+fn with_body_of(res: Response, new: Response) -> Response {
+    let (mut parts, _) = res.into_parts();
+    let (new_parts, body) = new.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    if let Some(ct) = new_parts.headers.get(header::CONTENT_TYPE) {
+        parts.headers.insert(header::CONTENT_TYPE, ct.clone());
+    }
+    Response::from_parts(parts, body)
 }
 
 /// A panic in a handler becomes a French 500 page; the server keeps running.

@@ -602,6 +602,7 @@ pub async fn file(
                 .map(|d| {
                     let mut out = String::from("id,probabilite\n");
                     for (k, p) in &d.probabilities {
+                        let k = parcours_domain::export::cellule_csv(k);
                         out.push_str(&format!("{k},{p}\n"));
                     }
                     out

@@ -115,15 +115,20 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole application: every route of [`routes::table`], behind the cross-cutting layers.
 pub fn router(state: AppState) -> Router {
     let limit = state.settings.max_body_bytes;
+    // Forms post to Parcours only; the one exception is the redirect of « Se déconnecter » to the
+    // OpenID provider's end_session endpoint (browsers apply form-action to a form's redirects).
+    let form_action = match &state.settings.oidc {
+        Some(o) => format!("'self' {}", o.issuer.origin().ascii_serialization()),
+        None => "'self'".to_string(),
+    };
     routes::build(state.clone())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(state, auth::authenticate))
-        .layer(axum::middleware::from_fn(error::limit_to_french))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(CatchPanicLayer::custom(error::panic_page))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self' http: https:"),
+            HeaderValue::from_str(&format!("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action {form_action}")).unwrap_or(HeaderValue::from_static("default-src 'self'; form-action 'self'")),
         ))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
@@ -140,4 +145,7 @@ pub fn router(state: AppState) -> Router {
         // The request id is always the server's: a client-chosen one would land in the audit log.
         .layer(axum::middleware::map_request(|mut req: axum::extract::Request| async move { req.headers_mut().remove(&X_REQUEST_ID); req }))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        // Outermost, so that the bare answers of the layers above (413 of the body limit, 408 of the
+        // timeout, 405) are French too: problem+json for the API, a page otherwise.
+        .layer(axum::middleware::from_fn(error::french_errors))
 }

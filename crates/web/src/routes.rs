@@ -1045,7 +1045,8 @@ async fn enforce(state: AppState, action: Action, req: Request, next: Next) -> R
     if action == Action::Public {
         return next.run(req).await;
     }
-    let api = req.uri().path().starts_with("/api/");
+    // A request with a bearer token is a program's (`/metrics` included): problem+json, no redirect.
+    let api = req.uri().path().starts_with("/api/") || crate::auth::has_bearer(req.headers());
     let auth = req.extensions().get::<Auth>().cloned().unwrap_or_default();
     let Some(principal) = &auth.principal else {
         return if api {

@@ -40,8 +40,21 @@ async fn open_dossier(app: &TestApp, personne: i64) -> i64 {
         .unwrap()
 }
 
-/// Sends a multipart upload to the API with the session (the API takes no CSRF field).
+/// Sends a multipart upload to the API with the session and its CSRF token (header), as a page's
+/// script does.
 async fn upload(app: &TestApp, path: &str, fields: &[(&str, &str)], content: &[u8]) -> Answer {
+    upload_with(app, path, fields, content, true, None).await
+}
+
+/// The same upload, with or without the CSRF token, and from the `Origin` given.
+async fn upload_with(
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+    content: &[u8],
+    csrf: bool,
+    origin: Option<&str>,
+) -> Answer {
     let boundary = "----parcours-api-test";
     let mut body = Vec::new();
     for (k, v) in fields {
@@ -55,8 +68,16 @@ async fn upload(app: &TestApp, path: &str, fields: &[(&str, &str)], content: &[u
     );
     body.extend_from_slice(content);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let req = Request::post(path)
+    let mut req = Request::post(path)
         .header(header::COOKIE, app.cookie.clone().unwrap_or_default())
+        .header(header::HOST, "parcours.cd96.test");
+    if csrf {
+        req = req.header("x-csrf-token", app.csrf.clone().unwrap_or_default());
+    }
+    if let Some(o) = origin {
+        req = req.header(header::ORIGIN, o);
+    }
+    let req = req
         .header(
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={boundary}"),
@@ -613,4 +634,61 @@ async fn the_scope_of_a_page_of_results_is_the_scope_of_each_person() {
             Portee::Complete
         ]
     );
+}
+
+#[tokio::test]
+async fn an_api_write_with_the_session_cookie_needs_the_csrf_token_and_this_origin() {
+    let mut app = TestApp::new().await;
+    app.login_as(Role::TravailleurSocial).await;
+    let p = personne(&app, "Vasseur", "Lina", "05/05/1995", "96001").await;
+    let d = open_dossier(&app, p).await;
+    let path = format!("/api/v1/dossiers/{d}/documents");
+    let fields = [("type_document", "courrier"), ("visibilite", "service")];
+    let here = Some("http://parcours.cd96.test");
+    let elsewhere = Some("https://ailleurs.example");
+
+    // A multipart upload forged by another site: the browser sends the cookie, not the token.
+    let forged = upload_with(&app, &path, &fields, PDF, false, elsewhere).await;
+    let body = assert_problem(&forged, StatusCode::FORBIDDEN);
+    assert_eq!(body["title"], "Requête refusée");
+    // The token does not make another origin acceptable.
+    let other_origin = upload_with(&app, &path, &fields, PDF, true, elsewhere).await;
+    assert_problem(&other_origin, StatusCode::FORBIDDEN);
+    // From this site without the token: refused too, in French.
+    let no_token = upload_with(&app, &path, &fields, PDF, false, here).await;
+    let body = assert_problem(&no_token, StatusCode::FORBIDDEN);
+    assert!(
+        body["detail"].as_str().unwrap().contains("X-CSRF-Token"),
+        "{body}"
+    );
+    // A JSON write without the token (a cookie-authenticated fetch from elsewhere).
+    let token = app.csrf.take();
+    let ecrit = app
+        .json(
+            "POST",
+            &format!("/api/v1/dossiers/{d}/ecrits"),
+            None,
+            Some(r#"{"kind":"note","date":"2025-02-02","texte":"Note forgée.","visibilite":"service"}"#),
+        )
+        .await;
+    assert_problem(&ecrit, StatusCode::FORBIDDEN);
+    app.csrf = token;
+    let mut conn = app.db.store().read().await.unwrap();
+    assert!(parcours_store::dossiers::documents(&mut conn, "96", d)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(parcours_store::dossiers::ecrits(&mut conn, "96", d)
+        .await
+        .unwrap()
+        .is_empty());
+    drop(conn);
+    // With the token, from this site: accepted; reads need no token.
+    let ok = upload_with(&app, &path, &fields, PDF, true, here).await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
+    app.csrf = None;
+    let read = app
+        .json("GET", &format!("/api/v1/dossiers/{d}"), None, None)
+        .await;
+    assert_eq!(read.status, StatusCode::OK);
 }

@@ -310,8 +310,9 @@ async fn the_api_records_desk_contacts_and_moves_support_requests() {
 async fn a_service_account_books_with_its_scopes_and_nothing_more() {
     let mut app = TestApp::new().await;
     app.login_as(Role::Administrateur).await;
+    let site = app.fx.site_a;
     let secret = app
-        .jeton("Prise de rendez-vous en ligne", &["creneaux:lire"])
+        .jeton_sites("Prise de rendez-vous en ligne", &["creneaux:lire"], &[site])
         .await;
     let anon = TestApp {
         cookie: None,

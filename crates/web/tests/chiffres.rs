@@ -206,3 +206,38 @@ async fn the_direction_and_the_dpo_may_not_see_the_figures() {
         assert!(!home.body.contains("/accueil/chiffres"), "{role:?}");
     }
 }
+
+#[tokio::test]
+async fn a_name_that_starts_like_a_formula_is_exported_as_text() {
+    let mut app = TestApp::new().await;
+    seed(&app).await;
+    // A site renamed by someone who meant harm: a spreadsheet would run this cell.
+    let formule = "=HYPERLINK(\"http://exemple.invalid\",\"Ouvrir\")";
+    let mut tx = app.db.store().begin().await.unwrap();
+    parcours_store::referentiel::site_update(
+        &mut tx,
+        "96",
+        app.fx.site_b,
+        &parcours_domain::referentiel::NewSite {
+            territoire_id: app.fx.territoire_b,
+            code: "MDS-B".into(),
+            nom: formule.into(),
+            kind: parcours_domain::referentiel::SiteKind::Mds,
+            adresse: "1 place de la Mairie, Brielle".into(),
+            commune_insee: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    app.login_as(Role::EquipeCentrale).await;
+    let m = parcours_store::chiffres::Mois::of(mois_dernier()).code();
+    let csv = app.get("/accueil/chiffres.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body.contains(&format!("{m};\"'=HYPERLINK(")),
+        "the cell starts with a quote: {}",
+        csv.body
+    );
+    assert!(!csv.body.contains(";\"=HYPERLINK(") && !csv.body.contains(";=HYPERLINK("));
+}

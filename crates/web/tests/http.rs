@@ -468,3 +468,88 @@ async fn a_new_agent_is_created_with_post_and_etp_then_closed_and_cannot_sign_in
         "a closed record cannot sign in"
     );
 }
+
+#[tokio::test]
+async fn an_oversized_or_unexpected_api_request_is_a_french_problem_and_a_page_a_french_page() {
+    use axum::body::Body;
+    use axum::http::{header, Request};
+    let mut app = TestApp::with_settings(|s| s.max_body_bytes = 2_000).await;
+    let big = "x".repeat(10_000);
+    // A client announces the length: the body limit answers before any handler runs.
+    let api = app
+        .send(
+            Request::post("/api/v1/territoires")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::CONTENT_LENGTH, big.len())
+                .body(Body::from(big.clone()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        api.content_type.starts_with("application/problem+json"),
+        "{} {}",
+        api.content_type,
+        api.body
+    );
+    let v: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(v["title"], "Requête trop volumineuse");
+    assert_eq!(v["status"], 413);
+    let page = app
+        .send(
+            Request::post("/connexion")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::CONTENT_LENGTH, big.len())
+                .body(Body::from(big))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        page.content_type.starts_with("text/html"),
+        "{}",
+        page.content_type
+    );
+    assert!(page.body.contains("taille autorisée"), "{}", page.body);
+    // A method the API route does not take: problem+json in French, not an empty answer.
+    let method = app.json("DELETE", "/api/v1/territoires", None, None).await;
+    assert_eq!(method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(method.content_type.starts_with("application/problem+json"));
+    assert!(method.body.contains("Méthode non autorisée"));
+    // A malformed query string on the API: problem+json, not an HTML page.
+    app.login_as(Role::Administrateur).await;
+    let query = app
+        .json("GET", "/api/v1/communes?limite=beaucoup", None, None)
+        .await;
+    assert!(query.status.is_client_error());
+    assert!(
+        query.content_type.starts_with("application/problem+json"),
+        "{}",
+        query.content_type
+    );
+}
+
+#[tokio::test]
+async fn forms_may_post_to_parcours_only() {
+    use axum::body::Body;
+    use axum::http::{header, Request};
+    use tower::ServiceExt;
+    let app = TestApp::new().await;
+    let res = app
+        .router
+        .clone()
+        .oneshot(Request::get("/connexion").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let csp = res
+        .headers()
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(csp.contains("form-action 'self'"), "{csp}");
+    assert!(
+        !csp.contains("http:") && !csp.contains("https:"),
+        "no form may post to any other site: {csp}"
+    );
+}

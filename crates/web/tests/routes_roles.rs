@@ -553,3 +553,127 @@ async fn every_route_answers_each_role_as_the_policy_says() {
         }
     }
 }
+
+/// Which token scope opens each API route (and `/metrics`): `public` = anyone, `` = no token ever.
+fn expected_tokens() -> BTreeMap<&'static str, &'static str> {
+    BTreeMap::from([
+        ("GET /metrics", "metriques:lire"),
+        ("GET /api/v1/openapi.json", "public"),
+        ("GET /api/v1/accueil/contacts", ""),
+        ("POST /api/v1/accueil/contacts", "accueil:saisir"),
+        ("GET /api/v1/accueil/appuis", ""),
+        ("POST /api/v1/accueil/appuis", "accueil:saisir"),
+        ("POST /api/v1/accueil/appuis/{id}", "accueil:saisir"),
+        ("GET /api/v1/accueil/tableau", ""),
+        ("GET /api/v1/accueil/chiffres", ""),
+        ("GET /api/v1/creneaux", "creneaux:lire"),
+        ("GET /api/v1/rendez-vous", ""),
+        ("POST /api/v1/rendez-vous", "rendez-vous:gerer"),
+        ("GET /api/v1/rendez-vous/{id}", ""),
+        ("POST /api/v1/rendez-vous/{id}/statut", "rendez-vous:gerer"),
+        (
+            "POST /api/v1/rendez-vous/{id}/deplacement",
+            "rendez-vous:gerer",
+        ),
+        ("GET /api/v1/personnes", "personnes:rechercher"),
+        ("POST /api/v1/personnes", ""),
+        ("GET /api/v1/personnes/{id}", "personnes:rechercher"),
+        ("GET /api/v1/personnes/{id}/consentements", ""),
+        ("POST /api/v1/personnes/{id}/consentements", ""),
+        ("GET /api/v1/personnes/{id}/demandes-rgpd", ""),
+        ("POST /api/v1/personnes/{id}/demandes-rgpd", ""),
+        ("GET /api/v1/personnes/{id}/export", ""),
+        ("GET /api/v1/dossiers/{id}/ecrits", ""),
+        ("POST /api/v1/dossiers/{id}/ecrits", ""),
+        ("GET /api/v1/foyers/{id}", "personnes:rechercher"),
+        ("GET /api/v1/dossiers/{id}", ""),
+        ("GET /api/v1/dossiers/{id}/documents/{document}", ""),
+        ("POST /api/v1/dossiers/{id}/plan", ""),
+        ("POST /api/v1/dossiers/{id}/referents", ""),
+        ("POST /api/v1/dossiers/{id}/documents", ""),
+        ("GET /api/v1/doublons", ""),
+        ("POST /api/v1/doublons/{id}/fusion", ""),
+        ("GET /api/v1/territoires", "referentiel:lire"),
+        ("POST /api/v1/territoires", "referentiel:ecrire"),
+        ("GET /api/v1/sites", "referentiel:lire"),
+        ("GET /api/v1/secteurs", "referentiel:lire"),
+        ("GET /api/v1/services", "referentiel:lire"),
+        ("GET /api/v1/permanences", "referentiel:lire"),
+        ("GET /api/v1/communes", "referentiel:lire"),
+        ("GET /api/v1/communes/{insee}/secteur", "referentiel:lire"),
+        ("GET /api/v1/agents", "agents:lire"),
+        ("POST /api/v1/agents", "agents:ecrire"),
+        ("GET /api/v1/agents/{id}", "agents:lire"),
+    ])
+}
+
+#[tokio::test]
+async fn every_api_route_answers_each_token_scope_as_the_policy_says() {
+    let table = parcours_web::routes::table();
+    let expected = expected_tokens();
+    let programs: Vec<_> = table
+        .iter()
+        .map(|(d, _)| d.clone())
+        .filter(|d| d.path.starts_with("/api/") || d.path == "/metrics")
+        .collect();
+    for def in &programs {
+        let key = format!("{} {}", def.method, def.path);
+        assert!(
+            expected.contains_key(key.as_str()),
+            "la route {key} n'a pas de portée de jeton attendue dans ce test"
+        );
+    }
+    assert_eq!(programs.len(), expected.len());
+
+    // One service account per scope, each acting on MDS-A (a site of the fixture).
+    let mut app = TestApp::new().await;
+    app.login_as(Role::Administrateur).await;
+    let mut tokens = vec![];
+    for (scope, _) in parcours_domain::habilitations::policy::TOKEN_SCOPES {
+        let scope: &str = scope;
+        let site = app.fx.site_a;
+        tokens.push((scope, app.jeton_sites(scope, &[scope], &[site]).await));
+    }
+    let app = TestApp {
+        cookie: None,
+        csrf: None,
+        ..app
+    };
+    for def in &programs {
+        let key = format!("{} {}", def.method, def.path);
+        let rule = expected[key.as_str()];
+        let path = concrete(def.path, &app);
+        for (scope, secret) in &tokens {
+            let answer = if def.method == Method::GET {
+                app.json("GET", &path, Some(secret), None).await
+            } else {
+                app.json("POST", &path, Some(secret), Some("{}")).await
+            };
+            assert!(
+                answer.location.is_none(),
+                "{scope} {key} : jamais de redirection vers la connexion pour un jeton"
+            );
+            if rule == "public" || rule == *scope {
+                assert!(
+                    answer.status != StatusCode::FORBIDDEN
+                        && answer.status != StatusCode::UNAUTHORIZED
+                        && answer.status != StatusCode::INTERNAL_SERVER_ERROR,
+                    "le jeton {scope} devrait pouvoir appeler {key} ({path}) : {}\n{}",
+                    answer.status,
+                    answer.body
+                );
+            } else {
+                assert_eq!(
+                    answer.status,
+                    StatusCode::FORBIDDEN,
+                    "le jeton {scope} ne devrait pas pouvoir appeler {key} ({path})"
+                );
+                assert!(
+                    answer.content_type.starts_with("application/problem+json"),
+                    "{scope} {key} : {}",
+                    answer.content_type
+                );
+            }
+        }
+    }
+}

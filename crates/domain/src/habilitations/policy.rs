@@ -103,6 +103,13 @@ pub const TOKEN_SCOPES: &[(&str, &str)] = &[
     ("accueil:saisir", "Enregistrer des contacts de l'accueil"),
 ];
 
+/// Whether a service account may give this role to an agent it creates: never one that reaches the
+/// whole département's accounts, audit log or figures (administrateur, DPO, direction); those are
+/// given by an administrator signed in.
+pub fn token_may_grant(role: Role) -> bool {
+    !matches!(role, Role::Administrateur | Role::Dpo | Role::Direction)
+}
+
 /// Whether a role may perform an action at all (before any territorial check).
 pub fn role_allows(role: Role, action: Action) -> bool {
     use Action::*;
@@ -163,8 +170,13 @@ pub fn allows(principal: &Principal, action: Action) -> bool {
 }
 
 /// Whether a principal reaches records attached to a site. Central roles reach the whole
-/// département; territorial roles reach the sites of their assignments only.
+/// département; territorial roles reach the sites of their assignments only; a service account
+/// reaches the sites chosen for its token, and with none of them no site at all (its placeholder role
+/// never gives it the whole département).
 pub fn reaches_site(principal: &Principal, site_id: Option<i64>) -> bool {
+    if principal.token_id.is_some() {
+        return site_id.is_some_and(|id| principal.site_ids.contains(&id));
+    }
     match principal.role {
         Role::Administrateur | Role::EquipeCentrale | Role::Dpo | Role::Direction => true,
         Role::Accueil | Role::TravailleurSocial | Role::Cadre => match site_id {
@@ -251,6 +263,31 @@ mod tests {
         assert!(!allows(&p, Action::RendezVousGerer));
         assert!(!allows(&p, Action::DossiersLire));
         assert!(!allows(&p, Action::AgendaLire));
+    }
+
+    #[test]
+    fn a_token_reaches_the_sites_of_its_token_only_whatever_the_placeholder_role() {
+        let mut p = principal(Role::Administrateur, &[3]);
+        p.token_id = Some(9);
+        assert!(reaches_site(&p, Some(3)));
+        assert!(!reaches_site(&p, Some(4)));
+        assert!(!reaches_site(&p, None), "never the whole département");
+        p.site_ids.clear();
+        assert!(
+            !reaches_site(&p, Some(3)),
+            "no site chosen: no site reached"
+        );
+    }
+
+    #[test]
+    fn a_token_never_grants_a_central_role() {
+        for role in Role::ALL {
+            assert_eq!(
+                token_may_grant(role),
+                !matches!(role, Role::Administrateur | Role::Dpo | Role::Direction),
+                "{role:?}"
+            );
+        }
     }
 
     #[test]

@@ -342,9 +342,17 @@ async fn an_api_token_authenticates_by_its_secret_until_revoked() {
     let admin = fx.agent(Role::Administrateur);
     let scopes = vec!["referentiel:lire".to_string(), "agents:lire".to_string()];
     let mut tx = db.store().begin().await.unwrap();
-    let id = tokens::create(&mut tx, "96", "SIRH", &scopes, admin, "s3cr3t")
-        .await
-        .unwrap();
+    let id = tokens::create(
+        &mut tx,
+        "96",
+        "SIRH",
+        &scopes,
+        &[fx.site_a],
+        admin,
+        "s3cr3t",
+    )
+    .await
+    .unwrap();
     let t = tokens::authenticate(&mut tx, "s3cr3t")
         .await
         .unwrap()
@@ -352,6 +360,11 @@ async fn an_api_token_authenticates_by_its_secret_until_revoked() {
     assert_eq!(
         (t.id, t.departement_id.as_str(), t.scopes.clone()),
         (id, "96", scopes)
+    );
+    assert_eq!(
+        t.site_ids,
+        vec![fx.site_a],
+        "the token reaches its sites only"
     );
     assert!(tokens::authenticate(&mut tx, "autre")
         .await
@@ -383,4 +396,46 @@ async fn an_api_token_authenticates_by_its_secret_until_revoked() {
         .unwrap()
         .is_none());
     tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_search_for_a_like_wildcard_matches_it_literally_not_everything() {
+    let db = TestDb::new().await;
+    let _fx = Fixture::seed(db.store()).await;
+    let mut c = db.store().read().await.unwrap();
+    // Unescaped, `%` matched every agent and every commune, `_` every one-letter position.
+    for texte in ["%", "_", "\\", "a%e", "9610_"] {
+        let f = AgentFilter {
+            texte: Some(texte.into()),
+            ..Default::default()
+        };
+        let (_, n) = agents::list(&mut c, "96", &f, AgentSort::Nom, 100, 0)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "agents matching « {texte} »");
+        let f = parcours_store::referentiel::CommuneFilter {
+            texte: Some(texte.into()),
+            ..Default::default()
+        };
+        let (_, n) = parcours_store::referentiel::communes(&mut c, "96", &f, 100, 0)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "communes matching « {texte} »");
+    }
+    // A postcode with a wildcard resolves nothing (it matched 96200, Brielle, before).
+    assert!(
+        parcours_store::referentiel::resolve(&mut c, "96", "9620_", None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The real text still matches.
+    let f = AgentFilter {
+        texte: Some("cd96".into()),
+        ..Default::default()
+    };
+    let (_, n) = agents::list(&mut c, "96", &f, AgentSort::Nom, 100, 0)
+        .await
+        .unwrap();
+    assert!(n > 0);
 }

@@ -186,6 +186,7 @@ async fn every_list_is_scoped_to_its_departement() {
         "95",
         "SI 95",
         &["referentiel:lire".into()],
+        &[],
         other.admin,
         "secret-95",
     )

@@ -35,6 +35,15 @@ pub struct Auth {
     pub request_id: Option<String>,
 }
 
+/// Whether a request presents an API token (`Authorization: Bearer …`): a program's request, answered
+/// with problem+json and never redirected to the sign-in page.
+pub fn has_bearer(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "))
+}
+
 /// A random URL-safe token of 32 bytes.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
@@ -115,7 +124,8 @@ async fn authenticate_inner(state: &AppState, req: Request) -> Result<(Request, 
         ..Default::default()
     };
 
-    if api {
+    // A service account presents its token to the API and to `/metrics` (Prometheus).
+    if api || req.uri().path() == "/metrics" {
         if let Some(bearer) = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -146,7 +156,8 @@ async fn authenticate_inner(state: &AppState, req: Request) -> Result<(Request, 
                 // A service account holds no role of its own: its scopes decide (see policy::allows).
                 role: Role::Administrateur,
                 service_id: None,
-                site_ids: vec![],
+                // The sites chosen for the token: `policy::reaches_site` gives it these and no other.
+                site_ids: token.site_ids,
                 token_scopes: token.scopes,
             });
             return Ok((req, auth));
@@ -196,6 +207,22 @@ async fn authenticate_inner(state: &AppState, req: Request) -> Result<(Request, 
         }
     }
 
+    // The API with a session cookie (a page's script, or a forged cross-site request): every
+    // write carries the session's CSRF token and comes from this site, as a form does.
+    if api && auth.session_hash.is_some() && !matches!(*req.method(), Method::GET | Method::HEAD) {
+        if !same_origin(req.headers()) || !same_origin_referer(req.headers()) {
+            return Err(api_csrf_failure(
+                "La requête vient d'un autre site que Parcours ; elle est refusée.",
+            ));
+        }
+        if !csrf_header_or_query(&req).is_some_and(|t| constant_eq(&t, &auth.csrf)) {
+            return Err(api_csrf_failure(
+                "Le jeton de sécurité de la session est absent ou périmé : envoyez-le dans l'en-tête X-CSRF-Token (ou le paramètre _csrf), ou utilisez un jeton d'API (Authorization: Bearer).",
+            ));
+        }
+        return Ok((req, auth));
+    }
+
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && !api {
         if !same_origin(req.headers()) {
@@ -215,6 +242,46 @@ async fn authenticate_inner(state: &AppState, req: Request) -> Result<(Request, 
 fn csrf_failure() -> Response {
     WebError::BadRequest("le jeton de sécurité du formulaire est absent ou périmé ; rechargez la page et recommencez".into())
         .into_response()
+}
+
+fn api_csrf_failure(detail: &str) -> Response {
+    ApiError::new(StatusCode::FORBIDDEN, "Requête refusée", detail).into_response()
+}
+
+/// The CSRF token of an API request sent with a session: the `X-CSRF-Token` header, or the `_csrf`
+/// query parameter (a multipart upload).
+fn csrf_header_or_query(req: &Request) -> Option<String> {
+    if let Some(h) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return Some(h.trim().to_string());
+    }
+    req.uri().query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.into_owned())
+    })
+}
+
+/// When the browser says which page a request comes from (`Referer`), it must be a page of this
+/// site.
+fn same_origin_referer(headers: &HeaderMap) -> bool {
+    let Some(referer) = headers.get(header::REFERER).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    url::Url::parse(referer).ok().is_some_and(|u| {
+        let o = match u.port() {
+            Some(p) => format!("{}:{p}", u.host_str().unwrap_or("")),
+            None => u.host_str().unwrap_or("").to_string(),
+        };
+        o == host
+    })
 }
 
 /// When the browser says where a form comes from, it must be this site.

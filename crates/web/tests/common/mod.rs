@@ -200,6 +200,10 @@ impl TestApp {
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
+        // A page's script sends the session's CSRF token with every API write.
+        if let Some(c) = &self.csrf {
+            b = b.header("x-csrf-token", c);
+        }
         let req = match body {
             Some(text) => b
                 .header(header::CONTENT_TYPE, "application/json")
@@ -288,8 +292,15 @@ impl TestApp {
     /// Creates a service-account token with these scopes (as the administrator signed in) and returns
     /// its secret, shown once on the page.
     pub async fn jeton(&self, nom: &str, portees: &[&str]) -> String {
+        self.jeton_sites(nom, portees, &[]).await
+    }
+
+    /// Creates a service-account token with these scopes, acting on these sites (chosen on the page).
+    pub async fn jeton_sites(&self, nom: &str, portees: &[&str], sites: &[i64]) -> String {
+        let sites: Vec<String> = sites.iter().map(i64::to_string).collect();
         let mut fields = vec![("nom", nom)];
         fields.extend(portees.iter().map(|p| ("portee", *p)));
+        fields.extend(sites.iter().map(|s| ("site", s.as_str())));
         let page = self.post("/admin/jetons", &fields).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         let start = page.body.find("prc_").expect("secret shown once");
