@@ -116,7 +116,7 @@ async fn only_the_referents_and_the_cadre_of_a_following_team_see_the_accesses()
     parcours_store::raw_execute(
         &mut tx,
         &format!(
-            "UPDATE postes SET site_id = {} WHERE departement_id = '96' AND agent_id = {}",
+            "UPDATE affectations SET site_id = {} WHERE departement_id = '96' AND agent_id = {}",
             app.fx.site_b,
             app.fx.agent(Role::Cadre)
         ),
