@@ -101,8 +101,12 @@ enum AgentCommand {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Vérifie la chaîne d'empreintes du journal ; code de sortie non nul et première entrée fautive
-    /// nommée si une ligne a été modifiée, supprimée ou insérée.
+    /// nommée si une ligne a été modifiée, supprimée ou insérée ; puis les jalons signés
+    /// (PARCOURS_AUDIT_JALONS) : un journal réécrit ou raccourci depuis un jalon est signalé (code 3).
     Verify,
+    /// Écrit un jalon signé de la tête de chaque chaîne dans PARCOURS_AUDIT_JALONS (la tâche
+    /// quotidienne de vérification le fait aussi).
+    Jalon,
 }
 
 fn main() -> std::process::ExitCode {
@@ -278,6 +282,43 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<std::process::ExitC
                     return Ok(std::process::ExitCode::from(3));
                 }
             }
+            match (&settings.audit_jalons, &settings.audit_cle) {
+                (Some(dir), Some(cle)) => {
+                    let cle = parcours_store::jalons::CleJalons::charger(cle)?;
+                    let bilan = parcours_store::jalons::verifier(&mut conn, dir, &cle, None).await?;
+                    if !bilan.fautes.is_empty() {
+                        for f in &bilan.fautes {
+                            eprintln!("Journal d'audit en désaccord avec ses jalons signés : {f}");
+                        }
+                        return Ok(std::process::ExitCode::from(3));
+                    }
+                    println!(
+                        "Jalons signés concordants : {} (répertoire {}).",
+                        bilan.concordants,
+                        dir.display()
+                    );
+                }
+                _ => println!(
+                    "Aucun répertoire de jalons (PARCOURS_AUDIT_JALONS) : une réécriture complète du journal par un administrateur de la base ne serait pas décelée."
+                ),
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Jalon,
+        } => {
+            let (Some(dir), Some(cle)) = (&settings.audit_jalons, &settings.audit_cle) else {
+                anyhow::bail!(
+                    "PARCOURS_AUDIT_JALONS n'est pas réglé : aucun répertoire où écrire les jalons"
+                );
+            };
+            let store = open(&settings).await?;
+            let cle = parcours_store::jalons::CleJalons::charger_ou_creer(cle)?;
+            let mut conn = store.read().await?;
+            let files = parcours_store::jalons::poser(&mut conn, dir, &cle, None).await?;
+            for f in &files {
+                println!("Jalon écrit : {}", f.display());
+            }
+            println!("Clé publique des jalons (Ed25519) : {}", cle.publique());
         }
         Command::Doublons(cmd) => {
             tokio::task::spawn_blocking(move || parcours_doublons::run(cmd)).await??;

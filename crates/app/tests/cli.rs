@@ -53,9 +53,14 @@ fn create_admin(db: &str, email: &str, matricule: &str) {
     );
 }
 
+/// Rewrites the database under the application, as an attacker with the owner's rights would: the
+/// triggers that refuse UPDATE and DELETE on the audit log are dropped first.
 async fn tamper(db: &str, sql: &str) {
     let store = parcours_store::Store::connect(db).await.unwrap();
     let mut tx = store.begin().await.unwrap();
+    for drop in parcours_test_support::attaque::sql_lever_la_garde(store.backend()) {
+        parcours_store::raw_execute(&mut tx, drop).await.unwrap();
+    }
     parcours_store::raw_execute(&mut tx, sql).await.unwrap();
     tx.commit().await.unwrap();
     store.close().await;
@@ -161,6 +166,74 @@ async fn audit_verify_names_a_modified_a_deleted_and_an_inserted_entry() {
         String::from_utf8_lossy(&out.stderr).contains("entrée n° 2"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn audit_verify_catches_through_its_checkpoint_a_log_rewritten_after_dropping_the_trigger() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("p.db").display());
+    let jalons = dir.path().join("jalons");
+    let cle = dir.path().join("cle-jalons");
+    let with_jalons = |c: &mut Command| {
+        c.env("PARCOURS_AUDIT_JALONS", &jalons)
+            .env("PARCOURS_AUDIT_CLE", &cle);
+    };
+    for i in 1..=3 {
+        create_admin(&db, &format!("admin{i}@cd96.test"), &format!("M{i}"));
+    }
+    let mut jalon = parcours(&db);
+    with_jalons(&mut jalon);
+    let out = jalon.args(["audit", "jalon"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Clé publique"));
+
+    let mut verify = parcours(&db);
+    with_jalons(&mut verify);
+    let ok = verify.args(["audit", "verify"]).output().unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("Jalons signés concordants : 1"));
+
+    // A DELETE is refused by the trigger, so the attacker drops it, then rewrites the chain.
+    let store = parcours_store::Store::connect(&db).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let refused = parcours_store::raw_execute(&mut tx, "DELETE FROM audit_log WHERE seq = 2").await;
+    assert!(refused.is_err(), "the trigger refuses the deletion");
+    drop(tx);
+    parcours_test_support::lever_la_garde_du_journal(&store).await;
+    let mut tx = store.begin().await.unwrap();
+    parcours_store::raw_execute(
+        &mut tx,
+        "UPDATE audit_log SET record_id = '999' WHERE seq = 2",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    parcours_test_support::attaque::rechainer(&store, "96").await;
+    store.close().await;
+
+    let plain = parcours(&db).args(["audit", "verify"]).output().unwrap();
+    assert!(
+        plain.status.success(),
+        "without its checkpoints the rewritten chain looks intact"
+    );
+    let mut verify = parcours(&db);
+    with_jalons(&mut verify);
+    let out = verify.args(["audit", "verify"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("désaccord avec ses jalons")
+            && err.contains("entrée n° 3 (96) ne correspond plus"),
+        "{err}"
     );
 }
 

@@ -95,6 +95,13 @@ pub struct Settings {
     /// Largest document a dossier accepts (below `max_body_bytes`, so that the form re-renders with
     /// a message instead of a bare 413).
     pub document_taille_max: usize,
+    /// Directory where the signed checkpoints of the audit chain are written (daily job,
+    /// `parcours audit jalon`) and read back by `parcours audit verify`. It must live outside the
+    /// database server (another machine, a write-once share): a DBA who rewrites the log after
+    /// dropping its triggers cannot rewrite it. `None`: no checkpoint.
+    pub audit_jalons: Option<PathBuf>,
+    /// The Ed25519 signing key of the checkpoints (64 hex digits; created on first use).
+    pub audit_cle: Option<PathBuf>,
     /// Duration of an exceptional access (« accès motivé »). A local rule, not a legal one: set it
     /// with the DPO.
     pub acces_motive_heures: u32,
@@ -145,6 +152,8 @@ impl Default for Settings {
             smtp: None,
             sms: None,
             document_taille_max: 8 * 1024 * 1024,
+            audit_jalons: None,
+            audit_cle: None,
             acces_motive_heures: 24,
             conservation_actif_mois: 24,
             conservation_archive_mois: 60,
@@ -170,6 +179,8 @@ pub const VARIABLES: &[&str] = &[
     "PARCOURS_TAILLE_MAX_REQUETE",
     "PARCOURS_WORKERS",
     "PARCOURS_DOCUMENT_TAILLE_MAX",
+    "PARCOURS_AUDIT_JALONS",
+    "PARCOURS_AUDIT_CLE",
     "PARCOURS_ACCES_MOTIVE_HEURES",
     "PARCOURS_CONSERVATION_ACTIF_MOIS",
     "PARCOURS_CONSERVATION_ARCHIVE_MOIS",
@@ -306,6 +317,16 @@ impl Settings {
         }
         if let Some(v) = get("PARCOURS_DOCUMENT_TAILLE_MAX") {
             s.document_taille_max = positive("PARCOURS_DOCUMENT_TAILLE_MAX", &v)? as usize;
+        }
+        if let Some(v) = get("PARCOURS_AUDIT_JALONS") {
+            let cle = get("PARCOURS_AUDIT_CLE").ok_or_else(|| ConfigError::Missing {
+                variable: "PARCOURS_AUDIT_CLE".into(),
+                reason: "les jalons du journal d'audit (PARCOURS_AUDIT_JALONS) sont signés avec \
+                         cette clé ; indiquer le chemin de son fichier (créé au premier usage)"
+                    .into(),
+            })?;
+            s.audit_jalons = Some(PathBuf::from(v));
+            s.audit_cle = Some(PathBuf::from(cle));
         }
         if let Some(v) = get("PARCOURS_ACCES_MOTIVE_HEURES") {
             s.acces_motive_heures =

@@ -179,6 +179,7 @@ async fn the_audit_verifier_passes_on_an_intact_log_and_fails_naming_a_tampered_
     );
     assert_eq!(job(db.store(), ok).await.status, "termine");
 
+    parcours_test_support::lever_la_garde_du_journal(db.store()).await;
     exec(
         db.store(),
         "UPDATE audit_log SET record_id = '42' WHERE departement_id = '96' AND seq = 2",

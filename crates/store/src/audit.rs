@@ -69,10 +69,13 @@ pub struct AuditFilter {
     pub agent_id: Option<i64>,
     pub record_type: Option<String>,
     pub record_id: Option<String>,
-    /// Inclusive lower bound, `YYYY-MM-DD`.
+    /// Inclusive lower bound, `YYYY-MM-DD` or a stored UTC time.
     pub from: Option<String>,
     /// Inclusive upper bound, `YYYY-MM-DD`.
     pub to: Option<String>,
+    /// Exclusive upper bound, a stored UTC time (the end of a local day).
+    pub before: Option<String>,
+    pub action: Option<String>,
 }
 
 const COLUMNS: &str =
@@ -126,6 +129,12 @@ pub async fn list(
     if let Some(t) = &filter.to {
         // The end date is inclusive: compare with the next day's start.
         push("at < ?", format!("{t}T99"));
+    }
+    if let Some(b) = &filter.before {
+        push("at < ?", b.clone());
+    }
+    if let Some(a) = &filter.action {
+        push("action = ?", a.clone());
     }
     let filter_sql = clauses.join(" AND ");
     let sql = format!(

@@ -12,6 +12,7 @@ pub mod appui;
 pub mod audit;
 pub mod auth;
 pub mod chiffres;
+pub mod consultations;
 pub mod dossiers;
 pub mod doublons;
 pub mod error;

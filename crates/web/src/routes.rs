@@ -367,6 +367,13 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             get(dossiers::acces_list),
         ),
         r(M::GET, "/dossiers/{id}", DossiersLire, get(dossiers::show)),
+        // Who saw this dossier: the handler admits only its référents and the cadres of its teams.
+        r(
+            M::GET,
+            "/dossiers/{id}/consultations",
+            DossiersLire,
+            get(crate::consultations::page),
+        ),
         r(
             M::POST,
             "/dossiers/{id}/ecrits",

@@ -416,7 +416,7 @@ async fn reading_a_staff_record_and_a_refused_access_are_in_the_audit_log() {
         ))
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("lecture"));
+    assert!(page.body.contains("a lu la fiche d"), "{}", page.body);
     let refus = app.get("/audit?type_enregistrement=route").await;
     assert!(refus.body.contains("refus") && refus.body.contains("GET /audit"));
     assert!(csrf_of(&page.body).is_some());

@@ -150,6 +150,10 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
             "travailleur_social cadre equipe_centrale",
         ),
         (
+            "GET /dossiers/{id}/consultations",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
             "POST /dossiers/{id}/ecrits",
             "travailleur_social cadre equipe_centrale",
         ),

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+pub mod libelles;
+
 /// The hash that precedes the first entry of a département.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

@@ -1,11 +1,12 @@
 //! Audit log: appends chain, verification passes on an intact log, and every kind of tampering under
-//! the API (modified, deleted, truncated, forged rows) is found and named; filtered listing.
+//! the API (modified, deleted, truncated, forged rows) is found and named; filtered listing. The
+//! triggers of migration 0014 refuse UPDATE and DELETE; the tampering tests drop them first.
 
 use parcours_domain::audit::{AuditEvent, ChainBreak};
 use parcours_domain::habilitations::Role;
 use parcours_store::audit::{self, AuditFilter};
 use parcours_store::Store;
-use parcours_test_support::{Fixture, TestDb};
+use parcours_test_support::{lever_la_garde_du_journal, Fixture, TestDb};
 
 use crate::exec;
 
@@ -59,6 +60,8 @@ async fn a_modified_column_is_named_by_its_seq() {
     let db = TestDb::new().await;
     let fx = Fixture::seed(db.store()).await;
     three_entries(db.store(), &fx).await;
+    // The attacker drops the guard first (a DBA could); the chain still tells.
+    lever_la_garde_du_journal(db.store()).await;
     exec(
         db.store(),
         "UPDATE audit_log SET record_id = '99' WHERE departement_id = '96' AND seq = 2",
@@ -78,6 +81,8 @@ async fn a_modified_time_is_found_too() {
     let db = TestDb::new().await;
     let fx = Fixture::seed(db.store()).await;
     three_entries(db.store(), &fx).await;
+    // The attacker drops the guard first (a DBA could); the chain still tells.
+    lever_la_garde_du_journal(db.store()).await;
     exec(db.store(), "UPDATE audit_log SET at = '2001-01-01T00:00:00.000000Z' WHERE departement_id = '96' AND seq = 1")
         .await;
     assert_eq!(
@@ -94,6 +99,8 @@ async fn a_deleted_middle_entry_is_a_gap() {
     let db = TestDb::new().await;
     let fx = Fixture::seed(db.store()).await;
     three_entries(db.store(), &fx).await;
+    // The attacker drops the guard first (a DBA could); the chain still tells.
+    lever_la_garde_du_journal(db.store()).await;
     exec(
         db.store(),
         "DELETE FROM audit_log WHERE departement_id = '96' AND seq = 2",
@@ -114,6 +121,8 @@ async fn a_deleted_last_entry_is_a_truncation() {
     let db = TestDb::new().await;
     let fx = Fixture::seed(db.store()).await;
     three_entries(db.store(), &fx).await;
+    // The attacker drops the guard first (a DBA could); the chain still tells.
+    lever_la_garde_du_journal(db.store()).await;
     exec(
         db.store(),
         "DELETE FROM audit_log WHERE departement_id = '96' AND seq = 3",
@@ -216,6 +225,8 @@ async fn a_break_in_one_departement_does_not_hide_the_state_of_another() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
+    // The attacker drops the guard first (a DBA could); the chain still tells.
+    lever_la_garde_du_journal(db.store()).await;
     exec(
         db.store(),
         "UPDATE audit_log SET action = 'x' WHERE departement_id = '95' AND seq = 1",
@@ -289,4 +300,87 @@ async fn the_audit_list_filters_by_agent_record_and_period() {
     );
     assert_eq!(n(period(&tomorrow, &tomorrow)).await, 0);
     assert_eq!(n(period(&yesterday, &yesterday)).await, 0);
+}
+
+/// Runs one statement in its own transaction (after `before`, in the same transaction) and returns
+/// the database's refusal, if any.
+async fn attempt(store: &Store, before: Option<&str>, sql: &str) -> Result<u64, String> {
+    let mut tx = store.begin().await.unwrap();
+    if let Some(b) = before {
+        parcours_store::raw_execute(&mut tx, b).await.unwrap();
+    }
+    let done = parcours_store::raw_execute(&mut tx, sql)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.unwrap();
+    Ok(done)
+}
+
+#[tokio::test]
+async fn the_database_refuses_to_delete_or_update_an_audit_entry() {
+    let db = TestDb::new().await;
+    let fx = Fixture::seed(db.store()).await;
+    three_entries(db.store(), &fx).await;
+    for sql in [
+        "DELETE FROM audit_log WHERE departement_id = '96' AND seq = 2",
+        "UPDATE audit_log SET record_id = '99' WHERE departement_id = '96' AND seq = 2",
+        "DELETE FROM audit_log",
+    ] {
+        let refused = attempt(db.store(), None, sql).await;
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|e| e.contains("journal d'audit inviolable")),
+            "{sql} : {refused:?}"
+        );
+    }
+    assert_eq!(verify(db.store()).await, Ok(3), "nothing was changed");
+    // Appending still works.
+    let mut tx = db.store().begin().await.unwrap();
+    audit::append(&mut tx, "96", &AuditEvent::new("lecture", "agent", 1))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(verify(db.store()).await, Ok(4));
+}
+
+#[tokio::test]
+async fn on_postgres_the_application_role_may_only_read_and_append_to_the_audit_log() {
+    let db = TestDb::new().await;
+    let fx = Fixture::seed(db.store()).await;
+    three_entries(db.store(), &fx).await;
+    if db.store().backend() != parcours_store::Backend::Postgres {
+        // SQLite has no roles: its guard is the trigger, tested above.
+        return;
+    }
+    let as_app = Some("SET LOCAL ROLE parcours_app");
+    // Even with the triggers gone, the application's role cannot rewrite the log.
+    lever_la_garde_du_journal(db.store()).await;
+    for sql in [
+        "DELETE FROM audit_log WHERE departement_id = '96' AND seq = 2",
+        "UPDATE audit_log SET record_id = '99' WHERE departement_id = '96' AND seq = 2",
+        "TRUNCATE audit_log",
+    ] {
+        let refused = attempt(db.store(), as_app, sql).await;
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|e| e.contains("permission denied")),
+            "{sql} : {refused:?}"
+        );
+    }
+    // It reads, appends, and writes the rest of the schema.
+    assert_eq!(
+        attempt(db.store(), as_app, "SELECT seq FROM audit_log").await,
+        Ok(3)
+    );
+    let mut tx = db.store().begin().await.unwrap();
+    parcours_store::raw_execute(&mut tx, "SET LOCAL ROLE parcours_app")
+        .await
+        .unwrap();
+    audit::append(&mut tx, "96", &AuditEvent::new("lecture", "agent", 1))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(verify(db.store()).await, Ok(4));
 }

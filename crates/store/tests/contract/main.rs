@@ -9,6 +9,7 @@ mod audit;
 mod demo;
 mod dossiers;
 mod imports;
+mod jalons;
 mod jobs;
 mod personnes;
 mod referentiel;
