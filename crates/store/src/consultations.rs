@@ -35,9 +35,8 @@ pub struct Consultation {
 pub struct LecteursConsultations {
     /// Current référents of the dossier.
     pub referents: Vec<i64>,
-    /// Sites of the teams that follow it: the sites of the current assignments of its current
-    /// référents in the services that currently follow the dossier.
-    pub sites_equipes: Vec<i64>,
+    /// The teams (service and site) that follow it today.
+    pub equipes: Vec<parcours_domain::dossiers::secret::Equipe>,
 }
 
 /// Who may read the accesses to the dossier; `NotFound` if it is not in this département.
@@ -63,25 +62,8 @@ pub async fn lecteurs(
     .iter()
     .map(|r| r.get("agent_id"))
     .collect();
-    let sites_equipes = sqlx::query(
-        "SELECT DISTINCT p.site_id FROM dossier_referents r \
-         JOIN dossier_services s ON s.departement_id = r.departement_id AND s.dossier_id = r.dossier_id \
-              AND s.service_id = r.service_id AND s.jusqu_au IS NULL \
-         JOIN affectations p ON p.departement_id = r.departement_id AND p.agent_id = r.agent_id \
-              AND p.fin IS NULL AND p.site_id IS NOT NULL \
-         WHERE r.departement_id = $1 AND r.dossier_id = $2 AND r.jusqu_au IS NULL ORDER BY p.site_id",
-    )
-    .bind(dep)
-    .bind(dossier_id)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| r.get("site_id"))
-    .collect();
-    Ok(LecteursConsultations {
-        referents,
-        sites_equipes,
-    })
+    let equipes = crate::dossiers::current_equipes(conn, dep, dossier_id).await?;
+    Ok(LecteursConsultations { referents, equipes })
 }
 
 const SELECT: &str =

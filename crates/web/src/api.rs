@@ -335,6 +335,8 @@ pub async fn agent_create(
                 title: "Accès refusé".into(),
                 detail: "Les droits du jeton ne permettent pas de créer cet agent ; rien n'a été enregistré.".into(),
                 errors: Some(e),
+                // The refusal was written to the audit log just above.
+                audited: true,
             });
         }
     }

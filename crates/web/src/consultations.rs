@@ -23,13 +23,13 @@ pub struct PageQuery {
 }
 
 /// Whether the principal may see who accessed the dossier: one of its current référents, or a cadre
-/// whose sites include a site of a team that follows it.
+/// of a team that follows it (same service, one of its sites).
 pub fn peut_voir(p: &Principal, l: &LecteursConsultations) -> bool {
     let Some(agent) = p.agent_id else {
         return false;
     };
     l.referents.contains(&agent)
-        || (p.role == Role::Cadre && l.sites_equipes.iter().any(|s| p.site_ids.contains(s)))
+        || (p.role == Role::Cadre && l.equipes.iter().any(|e| e.comprend(p)))
 }
 
 /// The agent's function: their job, or failing that their role.

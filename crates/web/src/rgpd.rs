@@ -487,6 +487,27 @@ pub async fn archive(
                 ));
             }
         }
+        // Who accessed the file, by function and service (RGPD art. 15: the recipients).
+        let acces = crate::consultations::pour_la_personne(conn, dep, id).await?;
+        let mut lignes = String::from(
+            "Accès à votre dossier (date, fonction et service de l'agent, ce qui a été fait, motif)\n\n",
+        );
+        for a in &acces {
+            lignes.push_str(&format!(
+                "{} — {} ({}) — {}{}\n",
+                a.date,
+                a.fonction,
+                a.service,
+                a.action,
+                if a.motif.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {}", a.motif)
+                }
+            ));
+        }
+        zip.start_file("acces-au-dossier.txt", opts).map_err(err)?;
+        zip.write_all(lignes.as_bytes()).map_err(ioerr)?;
         zip.start_file("LISEZ-MOI.txt", opts).map_err(err)?;
         zip.write_all(resume.as_bytes()).map_err(ioerr)?;
         zip.finish().map_err(err)?;
