@@ -479,7 +479,7 @@ pub async fn document(
             (axum::http::header::CONTENT_TYPE, doc.mime.clone()),
             (
                 axum::http::header::HeaderName::from_static("x-content-sha256"),
-                doc.sha256.clone(),
+                doc.sha256,
             ),
         ],
         bytes,

@@ -793,7 +793,7 @@ pub async fn document_get(
     );
     Ok((
         [
-            (header::CONTENT_TYPE, doc.mime.clone()),
+            (header::CONTENT_TYPE, doc.mime),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,

@@ -59,14 +59,9 @@ impl From<parcours_usecases::Error> for WebError {
             E::Conflict(m) => WebError::Conflict(m),
             // A page handler re-renders its form on `Invalid`; reaching here means a request no
             // form of ours sends.
-            E::Invalid(errors) => WebError::BadRequest(
-                errors
-                    .0
-                    .iter()
-                    .map(|(_, m)| m.clone())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
+            E::Invalid(errors) => {
+                WebError::BadRequest(errors.0.values().cloned().collect::<Vec<_>>().join(" "))
+            }
             E::Store(s) => WebError::from(s),
         }
     }
