@@ -2215,6 +2215,7 @@ pub struct CreneauxQuery {
     #[serde(rename = "type")]
     pub type_rdv: Option<String>,
     /// Nombre de créneaux (1 à 50, 5 par défaut)
+    #[param(minimum = 1, maximum = 50)]
     pub nombre: Option<usize>,
 }
 

@@ -324,7 +324,7 @@ pub async fn ecrit_create(
 #[into_params(parameter_in = Query)]
 pub struct DateParams {
     /// Composition à cette date (AAAA-MM-JJ) ; aujourd'hui par défaut.
-    #[param(format = Date)]
+    #[param(format = Date, pattern = "^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$")]
     pub date: Option<String>,
 }
 
