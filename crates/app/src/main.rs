@@ -71,6 +71,28 @@ enum Command {
     /// Mesures de performance sur des données fictives.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Écrit la description OpenAPI 3.1 de l'API (celle de `/api/v1/openapi.json`) sur la sortie standard.
+    Openapi,
+    /// Jetons d'API des comptes de service.
+    Jeton {
+        #[command(subcommand)]
+        command: JetonCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum JetonCommand {
+    /// Crée un jeton d'API et l'écrit, une seule fois, sur la sortie standard.
+    Create {
+        #[arg(long, default_value = demo::DEMO_DEPARTEMENT)]
+        departement: String,
+        /// Nom du compte de service.
+        #[arg(long)]
+        nom: String,
+        /// Portées séparées par des virgules (`referentiel:lire,agents:lire`…), ou `toutes`.
+        #[arg(long)]
+        portees: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -328,6 +350,53 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<std::process::ExitC
             tokio::task::spawn_blocking(move || parcours_tirage::run(cmd)).await??;
         }
         Command::Bench(cmd) => bench::run(cmd).await?,
+        Command::Openapi => println!("{}", parcours_web::api::document()?),
+        Command::Jeton {
+            command:
+                JetonCommand::Create {
+                    departement,
+                    nom,
+                    portees,
+                },
+        } => {
+            use parcours_domain::habilitations::policy::TOKEN_SCOPES;
+            let scopes: Vec<String> = if portees == "toutes" {
+                TOKEN_SCOPES.iter().map(|(c, _)| c.to_string()).collect()
+            } else {
+                portees.split(',').map(|p| p.trim().to_string()).collect()
+            };
+            if let Some(p) = scopes
+                .iter()
+                .find(|p| !TOKEN_SCOPES.iter().any(|(c, _)| c == p))
+            {
+                anyhow::bail!("portée inconnue « {p} »");
+            }
+            let nom = nom.trim();
+            if nom.is_empty() || nom.chars().count() > 80 {
+                anyhow::bail!("donnez un nom au compte de service (80 caractères au plus)");
+            }
+            let store = open(&settings).await?;
+            store.migrate().await?;
+            let mut tx = store.begin().await?;
+            if departements::get(&mut tx, &departement).await?.is_none() {
+                anyhow::bail!("département « {departement} » inconnu");
+            }
+            let secret = format!("prc_{}", parcours_web::auth::random_token());
+            // No agent behind a command line: created_by 0, the origin is in the audit entry.
+            let id =
+                parcours_store::tokens::create(&mut tx, &departement, nom, &scopes, 0, &secret)
+                    .await?;
+            audit::append(
+                &mut tx,
+                &departement,
+                &AuditEvent::new("creation", "jeton_api", id).details(serde_json::json!({
+                    "nom": nom, "portees": scopes, "origine": "parcours jeton create"
+                })),
+            )
+            .await?;
+            tx.commit().await?;
+            println!("{secret}");
+        }
         Command::Taches => {
             let store = open(&settings).await?;
             store.migrate().await?;

@@ -625,6 +625,7 @@ pub struct ContactsPage {
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ContactsQuery {
     /// Identifiant du site (MDS).
     pub site: i64,
@@ -639,7 +640,7 @@ fn invalid(field: &str, message: &str) -> ApiError {
     ApiError::invalid(e)
 }
 
-#[utoipa::path(get, path = "/api/v1/accueil/contacts", params(ContactsQuery), responses((status = 200, body = ContactsPage), (status = 404, body = crate::api::Problem), (status = 422, body = crate::api::Problem)))]
+#[utoipa::path(get, operation_id = "contacts_lister", path = "/api/v1/accueil/contacts", params(ContactsQuery), responses((status = 200, body = ContactsPage), (status = 404, body = crate::api::Problem, content_type = "application/problem+json"), (status = 422, body = crate::api::Problem, content_type = "application/problem+json")))]
 pub async fn api_list(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -731,7 +732,7 @@ pub struct ContactCree {
     pub id: i64,
 }
 
-#[utoipa::path(post, path = "/api/v1/accueil/contacts", request_body = ContactInput, responses((status = 201, body = ContactCree), (status = 422, body = crate::api::Problem)))]
+#[utoipa::path(post, operation_id = "contact_creer", path = "/api/v1/accueil/contacts", request_body = ContactInput, responses((status = 201, body = ContactCree), (status = 422, body = crate::api::Problem, content_type = "application/problem+json")))]
 pub async fn api_create(
     State(state): State<AppState>,
     ctx: ApiCtx,

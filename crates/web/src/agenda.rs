@@ -1366,7 +1366,7 @@ pub struct DeplacementInput {
     pub agent_id: Option<i64>,
 }
 
-#[utoipa::path(post, path = "/api/v1/rendez-vous/{id}/deplacement", request_body = DeplacementInput, params(("id" = i64, Path, description = "Identifiant du rendez-vous")), responses((status = 200, body = RendezVousOut), (status = 409, body = crate::api::Problem), (status = 422, body = crate::api::Problem)))]
+#[utoipa::path(post, operation_id = "rendez_vous_deplacer", path = "/api/v1/rendez-vous/{id}/deplacement", request_body = DeplacementInput, params(("id" = i64, Path, description = "Identifiant du rendez-vous")), responses((status = 200, body = RendezVousOut), (status = 409, body = crate::api::Problem, content_type = "application/problem+json"), (status = 422, body = crate::api::Problem, content_type = "application/problem+json")))]
 pub async fn api_deplacer(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -2229,6 +2229,7 @@ pub async fn css() -> Response {
 // API v1
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct CreneauxQuery {
     /// Secteur de la personne (les agents qui reçoivent à la MDS du secteur)
     pub secteur_id: Option<i64>,
@@ -2238,6 +2239,7 @@ pub struct CreneauxQuery {
     #[serde(rename = "type")]
     pub type_rdv: Option<String>,
     /// Nombre de créneaux (1 à 50, 5 par défaut)
+    #[param(minimum = 1, maximum = 50)]
     pub nombre: Option<usize>,
 }
 
@@ -2253,7 +2255,7 @@ pub struct CreneauOut {
     pub nature: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/creneaux", params(CreneauxQuery), responses((status = 200, body = [CreneauOut]), (status = 422, body = crate::api::Problem)))]
+#[utoipa::path(get, operation_id = "creneaux_lister", path = "/api/v1/creneaux", params(CreneauxQuery), responses((status = 200, body = [CreneauOut]), (status = 422, body = crate::api::Problem, content_type = "application/problem+json")))]
 pub async fn api_creneaux(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -2369,6 +2371,7 @@ impl From<&store::RendezVous> for RendezVousOut {
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct RdvQuery {
     /// AAAA-MM-JJ
     pub du: Option<String>,
@@ -2385,7 +2388,7 @@ pub struct RendezVousPage {
     pub rendez_vous: Vec<RendezVousOut>,
 }
 
-#[utoipa::path(get, path = "/api/v1/rendez-vous", params(RdvQuery), responses((status = 200, body = RendezVousPage), (status = 403, body = crate::api::Problem)))]
+#[utoipa::path(get, operation_id = "rendez_vous_lister", path = "/api/v1/rendez-vous", params(RdvQuery), responses((status = 200, body = RendezVousPage), (status = 403, body = crate::api::Problem, content_type = "application/problem+json")))]
 pub async fn api_list(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -2446,7 +2449,7 @@ async fn api_rdv_in_scope(state: &AppState, ctx: &ApiCtx, id: i64) -> ApiResult<
     Ok(r)
 }
 
-#[utoipa::path(get, path = "/api/v1/rendez-vous/{id}", params(("id" = i64, Path, description = "Identifiant du rendez-vous")), responses((status = 200, body = RendezVousOut), (status = 404, body = crate::api::Problem)))]
+#[utoipa::path(get, operation_id = "rendez_vous_lire", path = "/api/v1/rendez-vous/{id}", params(("id" = i64, Path, description = "Identifiant du rendez-vous")), responses((status = 200, body = RendezVousOut), (status = 404, body = crate::api::Problem, content_type = "application/problem+json")))]
 pub async fn api_get(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -2465,7 +2468,7 @@ pub async fn api_get(
     Ok(AxumJson(RendezVousOut::pour(&ctx.principal, &r)))
 }
 
-#[utoipa::path(post, path = "/api/v1/rendez-vous", request_body = RendezVousForm, responses((status = 201, body = RendezVousOut), (status = 422, body = crate::api::Problem)))]
+#[utoipa::path(post, operation_id = "rendez_vous_creer", path = "/api/v1/rendez-vous", request_body = RendezVousForm, responses((status = 201, body = RendezVousOut), (status = 422, body = crate::api::Problem, content_type = "application/problem+json")))]
 pub async fn api_create(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -2503,7 +2506,7 @@ pub struct StatutInput {
     pub statut: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/rendez-vous/{id}/statut", request_body = StatutInput, params(("id" = i64, Path, description = "Identifiant du rendez-vous")), responses((status = 200, body = RendezVousOut), (status = 422, body = crate::api::Problem)))]
+#[utoipa::path(post, operation_id = "rendez_vous_statut", path = "/api/v1/rendez-vous/{id}/statut", request_body = StatutInput, params(("id" = i64, Path, description = "Identifiant du rendez-vous")), responses((status = 200, body = RendezVousOut), (status = 422, body = crate::api::Problem, content_type = "application/problem+json")))]
 pub async fn api_statut(
     State(state): State<AppState>,
     ctx: ApiCtx,

@@ -27,7 +27,7 @@ use crate::AppState;
     info(title = "Parcours — API v1", version = "1.0.0", description = "Référentiel, agents, personnes et dossiers d'un département. Authentification : `Authorization: Bearer <jeton>` (jetons créés par l'administrateur, avec portées). Erreurs : application/problem+json (RFC 9457), messages en français."),
     paths(territoires, territoire_create, crate::api_personnes::search, crate::api_personnes::get, crate::api_personnes::create, crate::api_personnes::ecrits, crate::api_personnes::ecrit_create, crate::api_personnes::foyer, crate::api_personnes::doublons_list, crate::api_personnes::fusion, crate::api_personnes::dossier, crate::api_personnes::document, crate::api_personnes::plan_add, crate::api_personnes::referent_set, crate::api_personnes::document_add, crate::api_personnes::consentements, crate::api_personnes::consentement_add, crate::api_personnes::demandes, crate::api_personnes::demande_add, crate::api_personnes::export, sites, secteurs, services, permanences, communes, commune_secteur, agents, agent, agent_create, crate::agenda::api_creneaux, crate::agenda::api_list, crate::agenda::api_get, crate::agenda::api_create, crate::agenda::api_statut, crate::chiffres::api, crate::agenda::api_deplacer, crate::accueil::api_list, crate::accueil::api_create, crate::appui::api_list, crate::appui::api_create, crate::appui::api_geste, crate::appui::api_tableau),
     components(schemas(crate::api_personnes::PersonneTrouvee, crate::api_personnes::FicheOut, crate::api_personnes::DossierOut, crate::api_personnes::PersonneInput, crate::api_personnes::MembreOut, crate::api_personnes::DoublonOut, crate::api_personnes::FusionInput, crate::api_personnes::ReferentOut, crate::api_personnes::ReferentInput, crate::api_personnes::DocumentUpload, crate::api_personnes::ConsentementOut, crate::api_personnes::DemandeOut, crate::api_personnes::DemandeInput, parcours_domain::rgpd::ConsentementForm, parcours_domain::dossiers::PlanForm, parcours_domain::personnes::Personne, parcours_domain::personnes::PersonneForm, parcours_domain::dossiers::EcritForm, Territoire, Site, Secteur, Service, Permanence, Commune, Agent, AgentForm, TerritoireInput, ResolutionOut, Problem, CommunesPage, AgentsPage, crate::agenda::CreneauOut, crate::agenda::RendezVousOut, crate::agenda::RendezVousPage, crate::agenda::StatutInput, crate::agenda::DeplacementInput, parcours_domain::agenda::RendezVousForm, crate::chiffres::ChiffresOut, crate::chiffres::IndicateursOut, crate::chiffres::MoisOut, crate::chiffres::SiteChiffresOut, crate::chiffres::MoisSiteOut, crate::chiffres::DelaiTypeOut, crate::chiffres::AgentMoisOut, crate::accueil::ContactOut, crate::accueil::ContactsPage, crate::accueil::ContactInput, crate::accueil::ContactCree, crate::appui::AppuiOut, crate::appui::AppuiInput, crate::appui::GesteInput, crate::appui::GardeOut)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &ReponsesCommunes)
 )]
 pub struct ApiDoc;
 
@@ -47,6 +47,78 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// The answers given in front of every handler, declared once where they are produced: 401 and 403
+/// by the policy check (`routes::enforce`), 400, 413, 415 and 422 by the `Json` extractor and the body
+/// limit, 400 by the `Query` extractor, 404 by `ApiPath` for a malformed id. Answers that depend on the
+/// handler (404 of a missing row, 409, 422 of a rule) stay in its `#[utoipa::path]`.
+struct ReponsesCommunes;
+impl utoipa::Modify for ReponsesCommunes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                let query = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.parameter_in == ParameterIn::Query);
+                let mut add = |status: &str, description: &str| {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| problem_response(description).into());
+                };
+                add("401", "Jeton absent, inconnu, expiré ou révoqué");
+                add(
+                    "403",
+                    "Le rôle ou les portées du jeton ne permettent pas cette opération",
+                );
+                if query {
+                    add("400", "Paramètre de l'adresse invalide (type, format ou paramètre obligatoire absent)");
+                }
+                if path.contains('{') {
+                    add("404", "Identifiant de l'adresse invalide ou inconnu");
+                }
+                if op.request_body.is_some() {
+                    add("400", "Corps JSON mal formé");
+                    add("413", "Corps de la requête trop volumineux");
+                    add("415", "Type de contenu non pris en charge");
+                    add(
+                        "422",
+                        "Données invalides : le message nomme les champs fautifs",
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
+/// The OpenAPI 3.1 document of the API, as served on `/api/v1/openapi.json` and printed by
+/// `parcours openapi`.
+pub fn document() -> Result<String, serde_json::Error> {
+    ApiDoc::openapi().to_pretty_json()
+}
+
 /// Problem details (RFC 9457).
 #[derive(Serialize, ToSchema)]
 pub struct Problem {
@@ -59,7 +131,7 @@ pub struct Problem {
 }
 
 pub async fn openapi() -> Response {
-    match ApiDoc::openapi().to_pretty_json() {
+    match document() {
         Ok(body) => (
             [(axum::http::header::CONTENT_TYPE, "application/json")],
             body,
@@ -69,7 +141,7 @@ pub async fn openapi() -> Response {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/territoires", responses((status = 200, body = [Territoire]), (status = 401, body = Problem)))]
+#[utoipa::path(get, operation_id = "territoires_lister", path = "/api/v1/territoires", responses((status = 200, body = [Territoire]), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn territoires(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -86,7 +158,7 @@ pub struct TerritoireInput {
     pub kind: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/territoires", request_body = TerritoireInput, responses((status = 201, body = Territoire), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, operation_id = "territoire_creer", path = "/api/v1/territoires", request_body = TerritoireInput, responses((status = 201, body = Territoire), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn territoire_create(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -116,13 +188,13 @@ pub async fn territoire_create(
     Ok((StatusCode::CREATED, AxumJson(created)).into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/sites", responses((status = 200, body = [Site])))]
+#[utoipa::path(get, operation_id = "sites_lister", path = "/api/v1/sites", responses((status = 200, body = [Site])))]
 pub async fn sites(State(state): State<AppState>, ctx: ApiCtx) -> ApiResult<AxumJson<Vec<Site>>> {
     let mut conn = state.store.read().await?;
     Ok(AxumJson(store::sites(&mut conn, ctx.dep()).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/secteurs", responses((status = 200, body = [Secteur])))]
+#[utoipa::path(get, operation_id = "secteurs_lister", path = "/api/v1/secteurs", responses((status = 200, body = [Secteur])))]
 pub async fn secteurs(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -131,7 +203,7 @@ pub async fn secteurs(
     Ok(AxumJson(store::secteurs(&mut conn, ctx.dep()).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/services", responses((status = 200, body = [Service])))]
+#[utoipa::path(get, operation_id = "services_lister", path = "/api/v1/services", responses((status = 200, body = [Service])))]
 pub async fn services(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -140,7 +212,7 @@ pub async fn services(
     Ok(AxumJson(store::services(&mut conn, ctx.dep()).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/permanences", responses((status = 200, body = [Permanence])))]
+#[utoipa::path(get, operation_id = "permanences_lister", path = "/api/v1/permanences", responses((status = 200, body = [Permanence])))]
 pub async fn permanences(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -150,6 +222,7 @@ pub async fn permanences(
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Texte recherché (nom, code INSEE, code postal)
     pub texte: Option<String>,
@@ -164,7 +237,7 @@ pub struct CommunesPage {
     pub communes: Vec<Commune>,
 }
 
-#[utoipa::path(get, path = "/api/v1/communes", params(PageQuery), responses((status = 200, body = CommunesPage)))]
+#[utoipa::path(get, operation_id = "communes_lister", path = "/api/v1/communes", params(PageQuery), responses((status = 200, body = CommunesPage)))]
 pub async fn communes(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -193,7 +266,7 @@ pub struct ResolutionOut {
     pub site: Option<Site>,
 }
 
-#[utoipa::path(get, path = "/api/v1/communes/{insee}/secteur", params(("insee" = String, Path, description = "Code INSEE ou code postal")), responses((status = 200, body = ResolutionOut), (status = 404, body = Problem)))]
+#[utoipa::path(get, operation_id = "commune_secteur", path = "/api/v1/communes/{insee}/secteur", params(("insee" = String, Path, description = "Code INSEE ou code postal")), responses((status = 200, body = ResolutionOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn commune_secteur(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -229,7 +302,7 @@ fn perimetre(ctx: &ApiCtx) -> Option<Vec<i64>> {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/agents", params(PageQuery), responses((status = 200, body = AgentsPage), (status = 403, body = Problem)))]
+#[utoipa::path(get, operation_id = "agents_lister", path = "/api/v1/agents", params(PageQuery), responses((status = 200, body = AgentsPage), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn agents(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -265,7 +338,7 @@ pub async fn agents(
     Ok(AxumJson(AgentsPage { total, agents }))
 }
 
-#[utoipa::path(get, path = "/api/v1/agents/{id}", params(("id" = i64, Path, description = "Identifiant de l'agent")), responses((status = 200, body = Agent), (status = 404, body = Problem)))]
+#[utoipa::path(get, operation_id = "agent_lire", path = "/api/v1/agents/{id}", params(("id" = i64, Path, description = "Identifiant de l'agent")), responses((status = 200, body = Agent), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn agent(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -291,7 +364,7 @@ pub async fn agent(
     Ok(AxumJson(a))
 }
 
-#[utoipa::path(post, path = "/api/v1/agents", request_body = AgentForm, responses((status = 201, body = Agent), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, operation_id = "agent_creer", path = "/api/v1/agents", request_body = AgentForm, responses((status = 201, body = Agent), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn agent_create(
     State(state): State<AppState>,
     ctx: ApiCtx,

@@ -24,6 +24,7 @@ use crate::personnes::{portees_for, ressemblances, scope_for};
 use crate::AppState;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RechercheParams {
     /// Nom, prénoms, date de naissance, NIR ou téléphone.
     pub q: String,
@@ -42,7 +43,7 @@ pub struct PersonneTrouvee {
     pub suivie_par: Vec<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/personnes", params(RechercheParams), responses((status = 200, body = [PersonneTrouvee]), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(get, operation_id = "personnes_rechercher", path = "/api/v1/personnes", params(RechercheParams), responses((status = 200, body = [PersonneTrouvee]), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn search(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -104,7 +105,7 @@ fn forbidden() -> ApiError {
     )
 }
 
-#[utoipa::path(get, path = "/api/v1/personnes/{id}", params(("id" = i64, Path)), responses((status = 200, body = FicheOut), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, operation_id = "personne_lire", path = "/api/v1/personnes/{id}", params(("id" = i64, Path)), responses((status = 200, body = FicheOut), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -169,7 +170,7 @@ pub struct PersonneInput {
     pub confirmer: bool,
 }
 
-#[utoipa::path(post, path = "/api/v1/personnes", request_body = PersonneInput, responses((status = 201, body = Personne), (status = 409, body = Problem, description = "Doublon probable : renvoyez avec confirmer=true après vérification"), (status = 422, body = Problem)))]
+#[utoipa::path(post, operation_id = "personne_creer", path = "/api/v1/personnes", request_body = PersonneInput, responses((status = 201, body = Personne), (status = 409, body = Problem, content_type = "application/problem+json", description = "Doublon probable : renvoyez avec confirmer=true après vérification"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -232,7 +233,7 @@ async fn dossier_ouvert(
     Ok((o.dossier, o.acces, o.acces_motive))
 }
 
-#[utoipa::path(get, path = "/api/v1/dossiers/{id}/ecrits", params(("id" = i64, Path)), responses((status = 200, description = "Les écrits lisibles par l'appelant (secret partagé)"), (status = 403, body = Problem)))]
+#[utoipa::path(get, operation_id = "ecrits_lister", path = "/api/v1/dossiers/{id}/ecrits", params(("id" = i64, Path)), responses((status = 200, description = "Les écrits lisibles par l'appelant (secret partagé)"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn ecrits(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -249,7 +250,7 @@ pub async fn ecrits(
     Ok(AxumJson(lisibles))
 }
 
-#[utoipa::path(post, path = "/api/v1/dossiers/{id}/ecrits", params(("id" = i64, Path)), request_body = EcritForm, responses((status = 201, description = "Écrit enregistré"), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, operation_id = "ecrit_creer", path = "/api/v1/dossiers/{id}/ecrits", params(("id" = i64, Path)), request_body = EcritForm, responses((status = 201, description = "Écrit enregistré"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn ecrit_create(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -271,8 +272,10 @@ pub async fn ecrit_create(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DateParams {
     /// Composition à cette date (AAAA-MM-JJ) ; aujourd'hui par défaut.
+    #[param(format = Date, pattern = "^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$")]
     pub date: Option<String>,
 }
 
@@ -286,7 +289,7 @@ pub struct MembreOut {
     pub depart: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/foyers/{id}", params(("id" = i64, Path), DateParams), responses((status = 200, body = [MembreOut]), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, operation_id = "foyer_lire", path = "/api/v1/foyers/{id}", params(("id" = i64, Path), DateParams), responses((status = 200, body = [MembreOut]), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn foyer(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -348,7 +351,7 @@ pub struct DoublonOut {
     pub score: f64,
 }
 
-#[utoipa::path(get, path = "/api/v1/doublons", responses((status = 200, body = [DoublonOut]), (status = 403, body = Problem)))]
+#[utoipa::path(get, operation_id = "doublons_lister", path = "/api/v1/doublons", responses((status = 200, body = [DoublonOut]), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn doublons_list(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -373,7 +376,7 @@ pub struct FusionInput {
     pub garder: i64,
 }
 
-#[utoipa::path(post, path = "/api/v1/doublons/{id}/fusion", params(("id" = i64, Path)), request_body = FusionInput, responses((status = 200, description = "Fusion réalisée (annulable)"), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, operation_id = "doublon_fusionner", path = "/api/v1/doublons/{id}/fusion", params(("id" = i64, Path)), request_body = FusionInput, responses((status = 200, description = "Fusion réalisée (annulable)"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn fusion(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -434,7 +437,7 @@ pub struct DossierDetail {
     pub pieces_masquees: usize,
 }
 
-#[utoipa::path(get, path = "/api/v1/dossiers/{id}", params(("id" = i64, Path)), responses((status = 200, description = "Le dossier, ses référents, son plan d'action et les documents lisibles"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, operation_id = "dossier_lire", path = "/api/v1/dossiers/{id}", params(("id" = i64, Path)), responses((status = 200, description = "Le dossier, ses référents, son plan d'action et les documents lisibles"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn dossier(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -460,7 +463,7 @@ pub async fn dossier(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/dossiers/{id}/documents/{document}", params(("id" = i64, Path), ("document" = i64, Path)), responses((status = 200, description = "Le contenu du document, avec son type MIME"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, operation_id = "document_lire", path = "/api/v1/dossiers/{id}/documents/{document}", params(("id" = i64, Path), ("document" = i64, Path)), responses((status = 200, description = "Le contenu du document, avec son type MIME"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn document(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -487,7 +490,7 @@ pub async fn document(
         .into_response())
 }
 
-#[utoipa::path(post, path = "/api/v1/dossiers/{id}/plan", params(("id" = i64, Path)), request_body = parcours_domain::dossiers::PlanForm, responses((status = 201, description = "Objectif ou action ajouté"), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, operation_id = "plan_ajouter", path = "/api/v1/dossiers/{id}/plan", params(("id" = i64, Path)), request_body = parcours_domain::dossiers::PlanForm, responses((status = 201, description = "Objectif ou action ajouté"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn plan_add(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -600,7 +603,7 @@ pub struct ReferentInput {
     pub matricule: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/dossiers/{id}/referents", params(("id" = i64, Path)), request_body = ReferentInput, responses((status = 200, body = [ReferentOut], description = "Les référents du dossier après la désignation"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, operation_id = "referent_designer", path = "/api/v1/dossiers/{id}/referents", params(("id" = i64, Path)), request_body = ReferentInput, responses((status = 200, body = [ReferentOut], description = "Les référents du dossier après la désignation"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn referent_set(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -713,7 +716,7 @@ fn multipart_illisible(e: &axum::extract::multipart::MultipartError) -> ApiError
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/dossiers/{id}/documents", params(("id" = i64, Path)), request_body(content = DocumentUpload, content_type = "multipart/form-data"), responses((status = 201, description = "Document enregistré (sans son contenu), avec sa somme SHA-256"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem, description = "Fichier au-delà de la taille permise"), (status = 415, body = Problem), (status = 422, body = Problem, description = "Type de fichier refusé, champ manquant ou base légale absente")))]
+#[utoipa::path(post, operation_id = "document_deposer", path = "/api/v1/dossiers/{id}/documents", params(("id" = i64, Path)), request_body(content = DocumentUpload, content_type = "multipart/form-data"), responses((status = 201, description = "Document enregistré (sans son contenu), avec sa somme SHA-256"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json", description = "Fichier au-delà de la taille permise"), (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json", description = "Type de fichier refusé, champ manquant ou base légale absente")))]
 pub async fn document_add(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -844,7 +847,7 @@ impl From<parcours_store::rgpd::Consentement> for ConsentementOut {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/personnes/{id}/consentements", params(("id" = i64, Path)), responses((status = 200, body = [ConsentementOut], description = "Les consentements, du plus récent au plus ancien (le plus récent par objet est en vigueur)"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, operation_id = "consentements_lister", path = "/api/v1/personnes/{id}/consentements", params(("id" = i64, Path)), responses((status = 200, body = [ConsentementOut], description = "Les consentements, du plus récent au plus ancien (le plus récent par objet est en vigueur)"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn consentements(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -866,7 +869,7 @@ pub async fn consentements(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/personnes/{id}/consentements", params(("id" = i64, Path)), request_body = parcours_domain::rgpd::ConsentementForm, responses((status = 201, body = ConsentementOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, operation_id = "consentement_ajouter", path = "/api/v1/personnes/{id}/consentements", params(("id" = i64, Path)), request_body = parcours_domain::rgpd::ConsentementForm, responses((status = 201, body = ConsentementOut), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn consentement_add(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -935,7 +938,7 @@ pub struct DemandeInput {
     pub recue_le: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/personnes/{id}/demandes-rgpd", params(("id" = i64, Path)), responses((status = 200, body = [DemandeOut]), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, operation_id = "demandes_rgpd_lister", path = "/api/v1/personnes/{id}/demandes-rgpd", params(("id" = i64, Path)), responses((status = 200, body = [DemandeOut]), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn demandes(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -955,7 +958,7 @@ pub async fn demandes(
     Ok(AxumJson(list.into_iter().map(DemandeOut::from).collect()))
 }
 
-#[utoipa::path(post, path = "/api/v1/personnes/{id}/demandes-rgpd", params(("id" = i64, Path)), request_body = DemandeInput, responses((status = 201, body = DemandeOut, description = "Demande enregistrée avec son échéance légale"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, operation_id = "demande_rgpd_ajouter", path = "/api/v1/personnes/{id}/demandes-rgpd", params(("id" = i64, Path)), request_body = DemandeInput, responses((status = 201, body = DemandeOut, description = "Demande enregistrée avec son échéance légale"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn demande_add(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -993,7 +996,7 @@ pub async fn demande_add(
     Ok((StatusCode::CREATED, AxumJson(DemandeOut::from(created))).into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/personnes/{id}/export", params(("id" = i64, Path)), responses((status = 200, content_type = "application/zip", description = "L'archive du droit d'accès : ce que la loi permet de communiquer (sans les notes de travail ni les écrits adressés à des agents désignés)"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, operation_id = "personne_exporter", path = "/api/v1/personnes/{id}/export", params(("id" = i64, Path)), responses((status = 200, content_type = "application/zip", description = "L'archive du droit d'accès : ce que la loi permet de communiquer (sans les notes de travail ni les écrits adressés à des agents désignés)"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn export(
     State(state): State<AppState>,
     ctx: ApiCtx,

@@ -709,12 +709,13 @@ impl AppuiOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SiteQuery {
     /// Identifiant du site (MDS).
     pub site: i64,
 }
 
-#[utoipa::path(get, path = "/api/v1/accueil/appuis", params(SiteQuery), responses((status = 200, body = [AppuiOut]), (status = 404, body = crate::api::Problem)))]
+#[utoipa::path(get, operation_id = "appuis_lister", path = "/api/v1/accueil/appuis", params(SiteQuery), responses((status = 200, body = [AppuiOut]), (status = 404, body = crate::api::Problem, content_type = "application/problem+json")))]
 pub async fn api_list(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -750,7 +751,7 @@ pub struct AppuiInput {
     pub urgent: bool,
 }
 
-#[utoipa::path(post, path = "/api/v1/accueil/appuis", request_body = AppuiInput, responses((status = 201, body = AppuiOut), (status = 422, body = crate::api::Problem)))]
+#[utoipa::path(post, operation_id = "appui_creer", path = "/api/v1/accueil/appuis", request_body = AppuiInput, responses((status = 201, body = AppuiOut), (status = 422, body = crate::api::Problem, content_type = "application/problem+json")))]
 pub async fn api_create(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -782,7 +783,7 @@ pub struct GesteInput {
     pub issue: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/accueil/appuis/{id}", request_body = GesteInput, params(("id" = i64, Path, description = "Identifiant de la demande")), responses((status = 200, body = AppuiOut), (status = 409, body = crate::api::Problem), (status = 422, body = crate::api::Problem)))]
+#[utoipa::path(post, operation_id = "appui_geste", path = "/api/v1/accueil/appuis/{id}", request_body = GesteInput, params(("id" = i64, Path, description = "Identifiant de la demande")), responses((status = 200, body = AppuiOut), (status = 409, body = crate::api::Problem, content_type = "application/problem+json"), (status = 422, body = crate::api::Problem, content_type = "application/problem+json")))]
 pub async fn api_geste(
     State(state): State<AppState>,
     ctx: ApiCtx,
@@ -840,6 +841,7 @@ pub struct GardeOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TableauQuery {
     /// Identifiant du site (MDS).
     pub site: i64,
@@ -849,7 +851,7 @@ pub struct TableauQuery {
     pub jours: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/accueil/tableau", params(TableauQuery), responses((status = 200, body = [GardeOut]), (status = 422, body = crate::api::Problem)))]
+#[utoipa::path(get, operation_id = "tableau_lire", path = "/api/v1/accueil/tableau", params(TableauQuery), responses((status = 200, body = [GardeOut]), (status = 422, body = crate::api::Problem, content_type = "application/problem+json")))]
 pub async fn api_tableau(
     State(state): State<AppState>,
     ctx: ApiCtx,

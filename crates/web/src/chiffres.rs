@@ -36,6 +36,7 @@ const MOIS_MAX: u32 = 36;
 /// The query string of every face: `mds` (a site id, empty for all the sites of one's scope), `du`
 /// and `au` (`AAAA-MM`, by default the last twelve months up to the current one).
 #[derive(serde::Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct ChiffresQuery {
     /// Identifiant du site (MDS) ; vide : tous les sites de votre périmètre.
     pub mds: Option<String>,
@@ -1182,7 +1183,7 @@ pub struct ChiffresOut {
     pub rendez_vous_par_agent: Vec<AgentMoisOut>,
 }
 
-#[utoipa::path(get, path = "/api/v1/accueil/chiffres", params(ChiffresQuery), responses((status = 200, body = ChiffresOut), (status = 403, body = crate::api::Problem), (status = 404, body = crate::api::Problem), (status = 422, body = crate::api::Problem)))]
+#[utoipa::path(get, operation_id = "chiffres_lire", path = "/api/v1/accueil/chiffres", params(ChiffresQuery), responses((status = 200, body = ChiffresOut), (status = 403, body = crate::api::Problem, content_type = "application/problem+json"), (status = 404, body = crate::api::Problem, content_type = "application/problem+json"), (status = 422, body = crate::api::Problem, content_type = "application/problem+json")))]
 pub async fn api(
     State(state): State<AppState>,
     ctx: ApiCtx,

@@ -250,17 +250,29 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
     }
 }
 
-/// `Query` with a French rejection.
+/// `Query` with a French rejection: a page, or problem+json under `/api/`.
 pub struct Query<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
-    type Rejection = WebError;
+    type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(Query(v)),
-            Err(QueryRejection::FailedToDeserializeQueryString(_)) | Err(_) => Err(
-                WebError::BadRequest("les paramètres de l'adresse sont invalides".into()),
-            ),
+            Err(QueryRejection::FailedToDeserializeQueryString(_)) | Err(_) => {
+                if parts.uri.path().starts_with("/api/") {
+                    Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "Paramètres invalides",
+                        "Les paramètres de l'adresse sont invalides : vérifiez leur type (nombre, date AAAA-MM-JJ) et les paramètres obligatoires.",
+                    )
+                    .into_response())
+                } else {
+                    Err(
+                        WebError::BadRequest("les paramètres de l'adresse sont invalides".into())
+                            .into_response(),
+                    )
+                }
+            }
         }
     }
 }
