@@ -92,6 +92,10 @@ enum JetonCommand {
         /// Portées séparées par des virgules (`referentiel:lire,agents:lire`…), ou `toutes`.
         #[arg(long)]
         portees: String,
+        /// Codes des sites où le compte agit, séparés par des virgules, ou `tous` ; aucun par défaut
+        /// (le jeton n'atteint alors aucun site).
+        #[arg(long, default_value = "")]
+        sites: String,
     },
 }
 
@@ -357,6 +361,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<std::process::ExitC
                     departement,
                     nom,
                     portees,
+                    sites,
                 },
         } => {
             use parcours_domain::habilitations::policy::TOKEN_SCOPES;
@@ -381,16 +386,35 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<std::process::ExitC
             if departements::get(&mut tx, &departement).await?.is_none() {
                 anyhow::bail!("département « {departement} » inconnu");
             }
+            let tous = parcours_store::referentiel::sites(&mut tx, &departement).await?;
+            let mut site_ids = Vec::new();
+            for code in sites.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+                if code == "tous" {
+                    site_ids = tous.iter().map(|s| s.id).collect();
+                    break;
+                }
+                match tous.iter().find(|s| s.code == code) {
+                    Some(s) => site_ids.push(s.id),
+                    None => anyhow::bail!("site « {code} » inconnu dans le département"),
+                }
+            }
             let secret = format!("prc_{}", parcours_web::auth::random_token());
             // No agent behind a command line: created_by 0, the origin is in the audit entry.
-            let id =
-                parcours_store::tokens::create(&mut tx, &departement, nom, &scopes, 0, &secret)
-                    .await?;
+            let id = parcours_store::tokens::create(
+                &mut tx,
+                &departement,
+                nom,
+                &scopes,
+                &site_ids,
+                0,
+                &secret,
+            )
+            .await?;
             audit::append(
                 &mut tx,
                 &departement,
                 &AuditEvent::new("creation", "jeton_api", id).details(serde_json::json!({
-                    "nom": nom, "portees": scopes, "origine": "parcours jeton create"
+                    "nom": nom, "portees": scopes, "sites": site_ids, "origine": "parcours jeton create"
                 })),
             )
             .await?;
