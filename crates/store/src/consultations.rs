@@ -4,9 +4,10 @@
 //! follow it). Reads `dossier_referents` directly rather than `dossiers::acces`, which carries the
 //! secret partagé's own needs.
 
+use parcours_domain::dossiers::secret::DossierAcces;
 use sqlx::Row;
 
-use crate::{Conn, Result, StoreError};
+use crate::{Conn, Result};
 
 /// One audit entry about a dossier, with its author.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,40 +31,11 @@ pub struct Consultation {
     pub purpose: Option<String>,
 }
 
-/// Who may read the list of a dossier's accesses.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LecteursConsultations {
-    /// Current référents of the dossier.
-    pub referents: Vec<i64>,
-    /// The teams (service and site) that follow it today.
-    pub equipes: Vec<parcours_domain::dossiers::secret::Equipe>,
-}
-
-/// Who may read the accesses to the dossier; `NotFound` if it is not in this département.
-pub async fn lecteurs(
-    conn: &mut Conn,
-    dep: &str,
-    dossier_id: i64,
-) -> Result<LecteursConsultations> {
-    sqlx::query("SELECT id FROM dossiers WHERE departement_id = $1 AND id = $2")
-        .bind(dep)
-        .bind(dossier_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let referents = sqlx::query(
-        "SELECT DISTINCT agent_id FROM dossier_referents \
-         WHERE departement_id = $1 AND dossier_id = $2 AND jusqu_au IS NULL ORDER BY agent_id",
-    )
-    .bind(dep)
-    .bind(dossier_id)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| r.get("agent_id"))
-    .collect();
-    let equipes = crate::dossiers::current_equipes(conn, dep, dossier_id).await?;
-    Ok(LecteursConsultations { referents, equipes })
+/// Who may read the accesses to the dossier — its référents and the teams that follow it, as the
+/// secret partagé reads them (`dossiers::acces`); `NotFound` if it is not in this département.
+pub async fn lecteurs(conn: &mut Conn, dep: &str, dossier_id: i64) -> Result<DossierAcces> {
+    crate::dossiers::get(conn, dep, dossier_id).await?;
+    crate::dossiers::acces(conn, dep, dossier_id).await
 }
 
 const SELECT: &str =

@@ -188,16 +188,15 @@ async fn auteur_site(
     agent_site(conn, dep, auteur_id, Some(&equipes)).await
 }
 
+/// The services of the teams that follow the dossier today.
 async fn current_services(conn: &mut Conn, dep: &str, dossier_id: i64) -> Result<Vec<i64>> {
-    let rows = sqlx::query(
-        "SELECT DISTINCT service_id FROM dossier_services WHERE departement_id = $1 AND dossier_id = $2 \
-         AND jusqu_au IS NULL ORDER BY service_id",
-    )
-    .bind(dep)
-    .bind(dossier_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows.iter().map(|r| r.get("service_id")).collect())
+    let mut services: Vec<i64> = current_equipes(conn, dep, dossier_id)
+        .await?
+        .iter()
+        .map(|e| e.service_id)
+        .collect();
+    services.dedup();
+    Ok(services)
 }
 
 /// A team (a service in a site, or a whole service) starts following the dossier (nothing happens
@@ -1009,10 +1008,8 @@ pub async fn suivis(
     for r in rows {
         // The team, so that the agent knows whom to call: « Service social (MDS de Brielle) ».
         let nom: String = r.get("nom");
-        let equipe = match r.get::<Option<String>, _>("site_nom") {
-            Some(site) => format!("{nom} ({site})"),
-            None => nom,
-        };
+        let site: Option<String> = r.get("site_nom");
+        let equipe = Equipe::libelle(&nom, site.as_deref());
         map.entry(r.get("personne_id")).or_default().push(equipe);
     }
     Ok(map)

@@ -386,10 +386,10 @@ impl EquipesNoms {
         let service = service_id
             .and_then(|s| self.services.get(&s).cloned())
             .unwrap_or_else(|| "Service non renseigné".into());
-        match site_id.and_then(|s| self.sites.get(&s)) {
-            Some(site) => format!("{service} ({site})"),
-            None => service,
-        }
+        parcours_domain::dossiers::secret::Equipe::libelle(
+            &service,
+            site_id.and_then(|s| self.sites.get(&s)).map(String::as_str),
+        )
     }
 }
 

@@ -6,9 +6,10 @@
 use axum::extract::State;
 use axum::response::Response;
 use parcours_domain::audit::libelles;
+use parcours_domain::dossiers::secret::DossierAcces;
 use parcours_domain::habilitations::{Principal, Role};
 use parcours_domain::referentiel::metier_libelle;
-use parcours_store::consultations::{self as store, Consultation, LecteursConsultations};
+use parcours_store::consultations::{self as store, Consultation};
 use parcours_store::{audit, Conn};
 use serde::Deserialize;
 
@@ -24,7 +25,7 @@ pub struct PageQuery {
 
 /// Whether the principal may see who accessed the dossier: one of its current référents, or a cadre
 /// of a team that follows it (same service, one of its sites).
-pub fn peut_voir(p: &Principal, l: &LecteursConsultations) -> bool {
+pub fn peut_voir(p: &Principal, l: &DossierAcces) -> bool {
     let Some(agent) = p.agent_id else {
         return false;
     };

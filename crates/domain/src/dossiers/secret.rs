@@ -127,6 +127,15 @@ impl Equipe {
         p.service_id == Some(self.service_id)
             && self.site_id.is_none_or(|s| p.site_ids.contains(&s))
     }
+
+    /// How a team is named to agents and to the person: « Service social (MDS d'Aubier) », or the
+    /// service alone for a whole central service.
+    pub fn libelle(service: &str, site: Option<&str>) -> String {
+        match site {
+            Some(site) => format!("{service} ({site})"),
+            None => service.to_string(),
+        }
+    }
 }
 
 /// What the policy needs to know of a dossier to decide a read.
