@@ -168,8 +168,8 @@ impl EcritPage {
 
 fn partage_libelle(v: Visibilite, base: Option<BaseLegale>, dest: &[String]) -> String {
     let mut s = match v {
-        Visibilite::Dossier => "Services du dossier".to_string(),
-        Visibilite::Service => "Service de l'auteur".to_string(),
+        Visibilite::Dossier => "Équipes du dossier".to_string(),
+        Visibilite::Service => "Équipe de l'auteur".to_string(),
         Visibilite::Agents => format!("Agents désignés : {}", dest.join(", ")),
         Visibilite::Auteur => "Auteur seul".to_string(),
     };
@@ -372,8 +372,8 @@ async fn dossier_page(state: &AppState, ctx: &Ctx, id: i64, saisie: Saisie) -> W
     let mut tx = state.store.read().await?;
     let dep = ctx.dep();
     let services_all = referentiel::services(&mut tx, dep).await?;
-    let names: BTreeMap<i64, String> = services_all.iter().map(|s| (s.id, s.nom.clone())).collect();
     let referents = store::referents(&mut tx, dep, id).await?;
+    let equipes_noms = parcours_store::rgpd::equipes_noms(&mut tx, dep).await?;
     let mut evenements = Vec::new();
     let me = ctx.principal.agent_id;
     for e in journal.ecrits {
@@ -434,10 +434,10 @@ async fn dossier_page(state: &AppState, ctx: &Ctx, id: i64, saisie: Saisie) -> W
     let page = DossierPage {
         l: ctx.layout(),
         services: o
-            .dossier
-            .services
+            .acces
+            .equipes
             .iter()
-            .filter_map(|s| names.get(s).cloned())
+            .map(|e| equipes_noms.nom(Some(e.service_id), e.site_id))
             .collect(),
         ecrit_fields: ecrit_f,
         doc_fields: doc_f,
