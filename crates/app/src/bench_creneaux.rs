@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use parcours_domain::agenda::{heure, TypeRdv};
+use parcours_domain::agenda::TypeRdv;
 use parcours_domain::demo::{self, Scale};
 use parcours_store::agenda::RdvFilter;
 use parcours_store::agenda::{self, Cible};
@@ -104,7 +104,7 @@ pub async fn run(args: CreneauxArgs) -> anyhow::Result<()> {
                 Cible::Secteur(secteur),
                 t,
                 t.duree(),
-                heure::maintenant(),
+                parcours_store::clock().maintenant(),
                 60,
                 1,
             )

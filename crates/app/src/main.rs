@@ -145,6 +145,8 @@ fn main() -> std::process::ExitCode {
         }
     };
     init_tracing();
+    // The clock of the commands and of whatever runs outside a request or a job.
+    parcours_store::clock::set_default(parcours_domain::temps::Clock::system(settings.fuseau));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -424,10 +426,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<std::process::ExitC
         Command::Taches => {
             let store = open(&settings).await?;
             store.migrate().await?;
-            let ctx = parcours_jobs::JobContext {
-                store,
-                settings: Arc::new(settings),
-            };
+            let ctx = parcours_jobs::JobContext::new(store, Arc::new(settings));
             let report =
                 parcours_jobs::run_pending(&ctx, &parcours_jobs::Registry::standard()).await?;
             println!("{} tâche(s) exécutée(s).", report.ran());
@@ -540,10 +539,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let settings = Arc::new(settings);
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let workers = parcours_jobs::spawn_workers(
-        parcours_jobs::JobContext {
-            store: store.clone(),
-            settings: settings.clone(),
-        },
+        parcours_jobs::JobContext::new(store.clone(), settings.clone()),
         parcours_jobs::Registry::standard(),
         settings.workers,
         shutdown_rx,

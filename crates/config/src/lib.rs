@@ -70,6 +70,9 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Name of the département shown in the header of every page.
     pub departement_nom: String,
+    /// The civil time zone of the département (IANA name): `Europe/Paris`, or an overseas zone such as
+    /// `America/Cayenne` (973) or `Indian/Reunion` (974). Every date and time shown or typed is in it.
+    pub fuseau: chrono_tz::Tz,
     /// Optional path of a logo (SVG or PNG) shown in the header; the embedded neutral logo otherwise.
     pub logo_path: Option<PathBuf>,
     pub session_idle: Duration,
@@ -138,6 +141,7 @@ impl Default for Settings {
             database_url: "sqlite://parcours.db".into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             departement_nom: "Département de démonstration".into(),
+            fuseau: chrono_tz::Europe::Paris,
             logo_path: None,
             session_idle: Duration::from_secs(30 * 60),
             session_absolute: Duration::from_secs(12 * 3600),
@@ -168,6 +172,7 @@ pub const VARIABLES: &[&str] = &[
     "PARCOURS_DATABASE_URL",
     "PARCOURS_LISTEN",
     "PARCOURS_DEPARTEMENT_NOM",
+    "PARCOURS_FUSEAU",
     "PARCOURS_LOGO",
     "PARCOURS_SESSION_IDLE_MINUTES",
     "PARCOURS_SESSION_ABSOLUE_HEURES",
@@ -277,6 +282,15 @@ impl Settings {
                     &v,
                     "attendu une adresse et un port, par exemple 127.0.0.1:8080",
                 )
+            })?;
+        }
+        if let Some(v) = get("PARCOURS_FUSEAU") {
+            s.fuseau = v.trim().parse().map_err(|_| ConfigError::Invalid {
+                variable: "PARCOURS_FUSEAU".into(),
+                value: v.clone(),
+                reason: "un fuseau horaire de la base IANA est attendu, comme Europe/Paris, \
+                         America/Cayenne ou Indian/Reunion"
+                    .into(),
             })?;
         }
         if let Some(v) = get("PARCOURS_DEPARTEMENT_NOM") {

@@ -12,6 +12,7 @@ pub mod habilitations;
 pub mod personnes;
 pub mod referentiel;
 pub mod rgpd;
+pub mod temps;
 pub mod validation;
 
 pub use validation::{FieldErrors, Invalid};

@@ -29,6 +29,20 @@ pub use runner::{
 pub struct JobContext {
     pub store: Store,
     pub settings: Arc<Settings>,
+    /// The clock the jobs run on (the ambient clock of each run).
+    pub clock: parcours_domain::temps::Clock,
+}
+
+impl JobContext {
+    /// A context on the system clock of the département's zone.
+    pub fn new(store: Store, settings: Arc<Settings>) -> Self {
+        let clock = parcours_domain::temps::Clock::system(settings.fuseau);
+        JobContext {
+            store,
+            settings,
+            clock,
+        }
+    }
 }
 
 /// The future a handler returns, boxed so that handlers of different kinds share one map.

@@ -1,6 +1,7 @@
 //! Running the queue: claim a due job, run its handler, record the outcome; the worker loops and the
 //! scheduler of periodic jobs for the server process.
 
+use parcours_store::clock::with_clock;
 use std::time::Duration;
 
 use parcours_store::{departements, jobs, Store};
@@ -35,6 +36,10 @@ impl RunReport {
 /// Runs every due job, one after the other, until none is due. A job that fails is rescheduled in the
 /// future by its back-off, so the loop ends; tests call this instead of waiting for workers.
 pub async fn run_pending(ctx: &JobContext, registry: &Registry) -> anyhow::Result<RunReport> {
+    with_clock(ctx.clock.clone(), drain(ctx, registry)).await
+}
+
+async fn drain(ctx: &JobContext, registry: &Registry) -> anyhow::Result<RunReport> {
     let worker = format!("run_pending-{}", std::process::id());
     let mut report = RunReport::default();
     while let Some(job) = jobs::claim(&ctx.store, &worker).await? {
@@ -70,10 +75,15 @@ async fn run_one(ctx: &JobContext, registry: &Registry, job: jobs::Job) -> anyho
         Some(handler) => match serde_json::from_str::<serde_json::Value>(&job.payload) {
             Err(e) => Err(anyhow::anyhow!("paramètres du job illisibles : {e}")),
             // Spawned so that a panicking handler becomes a failed job instead of a dead worker.
-            Ok(payload) => match tokio::spawn(handler(ctx.clone(), payload)).await {
-                Ok(result) => result,
-                Err(e) => Err(anyhow::anyhow!("le traitement s'est interrompu : {e}")),
-            },
+            // The clock is a task-local: the spawned task gets it explicitly.
+            Ok(payload) => {
+                match tokio::spawn(with_clock(ctx.clock.clone(), handler(ctx.clone(), payload)))
+                    .await
+                {
+                    Ok(result) => result,
+                    Err(e) => Err(anyhow::anyhow!("le traitement s'est interrompu : {e}")),
+                }
+            }
         },
     };
     let mut tx = ctx.store.begin().await?;
@@ -107,13 +117,17 @@ pub fn spawn_workers(
     {
         let ctx = ctx.clone();
         let shutdown = shutdown.clone();
-        handles.push(tokio::spawn(async move { scheduler(ctx, shutdown).await }));
+        let clock = ctx.clock.clone();
+        handles.push(tokio::spawn(with_clock(clock, async move {
+            scheduler(ctx, shutdown).await
+        })));
     }
     for i in 0..n {
         let (ctx, registry, shutdown) = (ctx.clone(), registry.clone(), shutdown.clone());
-        handles.push(tokio::spawn(async move {
+        let clock = ctx.clock.clone();
+        handles.push(tokio::spawn(with_clock(clock, async move {
             worker(ctx, registry, i, shutdown).await
-        }));
+        })));
     }
     handles
 }
@@ -158,7 +172,7 @@ async fn worker(
 }
 
 async fn scheduler(ctx: JobContext, mut shutdown: watch::Receiver<bool>) {
-    let stale = parcours_store::format_time(chrono::Utc::now() - STALE_AFTER);
+    let stale = parcours_store::format_time(parcours_store::clock().now() - STALE_AFTER);
     match requeue(&ctx.store, &stale).await {
         Ok(0) => {}
         Ok(n) => tracing::warn!("{n} job(s) interrompu(s) remis en file"),
@@ -217,7 +231,7 @@ pub async fn schedule_periodic(store: &Store) -> parcours_store::Result<usize> {
                 continue;
             }
             if let Some(period) = period {
-                let since = chrono::Utc::now() - *period;
+                let since = parcours_store::clock().now() - *period;
                 if of_kind()
                     .any(|j| parcours_store::parse_time(&j.created_at).is_some_and(|t| t > since))
                 {

@@ -21,10 +21,7 @@ async fn the_daily_job_checkpoints_the_chain_then_catches_a_rewrite_through_it()
         audit_cle: Some(dir.path().join("cle")),
         ..Default::default()
     };
-    let ctx = JobContext {
-        store: db.store().clone(),
-        settings: Arc::new(settings),
-    };
+    let ctx = JobContext::new(db.store().clone(), Arc::new(settings));
     let mut tx = db.store().begin().await.unwrap();
     for record in ["1", "2", "3"] {
         let e =

@@ -17,10 +17,10 @@ use parcours_test_support::{Fixture, TestDb};
 use serde_json::json;
 
 fn ctx(db: &TestDb) -> JobContext {
-    JobContext {
-        store: db.store().clone(),
-        settings: Arc::new(parcours_config::Settings::default()),
-    }
+    JobContext::new(
+        db.store().clone(),
+        Arc::new(parcours_config::Settings::default()),
+    )
 }
 
 async fn exec(store: &Store, sql: &str) {

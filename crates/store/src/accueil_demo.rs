@@ -121,7 +121,7 @@ async fn insert_rows(
 
 pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<DemoHistorique> {
     let mut out = DemoHistorique::default();
-    let today = heure::maintenant().date();
+    let today = crate::clock().maintenant().date();
     let first = today - Duration::days(JOURS);
 
     let sites: Vec<i64> = sqlx::query(
@@ -241,7 +241,7 @@ pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<DemoHistorique> {
                         reponse.code().to_string(),
                         partenaire,
                         attente,
-                        crate::format_time(heure::utc(moment)),
+                        crate::format_time(crate::clock().utc(moment)),
                     ]);
                 }
             }
@@ -352,9 +352,9 @@ pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<DemoHistorique> {
                 let debut = day.and_time(NaiveTime::MIN) + Duration::minutes(slot);
                 let fin = debut + Duration::minutes(45);
                 let demande = day - Duration::days(delai);
-                let cree = crate::format_time(heure::utc(
-                    demande.and_time(NaiveTime::MIN) + Duration::hours(10),
-                ));
+                let cree = crate::format_time(
+                    crate::clock().utc(demande.and_time(NaiveTime::MIN) + Duration::hours(10)),
+                );
                 rows.push(vec![
                     persons[((h >> 32) % persons.len() as u64) as usize].to_string(),
                     agent.to_string(),
@@ -367,7 +367,7 @@ pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<DemoHistorique> {
                     permanence.map(|x| x.to_string()).unwrap_or_default(),
                     crate::iso_date(demande),
                     cree,
-                    crate::format_time(heure::utc(fin)),
+                    crate::format_time(crate::clock().utc(fin)),
                 ]);
             }
         }

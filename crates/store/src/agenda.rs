@@ -608,8 +608,8 @@ pub async fn deplacer(
         ));
     }
     // The reminders still to send move with it (one per channel: the same rows, their jobs moved).
-    let envoi = heure::utc(r.debut) - Duration::hours(RAPPEL_AVANCE_HEURES);
-    let envoi = format_time(envoi.max(chrono::Utc::now()));
+    let envoi = crate::clock().utc(r.debut) - Duration::hours(RAPPEL_AVANCE_HEURES);
+    let envoi = format_time(envoi.max(crate::clock().now()));
     sqlx::query(
         "UPDATE jobs SET run_at = $1 WHERE status = 'en_attente' AND id IN \
          (SELECT job_id FROM agenda_rappels WHERE departement_id = $2 AND rendez_vous_id = $3 AND statut = 'prevu')",
@@ -766,8 +766,8 @@ pub async fn reserver(
             ));
         }
     }
-    let envoi = heure::utc(r.debut) - Duration::hours(RAPPEL_AVANCE_HEURES);
-    let envoi = format_time(envoi.max(chrono::Utc::now()));
+    let envoi = crate::clock().utc(r.debut) - Duration::hours(RAPPEL_AVANCE_HEURES);
+    let envoi = format_time(envoi.max(crate::clock().now()));
     for (wanted, canal) in [(r.rappel_email, "email"), (r.rappel_sms, "sms")] {
         if wanted {
             rappel_create(conn, dep, id, canal, &envoi).await?;
@@ -1667,7 +1667,7 @@ pub struct DemoAgendas {
 /// less as they get further), and one collective session per MDS.
 pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<DemoAgendas> {
     let mut out = DemoAgendas::default();
-    let today = heure::maintenant().date();
+    let today = crate::clock().maintenant().date();
     let agents: Vec<(i64, String, i64)> = sqlx::query(
         "SELECT a.id, a.metier, f.site_id FROM agents a JOIN affectations f ON f.departement_id = a.departement_id AND f.agent_id = a.id \
          AND f.fin IS NULL AND f.site_id IS NOT NULL WHERE a.departement_id = $1 AND a.role = 'travailleur_social' AND a.ferme_le IS NULL ORDER BY a.id",
@@ -1859,7 +1859,7 @@ pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<DemoAgendas> {
     }
 
     // Appointments on a 45-minute grid inside the plages, from two weeks ago to three weeks ahead.
-    let maintenant = heure::maintenant();
+    let maintenant = crate::clock().maintenant();
     let mut rows: Vec<[String; 10]> = vec![];
     for (agent, metier, site, plages) in &plages_agent {
         let persons = &personnes_site[site];

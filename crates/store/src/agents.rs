@@ -236,7 +236,7 @@ pub async fn assign(
     site_id: Option<i64>,
     secteur_id: Option<i64>,
 ) -> Result<()> {
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let today = crate::clock().today().format("%Y-%m-%d").to_string();
     sqlx::query("UPDATE affectations SET fin = $1 WHERE departement_id = $2 AND agent_id = $3 AND fin IS NULL")
         .bind(&today)
         .bind(dep)

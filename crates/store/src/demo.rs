@@ -166,7 +166,7 @@ pub async fn load(
     // Agendas, rooms and appointments of the social workers (separate function: the agenda module's).
     crate::agenda::seed_demo(&mut tx, dep).await?;
     // Duty rosters of the MDS and the morning's support requests (the appui module's).
-    crate::appui::seed_demo(&mut tx, dep, parcours_domain::agenda::heure::maintenant()).await?;
+    crate::appui::seed_demo(&mut tx, dep, crate::clock().maintenant()).await?;
     // A year of desk contacts and past appointments, for the figures of the desk.
     crate::accueil_demo::seed_demo(&mut tx, dep).await?;
     // Addresses and dossiers of those synthetic people (the dossiers module's).

@@ -106,7 +106,7 @@ pub async fn get(conn: &mut Conn, dep: &str, id: i64) -> Result<Dossier> {
 
 /// The dossiers of a person: their own, and those of the foyers they belong to today.
 pub async fn of_personne(conn: &mut Conn, dep: &str, personne_id: i64) -> Result<Vec<Dossier>> {
-    let today = iso(Utc::now().date_naive());
+    let today = iso(crate::clock().today());
     let rows = sqlx::query(&format!(
         "SELECT {DOSSIER_COLUMNS} AND (personne_id = $2 OR foyer_id IN (SELECT foyer_id FROM foyer_membres m \
          WHERE m.departement_id = $1 AND m.personne_id = $2 AND m.arrivee <= $3 AND (m.depart IS NULL OR m.depart > $3))) \
@@ -965,7 +965,7 @@ pub async fn acces_motives(
 /// The site of the secteur of the person's address in force today (`None`: no address, or a commune
 /// attached to no secteur).
 pub async fn personne_site(conn: &mut Conn, dep: &str, personne_id: i64) -> Result<Option<i64>> {
-    let today = iso(Utc::now().date_naive());
+    let today = iso(crate::clock().today());
     let r = sqlx::query(
         "SELECT s.site_id FROM adresses a JOIN secteurs s ON s.departement_id = a.departement_id AND s.id = a.secteur_id \
          WHERE a.departement_id = $1 AND a.personne_id = $2 AND a.valid_from <= $3 \
@@ -1123,7 +1123,7 @@ pub async fn faits_portee(
 pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<usize> {
     use parcours_domain::dossiers::{EcritForm, PlanForm};
     use parcours_domain::personnes::{AdresseForm, NewAdresse};
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock().today();
     // Each person's first appointment: their social worker and the site that receives them.
     let rows = sqlx::query(
         "SELECT r.personne_id, r.agent_id, r.site_id, a.service_id FROM rendez_vous r \

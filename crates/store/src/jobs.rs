@@ -114,7 +114,7 @@ pub async fn fail(conn: &mut Conn, job: &Job, error: &str) -> Result<()> {
             .await?;
     } else {
         let delay = backoff_seconds(job.attempts);
-        let run_at = format_time(chrono::Utc::now() + chrono::Duration::seconds(delay));
+        let run_at = format_time(crate::clock().now() + chrono::Duration::seconds(delay));
         sqlx::query(
             "UPDATE jobs SET status = 'en_attente', last_error = $1, run_at = $2, locked_at = NULL, locked_by = NULL WHERE id = $3",
         )

@@ -10,6 +10,7 @@ pub mod agents;
 pub mod appui;
 pub mod audit;
 pub mod chiffres;
+pub mod clock;
 pub mod consultations;
 pub mod demo;
 pub mod departements;
@@ -31,6 +32,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor};
 
+pub use clock::clock;
 pub use sqlx::AnyConnection as Conn;
 /// The driver's error, for the layers that commit transactions.
 pub use sqlx::Error as SqlError;
@@ -245,8 +247,9 @@ pub(crate) fn iso_date(d: chrono::NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+/// The current instant of the ambient clock, in the storage form.
 pub fn now() -> String {
-    format_time(chrono::Utc::now())
+    format_time(clock::clock().now())
 }
 
 pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {

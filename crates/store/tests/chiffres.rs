@@ -172,7 +172,7 @@ async fn seed(db: &TestDb) -> Fixture {
             prenoms: "Jean".into(),
             ..PersonneForm::default()
         },
-        heure::maintenant().date(),
+        parcours_store::clock().maintenant().date(),
     )
     .unwrap();
     let mut tx = store.begin().await.unwrap();

@@ -1,13 +1,17 @@
-//! The scope of an agent on a person: how much of them the secret partagé lets the agent see
-//! (`domain::dossiers::secret::portee`), decided from the facts the store reads, for one person or
-//! for a page of search results.
+//! The person under the secret partagé: the scope of an agent on a person (how much of them the
+//! secret partagé lets the agent see, `domain::dossiers::secret::portee`), for one person or a page of
+//! search results, and the reading of a person's fiche, one function for the page and the API.
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
+use chrono::NaiveDate;
 use parcours_domain::dossiers::secret::{portee, DossierAcces, Portee};
 use parcours_domain::dossiers::Dossier;
-use parcours_store::{dossiers, Conn, StoreError};
+use parcours_domain::personnes::{Adresse, Membre, Personne, Situation};
+use parcours_store::{dossiers, doublons, personnes, Conn, Store, StoreError};
+
+use crate::dossiers::Canal;
+use crate::{Acteur, AuditedTx, Result};
 
 /// How far the agent reaches a person, with what decided it.
 pub struct Scope {
@@ -23,7 +27,7 @@ pub async fn scope_for(
     conn: &mut Conn,
     principal: &parcours_domain::habilitations::Principal,
     personne_id: i64,
-) -> Result<Scope, StoreError> {
+) -> std::result::Result<Scope, StoreError> {
     let dep = principal.departement_id.as_str();
     let site = dossiers::personne_site(conn, dep, personne_id).await?;
     let list = dossiers::of_personne(conn, dep, personne_id).await?;
@@ -32,7 +36,10 @@ pub async fn scope_for(
         acces.push(dossiers::acces(conn, dep, d.id).await?);
     }
     let acces_motive = match principal.agent_id {
-        Some(a) => dossiers::acces_motive_actif(conn, dep, a, personne_id, Utc::now()).await?,
+        Some(a) => {
+            dossiers::acces_motive_actif(conn, dep, a, personne_id, parcours_store::clock().now())
+                .await?
+        }
         None => None,
     };
     Ok(Scope {
@@ -49,13 +56,13 @@ pub async fn portees_for(
     conn: &mut Conn,
     principal: &parcours_domain::habilitations::Principal,
     personne_ids: &[i64],
-) -> Result<BTreeMap<i64, Portee>, StoreError> {
+) -> std::result::Result<BTreeMap<i64, Portee>, StoreError> {
     let faits = dossiers::faits_portee(
         conn,
         &principal.departement_id,
         personne_ids,
         principal.agent_id,
-        Utc::now(),
+        parcours_store::clock().now(),
     )
     .await?;
     Ok(faits
@@ -67,4 +74,82 @@ pub async fn portees_for(
             )
         })
         .collect())
+}
+
+/// What an agent reads of a person's fiche. Limited scope (the desk, an agent of the territory's
+/// other services): identity without the NIR, and the addresses; complete scope: the situations,
+/// the foyer and the dossiers too.
+#[derive(Debug, Clone)]
+pub struct Fiche {
+    /// With `nir` emptied unless the scope is complete (reference §8.6: the NIR only where it serves).
+    pub personne: Personne,
+    pub portee: Portee,
+    /// End of the agent's exceptional access in force, if any.
+    pub acces_motive: Option<String>,
+    pub adresses: Vec<Adresse>,
+    pub situations: Vec<Situation>,
+    /// The foyer the person belongs to on the date asked, with all its members (dated).
+    pub foyer: Option<(i64, Vec<Membre>)>,
+    pub dossiers: Vec<parcours_domain::dossiers::Dossier>,
+    /// Set when this file was merged into another (the duplicate's survivor).
+    pub fusionnee_dans: Option<i64>,
+}
+
+/// Reads a person's fiche as the agent's scope allows, and audits the read with that scope; out of
+/// scope (existence only), the refusal is audited and `Forbidden { audited: true }` answered.
+pub async fn lire_fiche(
+    store_: &Store,
+    acteur: &Acteur,
+    id: i64,
+    date_foyer: NaiveDate,
+    canal: Canal,
+) -> Result<Fiche> {
+    let dep = acteur.dep();
+    let mut tx = AuditedTx::begin(store_, acteur).await?;
+    let mut personne = personnes::get(tx.conn(), dep, id).await?;
+    let scope = scope_for(tx.conn(), &acteur.principal, id).await?;
+    if scope.portee == Portee::Existence {
+        return Err(tx
+            .refuse(
+                acteur
+                    .event("refus", "personne", id)
+                    .purpose(canal.purpose("fiche hors du périmètre de l'agent")),
+            )
+            .await);
+    }
+    let complete = scope.portee == Portee::Complete;
+    let adresses = personnes::adresses(tx.conn(), dep, id).await?;
+    let fusionnee_dans = doublons::fusionnee_dans(tx.conn(), dep, id).await?;
+    let (mut situations, mut foyer, mut dossiers_l) = (Vec::new(), None, Vec::new());
+    if complete {
+        situations = personnes::situations(tx.conn(), dep, id).await?;
+        if let Some(f) = personnes::foyer_of(tx.conn(), dep, id, date_foyer).await? {
+            foyer = Some((f, personnes::membres(tx.conn(), dep, f).await?));
+        }
+        dossiers_l = scope.dossiers.clone();
+    } else {
+        personne.nir = None;
+    }
+    let purpose = if scope.acces_motive.is_some() {
+        "consultation de la fiche (accès motivé)"
+    } else {
+        "consultation de la fiche"
+    };
+    tx.commit(
+        acteur
+            .event("lecture", "personne", id)
+            .purpose(canal.purpose(purpose))
+            .details(serde_json::json!({ "portee": format!("{:?}", scope.portee) })),
+    )
+    .await?;
+    Ok(Fiche {
+        personne,
+        portee: scope.portee,
+        acces_motive: scope.acces_motive,
+        adresses,
+        situations,
+        foyer,
+        dossiers: dossiers_l,
+        fusionnee_dans,
+    })
 }

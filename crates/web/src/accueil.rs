@@ -248,7 +248,7 @@ async fn contact_page(
 ) -> WebResult<Response> {
     let lieux = lieux(state, ctx).await?;
     let defaut = site_par_defaut(&lieux);
-    let now = heure::maintenant();
+    let now = parcours_store::clock().maintenant();
     let mut v = typed.clone();
     let mut set_default = |k: &str, d: String| {
         if v.get(k).is_none_or(|x| x.is_empty()) {
@@ -436,7 +436,7 @@ async fn record(
     let dep = p.departement_id.as_str();
     let mut conn = state.store.read().await?;
     let motifs = store::motifs(&mut conn, dep, true).await?;
-    let c = match NewContact::parse(f, heure::maintenant(), &motifs) {
+    let c = match NewContact::parse(f, parcours_store::clock().maintenant(), &motifs) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e.0)),
     };
@@ -532,7 +532,7 @@ pub async fn list(
                 .ok_or(WebError::NotFound)?,
         ),
     };
-    let today = heure::maintenant().date();
+    let today = parcours_store::clock().maintenant().date();
     let mut date_error = None;
     let date = match g(&q, "date").trim() {
         "" => today,
@@ -650,7 +650,7 @@ pub async fn api_list(
         return Err(WebError::NotFound.into());
     }
     let date = match q.date.as_deref().map(str::trim) {
-        None | Some("") => heure::maintenant().date(),
+        None | Some("") => parcours_store::clock().maintenant().date(),
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .map_err(|_| invalid("date", "Date attendue au format AAAA-MM-JJ."))?,
     };
@@ -739,7 +739,7 @@ pub async fn api_create(
     Json(input): Json<ContactInput>,
 ) -> ApiResult<Response> {
     let moment = match input.moment.as_deref().map(str::trim) {
-        None | Some("") => heure::maintenant(),
+        None | Some("") => parcours_store::clock().maintenant(),
         Some(m) => heure::parse(m)
             .ok_or_else(|| invalid("moment", "Heure attendue au format AAAA-MM-JJTHH:MM."))?,
     };

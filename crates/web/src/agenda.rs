@@ -204,7 +204,7 @@ pub async fn accueil(
         .map(|s| (s.id.to_string(), format!("{} — {}", s.code, s.nom)))
         .collect();
     let sites_scope = perimetre(pr);
-    let since = parcours_store::format_time(chrono::Utc::now() - Duration::days(90));
+    let since = parcours_store::format_time(parcours_store::clock().now() - Duration::days(90));
     let (n, moyenne) = store::delai_moyen(&mut conn, &dep, sites_scope.as_deref(), &since).await?;
     drop(conn);
     let mut errors = FieldErrors::new();
@@ -230,7 +230,7 @@ pub async fn accueil(
                 Cible::Secteur(s),
                 t,
                 t.duree(),
-                heure::maintenant(),
+                parcours_store::clock().maintenant(),
                 60,
                 5,
             )
@@ -348,7 +348,7 @@ pub struct SemainePage {
 
 fn monday_of(q: &Params) -> NaiveDate {
     let d = parcours_domain::agenda::parse_date(p(q, "semaine"))
-        .unwrap_or_else(|| heure::maintenant().date());
+        .unwrap_or_else(|| parcours_store::clock().maintenant().date());
     d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
 }
 
@@ -617,7 +617,7 @@ async fn semaine_page(
             .collect(),
         absences: absences
             .iter()
-            .filter(|a| a.fin > heure::maintenant() - Duration::days(30))
+            .filter(|a| a.fin > parcours_store::clock().maintenant() - Duration::days(30))
             .map(|a| LigneGestion {
                 texte: format!(
                     "{} : du {} au {}",
@@ -863,7 +863,7 @@ pub async fn ical_feed(
     let Some((dep, agent_id)) = store::ical_agent(&mut conn, &ical_hash(secret)).await? else {
         return Err(WebError::NotFound);
     };
-    let now = heure::maintenant();
+    let now = parcours_store::clock().maintenant();
     let (rdvs, sessions) = store::agenda_agent(
         &mut conn,
         &dep,
@@ -877,8 +877,8 @@ pub async fn ical_feed(
         .iter()
         .map(|r| Evenement {
             uid: format!("rdv-{}-{}@parcours", dep, r.id),
-            debut: heure::utc(r.debut),
-            fin: heure::utc(r.fin),
+            debut: parcours_store::clock().utc(r.debut),
+            fin: parcours_store::clock().utc(r.fin),
             resume: format!("Rendez-vous : {}", r.type_rdv.libelle()),
             lieu: r.lieu.clone(),
             url: None,
@@ -887,14 +887,14 @@ pub async fn ical_feed(
         .collect();
     evts.extend(sessions.iter().map(|s| Evenement {
         uid: format!("session-{}-{}@parcours", dep, s.id),
-        debut: heure::utc(s.debut),
-        fin: heure::utc(s.fin),
+        debut: parcours_store::clock().utc(s.debut),
+        fin: parcours_store::clock().utc(s.fin),
         resume: format!("Action collective : {}", s.titre),
         lieu: s.site.clone(),
         url: None,
         annule: false,
     }));
-    let body = ical::calendrier("Agenda Parcours", &evts, chrono::Utc::now());
+    let body = ical::calendrier("Agenda Parcours", &evts, parcours_store::clock().now());
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
         body,
@@ -919,7 +919,9 @@ pub async fn list(
         agent_id: p(&q, "agent_id").parse().ok(),
         statut: StatutRdv::parse(p(&q, "statut")),
         type_rdv: TypeRdv::parse(p(&q, "type")),
-        du: du.or_else(|| (!q.contains_key("du")).then(|| heure::maintenant().date())),
+        du: du.or_else(|| {
+            (!q.contains_key("du")).then(|| parcours_store::clock().maintenant().date())
+        }),
         au,
         personne_id: None,
     };
@@ -955,7 +957,7 @@ pub async fn list(
     let default_du = if q.contains_key("du") {
         p(&q, "du").to_string()
     } else {
-        fr_date(heure::maintenant().date())
+        fr_date(parcours_store::clock().maintenant().date())
     };
     let mut actions = vec![("/agenda".to_string(), "Premier créneau libre".to_string())];
     if allows(pr, Action::RendezVousGerer) {
@@ -1094,8 +1096,8 @@ async fn rdv_page_with(
         .map(store::Rappel::libelle)
         .collect();
     // A slot freed ahead of time is offered to whoever waits longest for this kind at this site.
-    let libere =
-        matches!(r.statut, StatutRdv::Annule | StatutRdv::Excuse) && r.debut > heure::maintenant();
+    let libere = matches!(r.statut, StatutRdv::Annule | StatutRdv::Excuse)
+        && r.debut > parcours_store::clock().maintenant();
     let proposer = if libere && allows(&ctx.principal, Action::RendezVousGerer) {
         store::attente_pour(&mut conn, ctx.dep(), r.site_id, r.type_rdv, 5).await?
     } else {
@@ -1157,7 +1159,15 @@ pub async fn set_statut(
         .await;
     };
     let mut tx = state.store.begin().await?;
-    match store::set_statut(&mut tx, ctx.dep(), id, statut, heure::maintenant()).await {
+    match store::set_statut(
+        &mut tx,
+        ctx.dep(),
+        id,
+        statut,
+        parcours_store::clock().maintenant(),
+    )
+    .await
+    {
         Ok(()) => {}
         Err(ReservationError::Regle(e)) => {
             drop(tx);
@@ -1226,7 +1236,7 @@ async fn deplacer_rdv(
     r: &store::RendezVous,
     f: &RendezVousForm,
 ) -> WebResult<Result<(), FieldErrors>> {
-    let parsed = match NewRendezVous::parse(f, heure::maintenant()) {
+    let parsed = match NewRendezVous::parse(f, parcours_store::clock().maintenant()) {
         Ok(x) => x,
         Err(e) => return Ok(Err(e.0)),
     };
@@ -1585,7 +1595,7 @@ async fn book(
     event: impl Fn(i64) -> parcours_domain::audit::AuditEvent,
     f: &RendezVousForm,
 ) -> WebResult<Result<i64, FieldErrors>> {
-    let parsed = match NewRendezVous::parse(f, heure::maintenant()) {
+    let parsed = match NewRendezVous::parse(f, parcours_store::clock().maintenant()) {
         Ok(x) => x,
         Err(e) => return Ok(Err(e.0)),
     };
@@ -1773,7 +1783,7 @@ pub async fn attente_create(
         200,
     );
     let demande = match p(&v, "demande_le").trim() {
-        "" => Some(heure::maintenant().date()),
+        "" => Some(parcours_store::clock().maintenant().date()),
         d => parcours_domain::agenda::parse_date(d),
     };
     if demande.is_none() {
@@ -1873,7 +1883,7 @@ async fn sessions_page(
         &mut conn,
         ctx.dep(),
         perimetre(pr).as_deref(),
-        heure::maintenant().date(),
+        parcours_store::clock().maintenant().date(),
     )
     .await?;
     let salles = store::salles(&mut conn, ctx.dep(), perimetre(pr).as_deref()).await?;
@@ -1954,7 +1964,7 @@ pub async fn session_create(
         p(&v, "heure_debut"),
         p(&v, "heure_fin"),
         p(&v, "capacite"),
-        heure::maintenant(),
+        parcours_store::clock().maintenant(),
     ) {
         Ok(x) => x,
         Err(e) => return sessions_page(&state, &ctx, &v, &e.0).await,
@@ -2296,7 +2306,7 @@ pub async fn api_creneaux(
         cible,
         t,
         t.duree(),
-        heure::maintenant(),
+        parcours_store::clock().maintenant(),
         60,
         q.nombre.unwrap_or(5).clamp(1, 50),
     )
@@ -2523,7 +2533,15 @@ pub async fn api_statut(
         return Err(ApiError::invalid(e));
     };
     let mut tx = state.store.begin().await?;
-    match store::set_statut(&mut tx, ctx.dep(), id, statut, heure::maintenant()).await {
+    match store::set_statut(
+        &mut tx,
+        ctx.dep(),
+        id,
+        statut,
+        parcours_store::clock().maintenant(),
+    )
+    .await
+    {
         Ok(()) => {}
         Err(ReservationError::Regle(e)) => return Err(ApiError::invalid(e.0)),
         Err(ReservationError::Store(e)) => return Err(e.into()),

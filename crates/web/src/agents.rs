@@ -476,7 +476,10 @@ pub async fn close(
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
     visible_agent(&state, &ctx, id).await?;
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let today = parcours_store::clock()
+        .today()
+        .format("%Y-%m-%d")
+        .to_string();
     let mut tx = state.store.begin().await?;
     store::close(&mut tx, ctx.dep(), id, &today).await?;
     audit::append(&mut tx, ctx.dep(), &ctx.event("fermeture", "agent", id)).await?;

@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json as AxumJson;
-use chrono::Utc;
 use parcours_domain::dossiers::secret::Portee;
 use parcours_domain::dossiers::{Ecrit, EcritForm};
 use parcours_domain::personnes::{Adresse, NewPersonne, Personne, PersonneForm, Situation};
@@ -176,7 +175,7 @@ pub async fn create(
     ctx: ApiCtx,
     Json(input): Json<PersonneInput>,
 ) -> ApiResult<Response> {
-    let p = NewPersonne::parse(&input.personne, Utc::now().date_naive())?;
+    let p = NewPersonne::parse(&input.personne, parcours_store::clock().today())?;
     let mut tx = state.store.begin().await?;
     let similar = ressemblances(&mut tx, ctx.dep(), &p).await?;
     if !similar.is_empty() && !input.confirmer {
@@ -262,7 +261,7 @@ pub async fn ecrit_create(
         &ctx.acteur(),
         id,
         &f,
-        Utc::now().date_naive(),
+        parcours_store::clock().today(),
         parcours_usecases::dossiers::Canal::Api,
     )
     .await?;
@@ -297,7 +296,7 @@ pub async fn foyer(
     Query(p): Query<DateParams>,
 ) -> ApiResult<AxumJson<Vec<MembreOut>>> {
     let date = match p.date.as_deref() {
-        None | Some("") => Utc::now().date_naive(),
+        None | Some("") => parcours_store::clock().today(),
         Some(t) => parcours_domain::personnes::parse_date_text(t).ok_or_else(|| {
             let mut e = parcours_domain::FieldErrors::new();
             e.add("date", format!("« {t} » n'est pas une date (AAAA-MM-JJ)."));
@@ -508,7 +507,7 @@ pub async fn plan_add(
         ));
     }
     let ouvert = chrono::NaiveDate::parse_from_str(&d.ouvert_le, "%Y-%m-%d")
-        .unwrap_or_else(|_| Utc::now().date_naive());
+        .unwrap_or_else(|_| parcours_store::clock().today());
     let item = parcours_domain::dossiers::NewPlanItem::parse(&f, ouvert)?;
     let pid = match dossiers::plan_add(&mut tx, ctx.dep(), id, &item, me).await {
         Ok(pid) => pid,
@@ -656,7 +655,7 @@ pub async fn referent_set(
         id,
         service,
         agent.id,
-        Utc::now().date_naive(),
+        parcours_store::clock().today(),
     )
     .await
     {
@@ -876,7 +875,7 @@ pub async fn consentement_add(
     ApiPath(id): ApiPath<i64>,
     Json(f): Json<parcours_domain::rgpd::ConsentementForm>,
 ) -> ApiResult<Response> {
-    let parsed = parcours_domain::rgpd::NewConsentement::parse(&f, Utc::now().date_naive());
+    let parsed = parcours_domain::rgpd::NewConsentement::parse(&f, parcours_store::clock().today());
     let me = ctx.principal.agent_id.ok_or_else(forbidden)?;
     let (mut tx, _) = personne_droits(&state, &ctx, id).await?;
     let c = parsed?;
@@ -971,7 +970,7 @@ pub async fn demande_add(
         "recue_le",
         "La date de réception",
         &f.recue_le,
-        Utc::now().date_naive(),
+        parcours_store::clock().today(),
     );
     let me = ctx.principal.agent_id.ok_or_else(forbidden)?;
     let (mut tx, _) = personne_droits(&state, &ctx, id).await?;

@@ -117,7 +117,7 @@ async fn appui_page(
     let Some(site_id) = site_choisi(&sites, asked_site)? else {
         return Err(WebError::Forbidden);
     };
-    let now = heure::maintenant();
+    let now = parcours_store::clock().maintenant();
     let mut conn = state.store.read().await?;
     let file = store::file(&mut conn, ctx.dep(), site_id, now.date()).await?;
     let garde = store::de_garde(&mut conn, ctx.dep(), site_id, now).await?;
@@ -246,7 +246,7 @@ async fn demander(
         &a,
         None,
         p.agent_id,
-        heure::maintenant(),
+        parcours_store::clock().maintenant(),
     )
     .await
     {
@@ -334,7 +334,7 @@ async fn geste(
     geste: Geste,
 ) -> WebResult<Result<(), String>> {
     let dep = &p.departement_id;
-    let now = heure::maintenant();
+    let now = parcours_store::clock().maintenant();
     let mut tx = state.store.begin().await?;
     let (r, action) = match geste {
         Geste::Prendre => match p.agent_id {
@@ -503,7 +503,7 @@ async fn tableau_page(
     };
     let lundi = domain::lundi(
         parcours_domain::agenda::parse_date(asked_semaine)
-            .unwrap_or_else(|| heure::maintenant().date()),
+            .unwrap_or_else(|| parcours_store::clock().maintenant().date()),
     );
     let mut conn = state.store.read().await?;
     let agents = store::travailleurs_sociaux(&mut conn, ctx.dep(), site_id, lundi).await?;
@@ -703,7 +703,11 @@ impl AppuiOut {
             pris_le: a.pris_le.map(heure::format),
             clos_le: a.clos_le.map(heure::format),
             issue: a.issue.map(|i| i.code().into()),
-            attente_minutes: domain::attente_minutes(a.demande_le, a.pris_le, heure::maintenant()),
+            attente_minutes: domain::attente_minutes(
+                a.demande_le,
+                a.pris_le,
+                parcours_store::clock().maintenant(),
+            ),
         }
     }
 }
@@ -725,7 +729,13 @@ pub async fn api_list(
         return Err(WebError::NotFound.into());
     }
     let mut conn = state.store.read().await?;
-    let file = store::file(&mut conn, ctx.dep(), q.site, heure::maintenant().date()).await?;
+    let file = store::file(
+        &mut conn,
+        ctx.dep(),
+        q.site,
+        parcours_store::clock().maintenant().date(),
+    )
+    .await?;
     drop(conn);
     let mut tx = state.store.begin().await?;
     audit::append(
@@ -861,7 +871,7 @@ pub async fn api_tableau(
         return Err(WebError::NotFound.into());
     }
     let du = match q.du.as_deref().map(str::trim) {
-        None | Some("") => domain::lundi(heure::maintenant().date()),
+        None | Some("") => domain::lundi(parcours_store::clock().maintenant().date()),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
             ApiError::invalid({
                 let mut e = FieldErrors::new();

@@ -33,7 +33,7 @@ fn debut_du_jour(s: &Option<String>, jours_apres: i64) -> Option<String> {
     // Midnight exists on every day in Paris (the clocks change at 2 or 3 in the morning).
     let local = d
         .and_hms_opt(0, 0, 0)?
-        .and_local_timezone(libelles::FUSEAU)
+        .and_local_timezone(parcours_store::clock().zone())
         .earliest()?;
     Some(parcours_store::format_time(
         local.with_timezone(&chrono::Utc),
@@ -101,7 +101,10 @@ pub async fn page(
         .map(|e| {
             vec![
                 Cell::text(e.seq.to_string()),
-                Cell::text(libelles::heure_locale(&e.at)),
+                Cell::text(libelles::heure_locale(
+                    &e.at,
+                    parcours_store::clock().zone(),
+                )),
                 Cell::text(match (e.agent_id, e.token_id) {
                     (_, Some(t)) => format!("jeton d'API n° {t}"),
                     (None, None) => "Parcours (tâche automatique)".into(),

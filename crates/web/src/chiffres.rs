@@ -14,7 +14,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json as AxumJson;
 use parcours_domain::accueil::Typologie;
-use parcours_domain::agenda::heure;
 use parcours_domain::export::cellule_csv;
 use parcours_domain::habilitations::policy::reaches_site;
 use parcours_domain::habilitations::Principal;
@@ -122,7 +121,7 @@ async fn demande(
             _ => return Ok(None),
         },
     };
-    let maintenant = heure::maintenant();
+    let maintenant = parcours_store::clock().maintenant();
     let courant = Mois::of(maintenant.date());
     let mut erreurs = vec![];
     let du_saisi = q.du.clone().unwrap_or_default();

@@ -78,7 +78,10 @@ pub async fn page(
         .iter()
         .map(|c| {
             vec![
-                Cell::text(libelles::heure_locale(&c.at)),
+                Cell::text(libelles::heure_locale(
+                    &c.at,
+                    parcours_store::clock().zone(),
+                )),
                 Cell::text(auteur(c)),
                 Cell::text(fonction(c)),
                 Cell::text(c.service.clone().unwrap_or_default()),
@@ -138,7 +141,7 @@ pub async fn pour_la_personne(
         .await?
         .iter()
         .map(|c| AccesPourLaPersonne {
-            date: libelles::heure_locale(&c.at),
+            date: libelles::heure_locale(&c.at, parcours_store::clock().zone()),
             fonction: if c.agent_id.is_some() {
                 fonction(c)
             } else if c.token_id.is_some() {

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use parcours_domain::dossiers::secret::{
     peut_demander_acces_motive, peut_lire, PieceAcces, Portee,
 };
@@ -32,7 +32,7 @@ use crate::personnes::scope_of;
 use crate::AppState;
 
 fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    parcours_store::clock().today()
 }
 
 use parcours_usecases::dossiers::Canal;
@@ -1034,7 +1034,11 @@ pub async fn acces_create(
     if !peut_demander_acces_motive(ctx.principal.role) {
         return Err(WebError::Forbidden);
     }
-    let a = match NewAccesMotive::parse(&f, Utc::now(), state.settings.acces_motive_heures) {
+    let a = match NewAccesMotive::parse(
+        &f,
+        parcours_store::clock().now(),
+        state.settings.acces_motive_heures,
+    ) {
         Ok(a) => a,
         Err(e) => {
             return Ok(acces_page(

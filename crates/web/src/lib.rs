@@ -53,6 +53,9 @@ pub struct AppState {
     pub oidc: Arc<auth::oidc::OidcClient>,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     pub logo: Option<Arc<(String, Vec<u8>)>>,
+    /// The clock of every request (installed as the ambient clock by the outermost layer); a test
+    /// sets it to move the whole application in time.
+    pub clock: parcours_domain::temps::Clock,
 }
 
 impl AppState {
@@ -80,6 +83,7 @@ impl AppState {
         settings: Settings,
         metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     ) -> anyhow::Result<Self> {
+        let settings_zone = settings.fuseau;
         let quota = Quota::per_minute(NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN));
         let logo = match &settings.logo_path {
             Some(path) => {
@@ -107,6 +111,7 @@ impl AppState {
             oidc_limiter: Arc::new(RateLimiter::keyed(quota)),
             metrics,
             logo,
+            clock: parcours_domain::temps::Clock::system(settings_zone),
         })
     }
 }
@@ -122,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         Some(o) => format!("'self' {}", o.issuer.origin().ascii_serialization()),
         None => "'self'".to_string(),
     };
+    let clock = state.clock.clone();
     routes::build(state.clone())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(state, auth::authenticate))
@@ -149,4 +155,8 @@ pub fn router(state: AppState) -> Router {
         // Outermost, so that the bare answers of the layers above (413 of the body limit, 408 of the
         // timeout, 405) are French too: problem+json for the API, a page otherwise.
         .layer(axum::middleware::from_fn(error::french_errors))
+        // Outermost: everything the request does, the layers above included, reads this clock.
+        .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            parcours_store::clock::with_clock(clock.clone(), next.run(req))
+        }))
 }

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use parcours_domain::dossiers::secret::Portee;
 use parcours_domain::habilitations::policy::{allows, Action};
 use parcours_domain::personnes::{
@@ -28,7 +28,7 @@ use crate::pages::{enc, render, Field, FormPage, Layout};
 use crate::AppState;
 
 fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    parcours_store::clock().today()
 }
 
 fn date_fr(d: &NaiveDate) -> String {

@@ -9,7 +9,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use parcours_domain::dossiers::secret::{peut_lire, PieceAcces, Portee, Visibilite};
 use parcours_domain::personnes::parse_date_text;
 use parcours_domain::rgpd::{ConsentementForm, NewConsentement, ObjetConsentement, MODES};
@@ -70,7 +69,10 @@ async fn page(
     )
     .await?;
     tx.commit().await?;
-    let today = Utc::now().date_naive().format("%d/%m/%Y").to_string();
+    let today = parcours_store::clock()
+        .today()
+        .format("%d/%m/%Y")
+        .to_string();
     let fields = vec![
         Field::text("objet", "Objet", &f.objet)
             .select(
@@ -143,7 +145,7 @@ pub async fn consentement(
     Path(id): Path<i64>,
     Form(f): Form<ConsentementForm>,
 ) -> WebResult<Response> {
-    let c = match NewConsentement::parse(&f, Utc::now().date_naive()) {
+    let c = match NewConsentement::parse(&f, parcours_store::clock().today()) {
         Ok(c) => c,
         Err(e) => return page(&state, &ctx, id, &f, &e.0, None).await,
     };
@@ -175,7 +177,7 @@ pub async fn demande(
     Path(id): Path<i64>,
     Form(f): Form<DemandeForm>,
 ) -> WebResult<Response> {
-    let today = Utc::now().date_naive();
+    let today = parcours_store::clock().today();
     let recue = match parse_date_text(&f.recue_le) {
         Some(d) if d <= today => d,
         Some(_) => {
@@ -234,7 +236,12 @@ pub async fn demande_action(
                 .into_iter()
                 .find(|d| d.id == did)
                 .ok_or(WebError::NotFound)?;
-            if d.echeance < Utc::now().date_naive().format("%Y-%m-%d").to_string() {
+            if d.echeance
+                < parcours_store::clock()
+                    .today()
+                    .format("%Y-%m-%d")
+                    .to_string()
+            {
                 drop(tx);
                 return page(&state, &ctx, id, &ConsentementForm::default(), &FieldErrors::new(), Some("Le délai d'un mois est dépassé : la prolongation devait être annoncée avant.".into())).await;
             }
@@ -392,7 +399,7 @@ pub async fn archive(
         "Relevé des données de {} (fiche n° {})\nÉtabli le {} à la demande de la personne (RGPD art. 15, CRPA L311-6).\n\n",
         p.nom_complet(),
         p.id,
-        Utc::now().format("%d/%m/%Y")
+        parcours_store::clock().today().format("%d/%m/%Y")
     );
     {
         let mut zip = zip::ZipWriter::new(&mut buf);

@@ -6,7 +6,6 @@ mod common;
 
 use axum::http::StatusCode;
 use common::TestApp;
-use parcours_domain::agenda::heure;
 use parcours_domain::habilitations::Role;
 use parcours_domain::personnes::{NewPersonne, PersonneForm};
 use parcours_store::audit::AuditFilter;
@@ -14,10 +13,17 @@ use parcours_store::{accueil, audit, personnes};
 
 async fn contacts(app: &TestApp, site: i64) -> Vec<accueil::Contact> {
     let mut conn = app.db.store().read().await.unwrap();
-    accueil::jour(&mut conn, "96", site, heure::maintenant().date(), 100, 0)
-        .await
-        .unwrap()
-        .0
+    accueil::jour(
+        &mut conn,
+        "96",
+        site,
+        parcours_store::clock().maintenant().date(),
+        100,
+        0,
+    )
+    .await
+    .unwrap()
+    .0
 }
 
 async fn audits(app: &TestApp, record_type: &str) -> i64 {
@@ -44,7 +50,7 @@ async fn personne(app: &TestApp) -> i64 {
             prenoms: "Anne".into(),
             ..PersonneForm::default()
         },
-        heure::maintenant().date(),
+        parcours_store::clock().maintenant().date(),
     )
     .expect("personne valide");
     let mut tx = app.db.store().begin().await.unwrap();

@@ -9,14 +9,14 @@ use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate};
 use common::TestApp;
 use parcours_config::{Settings, SmtpSettings};
-use parcours_domain::agenda::{heure, StatutRdv};
+use parcours_domain::agenda::StatutRdv;
 use parcours_domain::habilitations::Role;
 use parcours_domain::personnes::{NewPersonne, PersonneForm};
 use parcours_store::{agenda, personnes};
 use parcours_test_support::smtp::{port_ferme, SmtpSink};
 
 fn demain() -> NaiveDate {
-    heure::maintenant().date() + Duration::days(1)
+    parcours_store::clock().maintenant().date() + Duration::days(1)
 }
 
 fn fr(d: NaiveDate) -> String {
@@ -32,7 +32,8 @@ async fn personne(app: &TestApp, nom: &str, email: Option<&str>) -> i64 {
         email: email.unwrap_or_default().into(),
         ..PersonneForm::default()
     };
-    let p = NewPersonne::parse(&form, heure::maintenant().date()).expect("personne valide");
+    let p = NewPersonne::parse(&form, parcours_store::clock().maintenant().date())
+        .expect("personne valide");
     let id = personnes::create(&mut tx, "96", &p).await.unwrap();
     tx.commit().await.unwrap();
     id
@@ -114,6 +115,7 @@ async fn run_jobs_with(
     let ctx = parcours_jobs::JobContext {
         store: app.db.store().clone(),
         settings: std::sync::Arc::new(settings),
+        clock: app.clock.clone(),
     };
     parcours_jobs::run_pending(&ctx, &parcours_jobs::Registry::standard())
         .await
@@ -511,7 +513,7 @@ async fn an_appointment_moves_with_its_reminders_and_a_freed_slot_goes_to_the_wa
         .await;
     assert_eq!(clash.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(clash.body.contains("déjà"), "{}", clash.body);
-    let hier = fr(heure::maintenant().date() - Duration::days(1));
+    let hier = fr(parcours_store::clock().maintenant().date() - Duration::days(1));
     let past = app
         .post(
             &format!("/rendez-vous/{id}/deplacer"),
@@ -540,7 +542,8 @@ async fn an_appointment_moves_with_its_reminders_and_a_freed_slot_goes_to_the_wa
     let rappels = agenda::rappels(&mut c, "96", id).await.unwrap();
     assert_eq!(rappels.len(), 1, "{rappels:?}");
     assert_eq!(rappels[0].statut, "prevu");
-    let veille = heure::utc(r.debut) - Duration::hours(agenda::RAPPEL_AVANCE_HEURES);
+    let veille =
+        parcours_store::clock().utc(r.debut) - Duration::hours(agenda::RAPPEL_AVANCE_HEURES);
     assert!(
         rappels[0]
             .envoyer_le

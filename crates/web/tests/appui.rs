@@ -8,15 +8,19 @@ mod common;
 use axum::http::StatusCode;
 use common::TestApp;
 use parcours_domain::accueil::appui::{self, DemiJournee, RoleTableau, StatutAppui};
-use parcours_domain::agenda::heure;
 use parcours_domain::habilitations::Role;
 use parcours_store::appui as store;
 
 async fn file(app: &TestApp) -> Vec<store::Appui> {
     let mut conn = app.db.store().read().await.unwrap();
-    store::file(&mut conn, "96", app.fx.site_a, heure::maintenant().date())
-        .await
-        .unwrap()
+    store::file(
+        &mut conn,
+        "96",
+        app.fx.site_a,
+        parcours_store::clock().maintenant().date(),
+    )
+    .await
+    .unwrap()
 }
 
 fn contact<'a>(reponse: &'a str, motif: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -35,7 +39,7 @@ fn contact<'a>(reponse: &'a str, motif: &'a str) -> Vec<(&'a str, &'a str)> {
 
 /// Fills date and time with now, the place with MDS-A.
 async fn post_contact(app: &TestApp, reponse: &str, motif: &str) -> common::Answer {
-    let now = heure::maintenant();
+    let now = parcours_store::clock().maintenant();
     let (d, h) = (
         now.format("%d/%m/%Y").to_string(),
         now.format("%H:%M").to_string(),
@@ -140,7 +144,7 @@ async fn a_support_request_from_the_desk_is_taken_and_closed_by_a_social_worker(
 async fn the_cadre_draws_up_the_roster_and_the_queue_shows_who_is_on_duty() {
     let mut app = TestApp::new().await;
     let ts = app.fx.agent(Role::TravailleurSocial);
-    let now = heure::maintenant();
+    let now = parcours_store::clock().maintenant();
     let lundi = appui::lundi(now.date());
     let semaine = lundi.to_string();
     let site = app.fx.site_a.to_string();

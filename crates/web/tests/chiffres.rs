@@ -8,14 +8,13 @@ use axum::http::StatusCode;
 use chrono::{Datelike, Duration, NaiveDate};
 use common::TestApp;
 use parcours_domain::accueil::{Canal, Lieu, NewContact, Reponse, Typologie};
-use parcours_domain::agenda::heure;
 use parcours_domain::habilitations::Role;
 use parcours_store::accueil;
 
 /// The first day of the month before the current one: inside the default period (the last twelve
 /// months), and in the past.
 fn mois_dernier() -> NaiveDate {
-    let today = heure::maintenant().date();
+    let today = parcours_store::clock().maintenant().date();
     let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap();
     let prev = first - Duration::days(1);
     NaiveDate::from_ymd_opt(prev.year(), prev.month(), 1).unwrap()

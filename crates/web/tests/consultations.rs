@@ -79,7 +79,10 @@ async fn the_referent_sees_who_read_the_dossier_when_and_why_in_plain_french() {
     }
     // Paris time, as the audit log recorded it.
     let lecture = &entries(&app, "lecture", dossier).await[0];
-    assert!(body.contains(&heure_locale(&lecture.at)), "{body}");
+    assert!(
+        body.contains(&heure_locale(&lecture.at, parcours_store::clock().zone())),
+        "{body}"
+    );
     // No action code nor table name.
     for code in [">lecture<", ">creation<", ">dossier<", "audit_log"] {
         assert!(!body.contains(code), "« {code} » affiché :\n{body}");

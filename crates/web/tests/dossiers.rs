@@ -542,6 +542,7 @@ async fn the_access_export_leaves_out_working_notes_and_retention_needs_a_simula
     let ctx = parcours_jobs::JobContext {
         store: app.db.store().clone(),
         settings: std::sync::Arc::new(parcours_config::Settings::default()),
+        clock: app.clock.clone(),
     };
     parcours_jobs::run_pending(&ctx, &parcours_jobs::Registry::standard())
         .await

@@ -13,6 +13,7 @@ async fn run_jobs(app: &TestApp) {
     let ctx = parcours_jobs::JobContext {
         store: app.db.store().clone(),
         settings: std::sync::Arc::new(parcours_config::Settings::default()),
+        clock: app.clock.clone(),
     };
     parcours_jobs::run_pending(&ctx, &parcours_jobs::Registry::standard())
         .await

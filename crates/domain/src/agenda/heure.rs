@@ -1,10 +1,9 @@
-//! Civil time of the département. Appointments are civil times (« mardi 10 h ») as on a paper agenda,
-//! stored as `YYYY-MM-DDTHH:MM`; UTC is needed only to compare with now, to schedule reminders and to
-//! write the iCal feed. Metropolitan France follows the EU summer-time rule (CET, CEST from the last
-//! Sunday of March to the last Sunday of October, switching at 01:00 UTC), written here in a few lines
-//! rather than pulling a time-zone database for one zone.
+//! Civil times as the agenda writes and reads them. Appointments are civil times of the département
+//! (« mardi 10 h ») as on a paper agenda, stored as `YYYY-MM-DDTHH:MM`; the conversions to UTC (to
+//! compare with now, schedule reminders, write the iCal feed) belong to the département's zone and live
+//! on the clock (`crate::temps::Clock::utc`, `civil`).
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 /// The storage form of a civil time: sorts and compares as text on both backends.
 pub const FORMAT: &str = "%Y-%m-%dT%H:%M";
@@ -15,48 +14,6 @@ pub fn format(t: NaiveDateTime) -> String {
 
 pub fn parse(s: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(s, FORMAT).ok()
-}
-
-fn last_sunday(year: i32, month: u32) -> NaiveDate {
-    let mut d = NaiveDate::from_ymd_opt(year, month, 31).unwrap_or_default();
-    while d.weekday() != Weekday::Sun {
-        d = d.pred_opt().unwrap_or(d);
-    }
-    d
-}
-
-/// Whether summer time applies at this UTC instant.
-fn summer(utc: DateTime<Utc>) -> bool {
-    let y = utc.year();
-    let start = Utc.from_utc_datetime(&last_sunday(y, 3).and_hms_opt(1, 0, 0).unwrap_or_default());
-    let end = Utc.from_utc_datetime(&last_sunday(y, 10).and_hms_opt(1, 0, 0).unwrap_or_default());
-    utc >= start && utc < end
-}
-
-/// The civil time in France at a UTC instant.
-pub fn civil(utc: DateTime<Utc>) -> NaiveDateTime {
-    let offset = if summer(utc) { 2 } else { 1 };
-    utc.naive_utc() + Duration::hours(offset)
-}
-
-/// The UTC instant of a civil time (in the autumn hour that happens twice, the first one; in the
-/// spring hour that does not exist, one hour later).
-pub fn utc(civil_time: NaiveDateTime) -> DateTime<Utc> {
-    let summer_guess = Utc.from_utc_datetime(&(civil_time - Duration::hours(2)));
-    if summer(summer_guess) {
-        summer_guess
-    } else {
-        Utc.from_utc_datetime(&(civil_time - Duration::hours(1)))
-    }
-}
-
-/// Now, in civil time, to the minute.
-pub fn maintenant() -> NaiveDateTime {
-    use chrono::Timelike;
-    let t = civil(Utc::now());
-    t.with_second(0)
-        .and_then(|t| t.with_nanosecond(0))
-        .unwrap_or(t)
 }
 
 /// « 9 h 30 » from minutes after midnight.
@@ -121,34 +78,6 @@ mod tests {
 
     fn at(s: &str) -> NaiveDateTime {
         parse(s).unwrap()
-    }
-
-    #[test]
-    fn winter_is_utc_plus_one_and_summer_utc_plus_two() {
-        assert_eq!(
-            utc(at("2026-01-15T10:00")).to_rfc3339(),
-            "2026-01-15T09:00:00+00:00"
-        );
-        assert_eq!(
-            utc(at("2026-07-15T10:00")).to_rfc3339(),
-            "2026-07-15T08:00:00+00:00"
-        );
-        // 2026: summer time from Sunday 29 March to Sunday 25 October.
-        assert_eq!(
-            utc(at("2026-03-29T03:30")).to_rfc3339(),
-            "2026-03-29T01:30:00+00:00"
-        );
-        assert_eq!(
-            utc(at("2026-03-28T12:00")).to_rfc3339(),
-            "2026-03-28T11:00:00+00:00"
-        );
-        assert_eq!(
-            utc(at("2026-10-25T12:00")).to_rfc3339(),
-            "2026-10-25T11:00:00+00:00"
-        );
-        for s in ["2026-01-15T10:00", "2026-07-15T10:00", "2026-10-26T08:15"] {
-            assert_eq!(civil(utc(at(s))), at(s));
-        }
     }
 
     #[test]

@@ -5,15 +5,13 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-/// The time zone of the dates shown (the département's; one zone for now).
-pub const FUSEAU: Tz = chrono_tz::Europe::Paris;
-
-/// A stored UTC time (RFC 3339) as local time: `07/12/2026 à 10:05`; the text as is if unreadable.
-pub fn heure_locale(at: &str) -> String {
+/// A stored UTC time (RFC 3339) as the département's local time (`zone`, the clock's): `07/12/2026 à
+/// 10:05`; the text as is if unreadable.
+pub fn heure_locale(at: &str, zone: Tz) -> String {
     match DateTime::parse_from_rfc3339(at) {
         Ok(t) => t
             .with_timezone(&Utc)
-            .with_timezone(&FUSEAU)
+            .with_timezone(&zone)
             .format("%d/%m/%Y à %H:%M")
             .to_string(),
         Err(_) => at.to_string(),
@@ -194,21 +192,36 @@ mod tests {
     fn times_are_shown_in_paris_time_across_daylight_saving() {
         // Winter: UTC+1; summer: UTC+2; the night of the change in October.
         assert_eq!(
-            heure_locale("2026-12-07T09:05:00.000000Z"),
+            heure_locale(
+                "2026-12-07T09:05:00.000000Z",
+                crate::temps::FUSEAU_METROPOLE
+            ),
             "07/12/2026 à 10:05"
         );
         assert_eq!(
-            heure_locale("2026-07-14T09:05:00.000000Z"),
+            heure_locale(
+                "2026-07-14T09:05:00.000000Z",
+                crate::temps::FUSEAU_METROPOLE
+            ),
             "14/07/2026 à 11:05"
         );
         assert_eq!(
-            heure_locale("2026-10-25T00:30:00.000000Z"),
+            heure_locale(
+                "2026-10-25T00:30:00.000000Z",
+                crate::temps::FUSEAU_METROPOLE
+            ),
             "25/10/2026 à 02:30"
         );
         assert_eq!(
-            heure_locale("2026-10-25T01:30:00.000000Z"),
+            heure_locale(
+                "2026-10-25T01:30:00.000000Z",
+                crate::temps::FUSEAU_METROPOLE
+            ),
             "25/10/2026 à 02:30"
         );
-        assert_eq!(heure_locale("inconnu"), "inconnu");
+        assert_eq!(
+            heure_locale("inconnu", crate::temps::FUSEAU_METROPOLE),
+            "inconnu"
+        );
     }
 }

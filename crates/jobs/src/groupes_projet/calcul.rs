@@ -38,6 +38,8 @@ pub async fn run(ctx: JobContext, payload: serde_json::Value) -> anyhow::Result<
     let handle = tokio::runtime::Handle::current();
     let progress_store = ctx.store.clone();
     let progress_dep = dep.clone();
+    // The blocking thread does not inherit the task's ambient clock: the progress writes get it here.
+    let progress_clock = ctx.clock.clone();
     let computed = tokio::task::spawn_blocking(move || {
         let inst = parcours_tirage::Instance::depuis_lecteurs(quotas.as_bytes(), volontaires.as_bytes(), taille)?;
         let last = Mutex::new(Instant::now() - Duration::from_secs(10));
@@ -53,12 +55,12 @@ pub async fn run(ctx: JobContext, payload: serde_json::Value) -> anyhow::Result<
                 p.etape, p.types_fixes, p.types, p.iteration
             );
             let (s, d) = (progress_store.clone(), progress_dep.clone());
-            let _ = handle.block_on(async move {
+            let _ = handle.block_on(parcours_store::clock::with_clock(progress_clock.clone(), async move {
                 let mut tx = s.begin().await?;
                 store::progression(&mut tx, &d, id, &text).await?;
                 tx.commit().await?;
                 Ok::<_, parcours_store::StoreError>(())
-            });
+            }));
         });
         let options = parcours_tirage::Options { progression: Some(progression), ..Default::default() };
         parcours_tirage::leximin(&inst, &options)

@@ -2,7 +2,6 @@
 //! or anonymise today, changing nothing; an application carries out the decisions of a simulation that
 //! still hold today (a dossier written in since is left alone), with the archives' visa recorded.
 
-use chrono::Utc;
 use parcours_domain::audit::AuditEvent;
 use parcours_domain::rgpd::Regles;
 use parcours_store::{audit, rgpd as store};
@@ -27,7 +26,7 @@ pub async fn run(ctx: JobContext, payload: serde_json::Value) -> anyhow::Result<
         actif_mois: ctx.settings.conservation_actif_mois,
         archive_mois: ctx.settings.conservation_archive_mois,
     };
-    let today = Utc::now().date_naive();
+    let today = parcours_store::clock().today();
     let mut tx = ctx.store.begin().await?;
     let passe = store::passes(&mut tx, &dep, Some(id), 1)
         .await?

@@ -8,7 +8,7 @@ pub const KIND: &str = "sessions.purger";
 /// Purges expired sessions of every département (the purge is global and idempotent, so the
 /// département of the payload does not matter).
 pub async fn run(ctx: JobContext, _payload: serde_json::Value) -> anyhow::Result<()> {
-    let now = chrono::Utc::now();
+    let now = parcours_store::clock().now();
     let idle_before = parcours_store::format_time(now - ctx.settings.session_idle);
     let created_before = parcours_store::format_time(now - ctx.settings.session_absolute);
     let mut tx = ctx.store.begin().await?;

@@ -4,7 +4,6 @@
 
 use chrono::Duration;
 use parcours_domain::accueil::{Canal, Lieu, NewContact, Reponse, Typologie};
-use parcours_domain::agenda::heure;
 use parcours_domain::personnes::{NewPersonne, PersonneForm};
 use parcours_store::{accueil, personnes, StoreError};
 use parcours_test_support::{Fixture, TestDb};
@@ -12,7 +11,7 @@ use parcours_test_support::{Fixture, TestDb};
 fn contact(lieu: Lieu, personne_id: Option<i64>, minutes_ago: i64) -> NewContact {
     NewContact {
         canal: Canal::Telephone,
-        moment: heure::maintenant() - Duration::minutes(minutes_ago),
+        moment: parcours_store::clock().maintenant() - Duration::minutes(minutes_ago),
         lieu,
         personne_id,
         typologie: Typologie::AccesDroits,
@@ -35,7 +34,7 @@ async fn contacts_are_recorded_and_listed_per_site_and_day() {
             prenoms: "Jean".into(),
             ..PersonneForm::default()
         },
-        heure::maintenant().date(),
+        parcours_store::clock().maintenant().date(),
     )
     .expect("personne valide");
     let mut tx = store.begin().await.unwrap();
@@ -95,7 +94,7 @@ async fn contacts_are_recorded_and_listed_per_site_and_day() {
     .unwrap();
     tx.commit().await.unwrap();
 
-    let today = heure::maintenant().date();
+    let today = parcours_store::clock().maintenant().date();
     let mut conn = store.read().await.unwrap();
     let (page1, total) = accueil::jour(&mut conn, "96", fx.site_a, today, 3, 0)
         .await
@@ -209,7 +208,7 @@ async fn the_departements_motifs_keep_their_family_and_stay_on_past_contacts() {
         &mut conn,
         "96",
         fx.site_a,
-        heure::maintenant().date(),
+        parcours_store::clock().maintenant().date(),
         10,
         0,
     )

@@ -6,7 +6,6 @@ use chrono::NaiveDate;
 use parcours_domain::accueil::appui::{
     DemiJournee, Garde, Issue, Motif, NewAppui, RoleTableau, StatutAppui, TransitionError,
 };
-use parcours_domain::agenda::heure;
 use parcours_domain::habilitations::Role;
 use parcours_store::appui::{self, AppuiError};
 use parcours_test_support::{Fixture, TestDb};
@@ -28,7 +27,7 @@ async fn a_request_is_taken_once_and_closed_by_who_took_it() {
     let store = db.store();
     let ts = fx.agent(Role::TravailleurSocial);
     let cadre = fx.agent(Role::Cadre);
-    let now = heure::maintenant();
+    let now = parcours_store::clock().maintenant();
 
     let mut tx = store.begin().await.unwrap();
     let ordinaire = appui::create(
@@ -133,7 +132,7 @@ async fn the_roster_holds_one_agent_per_cell_and_tells_who_is_on_duty() {
     let fx = Fixture::seed(db.store()).await;
     let store = db.store();
     let ts = fx.agent(Role::TravailleurSocial);
-    let today = heure::maintenant().date();
+    let today = parcours_store::clock().maintenant().date();
     let lundi = parcours_domain::accueil::appui::lundi(today);
 
     let mut conn = store.read().await.unwrap();

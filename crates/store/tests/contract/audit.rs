@@ -281,7 +281,10 @@ async fn the_audit_list_filters_by_agent_record_and_period() {
         .await,
         2
     );
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let today = parcours_store::clock()
+        .today()
+        .format("%Y-%m-%d")
+        .to_string();
     let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
         .format("%Y-%m-%d")
         .to_string();

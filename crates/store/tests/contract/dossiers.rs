@@ -18,7 +18,7 @@ use parcours_store::{dossiers, personnes, Store, StoreError};
 use parcours_test_support::{Fixture, TestDb};
 
 fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    parcours_store::clock().today()
 }
 
 fn personne(nom: &str, prenoms: &str) -> NewPersonne {

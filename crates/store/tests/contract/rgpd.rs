@@ -2,7 +2,7 @@
 //! retention rules archive a closed dossier two years after its last activity, then anonymise it —
 //! the simulation changes nothing, the application changes what the simulation listed.
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use parcours_domain::dossiers::{EcritForm, NewEcrit, Titulaire};
 use parcours_domain::habilitations::Role;
 use parcours_domain::personnes::{NewPersonne, PersonneForm};
@@ -12,7 +12,7 @@ use parcours_store::{dossiers, personnes, rgpd};
 use parcours_test_support::{Fixture, TestDb};
 
 fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    parcours_store::clock().today()
 }
 
 #[tokio::test]

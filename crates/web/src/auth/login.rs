@@ -157,7 +157,7 @@ pub async fn login(
     let mut conn = state.store.read().await?;
     let account = agents::account_by_email(&mut conn, &form.identifiant).await?;
     drop(conn);
-    let now = chrono::Utc::now();
+    let now = parcours_store::clock().now();
     let delayed = account.as_ref().is_some_and(|a| {
         a.locked_until
             .as_deref()

@@ -172,7 +172,7 @@ async fn authenticate_inner(state: &AppState, req: Request) -> Result<(Request, 
         let session = sessions::get(&mut conn, &token).await.ok().flatten();
         drop(conn);
         if let Some(s) = session {
-            let now = chrono::Utc::now();
+            let now = parcours_store::clock().now();
             let idle = parcours_store::parse_time(&s.last_seen_at).map(|t| now - t);
             let age = parcours_store::parse_time(&s.created_at).map(|t| now - t);
             let too_idle =

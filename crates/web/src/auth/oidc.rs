@@ -172,7 +172,7 @@ pub async fn start(
         nonce.secret(),
         verifier.secret(),
         &super::login::safe_target(q.suite.as_deref()),
-        &parcours_store::format_time(chrono::Utc::now() - flow_ttl()),
+        &parcours_store::format_time(parcours_store::clock().now() - flow_ttl()),
     )
     .await?;
     tx.commit().await?;
@@ -258,7 +258,7 @@ async fn finish(
     tx.commit().await?;
     let flow = flow.ok_or(Refused::Expired)?;
     let started = parcours_store::parse_time(&flow.created_at).ok_or(Refused::Expired)?;
-    if chrono::Utc::now() - started > flow_ttl() {
+    if parcours_store::clock().now() - started > flow_ttl() {
         return Err(Refused::Expired.into());
     }
     // Login CSRF: a state handed to another browser (a link, an image) finds no matching cookie there.

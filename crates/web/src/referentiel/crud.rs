@@ -603,7 +603,10 @@ pub async fn close(
     Path((entite, id)): Path<(String, i64)>,
 ) -> WebResult<Response> {
     let e = Entite::parse(&entite)?;
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let today = parcours_store::clock()
+        .today()
+        .format("%Y-%m-%d")
+        .to_string();
     let mut tx = state.store.begin().await?;
     store::close(&mut tx, ctx.dep(), e.closable(), id, &today).await?;
     audit::append(

@@ -18,6 +18,8 @@ pub struct TestApp {
     pub router: Router,
     pub cookie: Option<String>,
     pub csrf: Option<String>,
+    /// The application's clock: setting it moves the pages, the API and the jobs run by the test.
+    pub clock: parcours_domain::temps::Clock,
 }
 
 pub struct Answer {
@@ -42,6 +44,7 @@ impl TestApp {
         };
         f(&mut settings);
         let state = parcours_web::AppState::new(db.store().clone(), settings, None).expect("state");
+        let clock = state.clock.clone();
         let router = parcours_web::router(state);
         Self {
             db,
@@ -49,6 +52,7 @@ impl TestApp {
             router,
             cookie: None,
             csrf: None,
+            clock,
         }
     }
 

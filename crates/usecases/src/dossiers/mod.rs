@@ -13,6 +13,12 @@ use parcours_domain::habilitations::Principal;
 use parcours_domain::FieldErrors;
 use parcours_store::{dossiers as store, personnes, Conn, Store, StoreError};
 
+mod suivi;
+
+pub use suivi::{
+    ajouter_au_plan, clore, deposer_document, designer_referent, noter_resultat, Depose,
+};
+
 use crate::personnes::scope_for;
 use crate::{Acteur, AuditedTx, Error, Result};
 
@@ -24,7 +30,7 @@ pub enum Canal {
 }
 
 impl Canal {
-    fn purpose(self, what: &str) -> String {
+    pub(crate) fn purpose(self, what: &str) -> String {
         match self {
             Canal::Page => what.to_string(),
             Canal::Api => format!("{what} (API)"),

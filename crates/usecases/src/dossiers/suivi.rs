@@ -1,0 +1,230 @@
+//! Working in a dossier: the plan d'action (objectives, actions and their results), the référents,
+//! the documents filed, closing it. Each is one function for the page and for `/api/v1`: it opens
+//! the dossier under the secret partagé (a refusal is audited), refuses a closed dossier, checks the
+//! input (a message per field, nothing written) and commits with its audit entry.
+
+use chrono::NaiveDate;
+use parcours_domain::dossiers::{
+    DocumentForm, NewDocument, NewPlanItem, NewResultat, PlanForm, Referent, ResultatForm,
+};
+use parcours_domain::FieldErrors;
+use parcours_store::{agents, dossiers as store, Store, StoreError};
+
+use super::{ouvrir, Canal, Ouvert};
+use crate::{Acteur, AuditedTx, Error, Result};
+
+/// Opens the dossier to write in it: refused (and audited) out of scope, `Conflict` once closed.
+async fn ouvrir_pour_ecrire(
+    store_: &Store,
+    acteur: &Acteur,
+    id: i64,
+    canal: Canal,
+) -> Result<(AuditedTx, Ouvert)> {
+    let tx = AuditedTx::begin(store_, acteur).await?;
+    let (tx, ouvert) = ouvrir(tx, acteur, id, canal).await?;
+    if ouvert.dossier.est_clos() {
+        return Err(Error::Conflict(
+            "ce dossier est clos : rouvrez-en un pour écrire".into(),
+        ));
+    }
+    Ok((tx, ouvert))
+}
+
+fn agent_of(acteur: &Acteur) -> Result<i64> {
+    acteur
+        .principal
+        .agent_id
+        .ok_or(Error::Forbidden { audited: false })
+}
+
+fn invalid(field: &str, message: &str) -> Error {
+    let mut e = FieldErrors::new();
+    e.add(field, message);
+    Error::Invalid(e)
+}
+
+/// Adds an objective, or an action under one of the dossier's objectives, to the plan d'action;
+/// its due date cannot precede the dossier's opening.
+pub async fn ajouter_au_plan(
+    store_: &Store,
+    acteur: &Acteur,
+    id: i64,
+    form: &PlanForm,
+    today: NaiveDate,
+    canal: Canal,
+) -> Result<i64> {
+    let me = agent_of(acteur)?;
+    let (mut tx, ouvert) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
+    let ouvert_le =
+        NaiveDate::parse_from_str(&ouvert.dossier.ouvert_le, "%Y-%m-%d").unwrap_or(today);
+    let item = NewPlanItem::parse(form, ouvert_le).map_err(|e| Error::Invalid(e.0))?;
+    let pid = match store::plan_add(tx.conn(), acteur.dep(), id, &item, me).await {
+        Ok(pid) => pid,
+        Err(StoreError::Reference) => {
+            return Err(invalid(
+                "objectif_id",
+                "Cet objectif n'appartient pas à ce dossier.",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tx.commit(
+        acteur
+            .event("creation", "plan_action", pid)
+            .purpose(canal.purpose("suivi du dossier"))
+            .details(serde_json::json!({ "dossier": id })),
+    )
+    .await?;
+    Ok(pid)
+}
+
+/// Records the result of an objective or an action of the dossier's plan.
+pub async fn noter_resultat(
+    store_: &Store,
+    acteur: &Acteur,
+    id: i64,
+    item: i64,
+    form: &ResultatForm,
+    canal: Canal,
+) -> Result<()> {
+    let r = NewResultat::parse(form).map_err(|e| Error::Invalid(e.0))?;
+    let (mut tx, _) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
+    let plan = store::plan(tx.conn(), acteur.dep(), id).await?;
+    let belongs = plan
+        .iter()
+        .any(|o| o.item.id == item || o.actions.iter().any(|a| a.id == item));
+    if !belongs {
+        return Err(Error::NotFound);
+    }
+    store::plan_resultat(tx.conn(), acteur.dep(), item, &r).await?;
+    tx.commit(
+        acteur
+            .event("resultat", "plan_action", item)
+            .purpose(canal.purpose("suivi du dossier"))
+            .details(serde_json::json!({ "dossier": id, "statut": r.statut.code() })),
+    )
+    .await
+}
+
+/// Designates the référent of a service for the dossier: an agent of that service (by matricule),
+/// whose team then follows the dossier. Returns the référents after the change.
+pub async fn designer_referent(
+    store_: &Store,
+    acteur: &Acteur,
+    id: i64,
+    service_id: Option<i64>,
+    matricule: &str,
+    today: NaiveDate,
+    canal: Canal,
+) -> Result<Vec<Referent>> {
+    let (mut tx, _) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
+    let mut errors = FieldErrors::new();
+    if service_id.is_none() {
+        errors.add("service_id", "Choisissez le service.");
+    }
+    let agent = match agents::by_matricule(tx.conn(), acteur.dep(), matricule.trim()).await {
+        Ok(a) => Some(a),
+        Err(StoreError::NotFound) => {
+            errors.add("matricule", "Aucun agent du département n'a ce matricule.");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let (Some(a), Some(s)) = (&agent, service_id) {
+        if a.service_id != s {
+            errors.add("matricule", "Cet agent n'appartient pas au service choisi.");
+        }
+    }
+    let (Some(agent), Some(service), true) = (agent, service_id, errors.is_empty()) else {
+        return Err(Error::Invalid(errors));
+    };
+    match store::referent_set(tx.conn(), acteur.dep(), id, service, agent.id, today).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            return Err(Error::Conflict(
+                "cet agent vient déjà d'être désigné référent de ce service pour ce dossier".into(),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let referents = store::referents(tx.conn(), acteur.dep(), id).await?;
+    tx.commit(
+        acteur
+            .event("referent", "dossier", id)
+            .purpose(canal.purpose("suivi du dossier"))
+            .details(serde_json::json!({ "service": service, "agent": agent.id })),
+    )
+    .await?;
+    Ok(referents)
+}
+
+/// What a document filing returns: its id and the SHA-256 of its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Depose {
+    pub id: i64,
+    pub sha256: String,
+    pub taille: usize,
+}
+
+/// Files a document in the dossier: its type recognised from its content, its size bounded, its
+/// visibility and legal basis checked (`NewDocument::parse`), its author's team recorded.
+pub async fn deposer_document(
+    store_: &Store,
+    acteur: &Acteur,
+    id: i64,
+    form: &DocumentForm,
+    nom: &str,
+    contenu: Vec<u8>,
+    taille_max: usize,
+    canal: Canal,
+) -> Result<Depose> {
+    let me = agent_of(acteur)?;
+    let (mut tx, _) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
+    let doc =
+        NewDocument::parse(form, nom, contenu, taille_max).map_err(|e| Error::Invalid(e.0))?;
+    let did = store::document_add(
+        tx.conn(),
+        acteur.dep(),
+        id,
+        me,
+        acteur.principal.service_id,
+        &doc,
+    )
+    .await?;
+    tx.commit(
+        acteur
+            .event("creation", "document", did)
+            .purpose(canal.purpose("suivi du dossier"))
+            .details(serde_json::json!({
+                "dossier": id,
+                "sha256": doc.sha256,
+                "taille": doc.contenu.len(),
+                "type": doc.type_document.code(),
+                "visibilite": doc.visibilite.code(),
+            })),
+    )
+    .await?;
+    Ok(Depose {
+        id: did,
+        sha256: doc.sha256.clone(),
+        taille: doc.contenu.len(),
+    })
+}
+
+/// Closes the dossier today; it is read-only afterwards.
+pub async fn clore(
+    store_: &Store,
+    acteur: &Acteur,
+    id: i64,
+    today: NaiveDate,
+    canal: Canal,
+) -> Result<()> {
+    let (mut tx, _) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
+    store::close(tx.conn(), acteur.dep(), id, today).await?;
+    tx.commit(
+        acteur
+            .event("cloture", "dossier", id)
+            .purpose(canal.purpose("suivi du dossier")),
+    )
+    .await
+}
