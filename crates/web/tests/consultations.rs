@@ -150,7 +150,7 @@ async fn the_person_is_told_of_the_accesses_by_function_and_service_without_name
         StatusCode::OK
     );
     let mut c = app.db.store().read().await.unwrap();
-    let acces = parcours_web::consultations::pour_la_personne(&mut c, "96", personne)
+    let acces = parcours_web::audit::consultations::pour_la_personne(&mut c, "96", personne)
         .await
         .unwrap();
     let actions: Vec<&str> = acces.iter().map(|a| a.action.as_str()).collect();

@@ -1,61 +1,30 @@
-//! Dossiers in the browser: the timeline of a dossier (écrits and documents the agent may read under
-//! the secret partagé, with how many are withheld), writing and correcting écrits, uploading and
-//! downloading documents, référents per service, the plan d'action, closing the dossier, and the
-//! exceptional accesses (« accès motivé ») with the cadre's view of them. Every read is audited with
-//! its purpose.
+//! Dossiers in the browser: opening one, its timeline (écrits and documents the agent may read under
+//! the secret partagé, with how many are withheld), writing and correcting écrits. Every read is
+//! audited with its purpose.
 
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Multipart, State};
-use axum::http::{header, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
-use parcours_domain::dossiers::secret::{
-    peut_demander_acces_motive, peut_lire, PieceAcces, Portee,
-};
+use parcours_domain::dossiers::secret::{peut_lire, PieceAcces, Portee};
 use parcours_domain::dossiers::{
-    AccesMotiveForm, BaseLegale, CorrectionForm, Document, DocumentForm, Dossier, Ecrit, EcritForm,
-    EcritKind, EcritVersion, NewAccesMotive, NewCorrection, NewDocument, NewPlanItem, NewResultat,
-    Objectif, PlanForm, Referent, ResultatForm, StatutPlan, Titulaire, TypeDocument, Visibilite,
+    BaseLegale, CorrectionForm, Document, Dossier, Ecrit, EcritForm, EcritKind, EcritVersion,
+    NewCorrection, Objectif, Referent, StatutPlan, Titulaire, TypeDocument, Visibilite,
 };
 use parcours_domain::habilitations::policy::{allows, Action};
-use parcours_domain::habilitations::Role;
 use parcours_domain::FieldErrors;
-use parcours_store::{agents, audit, dossiers as store, personnes, referentiel, Conn, StoreError};
+use parcours_store::{agents, audit, dossiers as store, personnes, referentiel};
 use serde::Deserialize;
 
+use super::{fr, ouvrir, ouvrir_pour_ecrire, today};
 use crate::auth::Ctx;
 use crate::error::{Form, Path, WebError, WebResult};
-use crate::pages::{render, Field, FormPage, Layout};
+use crate::pages::{render, Field, Layout};
 use crate::personnes::scope_of;
 use crate::AppState;
-
-fn today() -> NaiveDate {
-    parcours_store::clock().today()
-}
-
 use parcours_usecases::dossiers::Canal;
-pub use parcours_usecases::dossiers::Ouvert;
-
-/// Opens a dossier for the agent, as the use case decides (`usecases::dossiers::decider`);
-/// otherwise 403, recorded by the route layer.
-async fn ouvrir(conn: &mut Conn, ctx: &Ctx, id: i64) -> WebResult<Ouvert> {
-    parcours_usecases::dossiers::decider(conn, &ctx.principal, id)
-        .await?
-        .ok_or(WebError::Forbidden)
-}
-
-/// Opens a dossier to write in it: refused once closed.
-async fn ouvrir_pour_ecrire(conn: &mut Conn, ctx: &Ctx, id: i64) -> WebResult<Ouvert> {
-    let o = ouvrir(conn, ctx, id).await?;
-    if o.dossier.est_clos() {
-        return Err(WebError::Conflict(
-            "ce dossier est clos : rouvrez-en un pour écrire".into(),
-        ));
-    }
-    Ok(o)
-}
 
 /// Opening a dossier for one's own service.
 #[derive(Debug, Deserialize)]
@@ -144,14 +113,6 @@ pub struct DossierPage {
     pub errors: Vec<(String, String)>,
     pub statuts: Vec<(String, String)>,
     pub taille_max: String,
-}
-
-/// A stored date (YYYY-MM-DD, or a timestamp) as the users write it.
-pub fn fr(iso: &str) -> String {
-    match NaiveDate::parse_from_str(iso.get(..10).unwrap_or(iso), "%Y-%m-%d") {
-        Ok(d) => d.format("%d/%m/%Y").to_string(),
-        Err(_) => iso.to_string(),
-    }
 }
 
 impl DossierPage {
@@ -363,7 +324,12 @@ fn referent_fields(s: &Saisie, services: &[(String, String)]) -> Vec<Field> {
     ]
 }
 
-async fn dossier_page(state: &AppState, ctx: &Ctx, id: i64, saisie: Saisie) -> WebResult<Response> {
+pub(super) async fn dossier_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    saisie: Saisie,
+) -> WebResult<Response> {
     let journal =
         parcours_usecases::dossiers::lire_journal(&state.store, &ctx.acteur(), id, Canal::Page)
             .await?;
@@ -664,425 +630,4 @@ pub async fn ecrit_correct(
     .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/dossiers/{id}/ecrits/{eid}?message=modifie")).into_response())
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Documents
-
-pub async fn document_add(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> WebResult<Response> {
-    let mut values = BTreeMap::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut broken = multipart.is_err();
-    if let Ok(mut mp) = multipart {
-        loop {
-            match mp.next_field().await {
-                Ok(Some(field)) => {
-                    let name = field.name().unwrap_or("").to_string();
-                    let filename = field.file_name().map(str::to_string);
-                    match field.bytes().await {
-                        Ok(data) if name == "fichier" => {
-                            file = Some((filename.unwrap_or_default(), data.to_vec()))
-                        }
-                        Ok(data) => {
-                            values.insert(name, String::from_utf8_lossy(&data).to_string());
-                        }
-                        Err(_) => {
-                            broken = true;
-                            break;
-                        }
-                    }
-                }
-                Ok(None) => break,
-                Err(_) => {
-                    broken = true;
-                    break;
-                }
-            }
-        }
-    }
-    let g = |k: &str| values.get(k).cloned().unwrap_or_default();
-    if broken {
-        let mut errors = FieldErrors::new();
-        errors.add(
-            "fichier",
-            "L'envoi a été interrompu ou le fichier dépasse la taille permise ; recommencez.",
-        );
-        return dossier_page(
-            &state,
-            &ctx,
-            id,
-            Saisie {
-                form: "document",
-                values,
-                errors,
-            },
-        )
-        .await;
-    }
-    let (nom, bytes) = file.unwrap_or_default();
-    let form = DocumentForm {
-        type_document: g("type_document"),
-        visibilite: g("doc_visibilite"),
-        base_legale: g("doc_base_legale"),
-    };
-    let doc = match NewDocument::parse(&form, &nom, bytes, state.settings.document_taille_max) {
-        Ok(d) => d,
-        Err(e) => {
-            // Field names of the form are prefixed for the document part of the page.
-            let mut errors = FieldErrors::new();
-            for (k, m) in e.0 .0 {
-                let k = match k.as_str() {
-                    "visibilite" => "doc_visibilite".to_string(),
-                    "base_legale" => "doc_base_legale".to_string(),
-                    _ => k,
-                };
-                errors.add(&k, m);
-            }
-            return dossier_page(
-                &state,
-                &ctx,
-                id,
-                Saisie {
-                    form: "document",
-                    values,
-                    errors,
-                },
-            )
-            .await;
-        }
-    };
-    let mut tx = state.store.begin().await?;
-    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
-    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
-    let did =
-        store::document_add(&mut tx, ctx.dep(), id, me, ctx.principal.service_id, &doc).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("creation", "document", did)
-            .purpose("suivi du dossier")
-            .details(serde_json::json!({
-                "dossier": id,
-                "sha256": doc.sha256,
-                "taille": doc.contenu.len(),
-                "type": doc.type_document.code(),
-                "visibilite": doc.visibilite.code(),
-            })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/dossiers/{id}?message=cree#journal")).into_response())
-}
-
-pub async fn document_get(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, did)): Path<(i64, i64)>,
-) -> WebResult<Response> {
-    let (doc, bytes) =
-        parcours_usecases::dossiers::document(&state.store, &ctx.acteur(), id, did, Canal::Page)
-            .await?;
-    let disposition = format!(
-        "attachment; filename=\"document-{did}\"; filename*=UTF-8''{}",
-        crate::pages::enc(&doc.nom_fichier).replace('+', "%20")
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, doc.mime),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Référents, plan, closure
-
-pub async fn referent_set(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    Form(v): Form<BTreeMap<String, String>>,
-) -> WebResult<Response> {
-    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
-    let mut errors = FieldErrors::new();
-    let service = g("service_id").parse::<i64>().ok();
-    if service.is_none() {
-        errors.add("service_id", "Choisissez le service.");
-    }
-    let mut tx = state.store.begin().await?;
-    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
-    let agent = match agents::by_matricule(&mut tx, ctx.dep(), g("matricule").trim()).await {
-        Ok(a) => Some(a),
-        Err(StoreError::NotFound) => {
-            errors.add("matricule", "Aucun agent du département n'a ce matricule.");
-            None
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if let (Some(a), Some(s)) = (&agent, service) {
-        if a.service_id != s {
-            errors.add("matricule", "Cet agent n'appartient pas au service choisi.");
-        }
-    }
-    if !errors.is_empty() {
-        drop(tx);
-        return dossier_page(
-            &state,
-            &ctx,
-            id,
-            Saisie {
-                form: "referent",
-                values: v,
-                errors,
-            },
-        )
-        .await;
-    }
-    let (agent, service) = (agent.expect("checked"), service.expect("checked"));
-    store::referent_set(&mut tx, ctx.dep(), id, service, agent.id, today()).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("referent", "dossier", id)
-            .details(serde_json::json!({ "service": service, "agent": agent.id })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/dossiers/{id}?message=modifie#referents")).into_response())
-}
-
-pub async fn plan_add(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    Form(v): Form<BTreeMap<String, String>>,
-) -> WebResult<Response> {
-    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
-    let mut tx = state.store.begin().await?;
-    let o = ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
-    let ouvert =
-        NaiveDate::parse_from_str(&o.dossier.ouvert_le, "%Y-%m-%d").unwrap_or_else(|_| today());
-    let item = match NewPlanItem::parse(
-        &PlanForm {
-            objectif_id: g("objectif_id"),
-            libelle: g("libelle"),
-            echeance: g("echeance"),
-        },
-        ouvert,
-    ) {
-        Ok(i) => i,
-        Err(e) => {
-            drop(tx);
-            return dossier_page(
-                &state,
-                &ctx,
-                id,
-                Saisie {
-                    form: "plan",
-                    values: v,
-                    errors: e.0,
-                },
-            )
-            .await;
-        }
-    };
-    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
-    let pid = match store::plan_add(&mut tx, ctx.dep(), id, &item, me).await {
-        Ok(pid) => pid,
-        Err(StoreError::Reference) => {
-            drop(tx);
-            let mut errors = FieldErrors::new();
-            errors.add("objectif_id", "Cet objectif n'appartient pas à ce dossier.");
-            return dossier_page(
-                &state,
-                &ctx,
-                id,
-                Saisie {
-                    form: "plan",
-                    values: v,
-                    errors,
-                },
-            )
-            .await;
-        }
-        Err(e) => return Err(e.into()),
-    };
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("creation", "plan_action", pid)
-            .details(serde_json::json!({ "dossier": id })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/dossiers/{id}?message=cree#plan")).into_response())
-}
-
-pub async fn plan_resultat(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, item)): Path<(i64, i64)>,
-    Form(f): Form<ResultatForm>,
-) -> WebResult<Response> {
-    let r = match NewResultat::parse(&f) {
-        Ok(r) => r,
-        Err(e) => {
-            return Err(WebError::BadRequest(
-                e.0 .0.values().cloned().collect::<Vec<_>>().join(" "),
-            ))
-        }
-    };
-    let mut tx = state.store.begin().await?;
-    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
-    let plan = store::plan(&mut tx, ctx.dep(), id).await?;
-    let belongs = plan
-        .iter()
-        .any(|o| o.item.id == item || o.actions.iter().any(|a| a.id == item));
-    if !belongs {
-        return Err(WebError::NotFound);
-    }
-    store::plan_resultat(&mut tx, ctx.dep(), item, &r).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("resultat", "plan_action", item)
-            .details(serde_json::json!({ "dossier": id, "statut": r.statut.code() })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/dossiers/{id}?message=modifie#plan")).into_response())
-}
-
-pub async fn close(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> WebResult<Response> {
-    let mut tx = state.store.begin().await?;
-    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
-    store::close(&mut tx, ctx.dep(), id, today()).await?;
-    audit::append(&mut tx, ctx.dep(), &ctx.event("cloture", "dossier", id)).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/dossiers/{id}?message=ferme")).into_response())
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Exceptional accesses
-
-fn acces_page(
-    ctx: &Ctx,
-    personne_id: i64,
-    v: &AccesMotiveForm,
-    errors: &FieldErrors,
-    heures: u32,
-) -> Response {
-    let page = FormPage {
-        l: ctx.layout(),
-        title: "Ouvrir un accès motivé".into(),
-        intro: Some(format!(
-            "Cette personne est hors de votre périmètre. Un accès motivé vous ouvre pendant {heures} heures sa fiche et ce qui est partagé avec les services de ses dossiers — jamais les notes personnelles ni les écrits adressés à d'autres agents. Il est journalisé avec son motif et signalé à votre cadre."
-        )),
-        action: format!("/personnes/{personne_id}/acces-motive"),
-        fields: vec![Field::text("motif", "Motif", &v.motif)
-            .kind("textarea")
-            .required()
-            .hint("Pourquoi cet accès est nécessaire maintenant (urgence, continuité de l'accompagnement…).")
-            .error_from(errors)],
-        submit: "Ouvrir l'accès".into(),
-        cancel: Some("/personnes".into()),
-        multipart: false,
-        buttons: vec![],
-        details: vec![],
-    };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    (status, render(&page)).into_response()
-}
-
-pub async fn acces_form(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(personne_id): Path<i64>,
-) -> WebResult<Response> {
-    let mut conn = state.store.read().await?;
-    personnes::get(&mut conn, ctx.dep(), personne_id).await?;
-    Ok(acces_page(
-        &ctx,
-        personne_id,
-        &AccesMotiveForm::default(),
-        &FieldErrors::new(),
-        state.settings.acces_motive_heures,
-    ))
-}
-
-pub async fn acces_create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(personne_id): Path<i64>,
-    Form(f): Form<AccesMotiveForm>,
-) -> WebResult<Response> {
-    if !peut_demander_acces_motive(ctx.principal.role) {
-        return Err(WebError::Forbidden);
-    }
-    let a = match NewAccesMotive::parse(
-        &f,
-        parcours_store::clock().now(),
-        state.settings.acces_motive_heures,
-    ) {
-        Ok(a) => a,
-        Err(e) => {
-            return Ok(acces_page(
-                &ctx,
-                personne_id,
-                &f,
-                &e.0,
-                state.settings.acces_motive_heures,
-            ))
-        }
-    };
-    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
-    let mut tx = state.store.begin().await?;
-    personnes::get(&mut tx, ctx.dep(), personne_id).await?;
-    let aid = store::acces_motive_create(&mut tx, ctx.dep(), me, personne_id, &a).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("acces_motive", "personne", personne_id)
-            .purpose(a.motif.clone())
-            .details(
-                serde_json::json!({ "acces": aid, "fin": parcours_store::format_time(a.fin) }),
-            ),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/personnes/{personne_id}")).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "dossiers/acces_motives.html")]
-pub struct AccesListPage {
-    pub l: Layout,
-    pub acces: Vec<store::AccesMotive>,
-}
-
-/// The cadre's view: the exceptional accesses taken by the agents of their sites.
-pub async fn acces_list(State(state): State<AppState>, ctx: Ctx) -> WebResult<Response> {
-    let mut conn = state.store.read().await?;
-    let sites =
-        (ctx.principal.role != Role::EquipeCentrale).then_some(ctx.principal.site_ids.as_slice());
-    let acces = store::acces_motives(&mut conn, ctx.dep(), sites, 200).await?;
-    Ok(render(&AccesListPage {
-        l: ctx.layout(),
-        acces,
-    }))
 }

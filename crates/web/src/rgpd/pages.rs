@@ -1,7 +1,6 @@
 //! The person's rights in the browser: consents, access requests with their legal deadline, the
-//! access export (a ZIP archive of what the law lets be communicated), and the retention passes (a
-//! simulation listing what would be archived or anonymised, then its application with the visa of the
-//! Archives départementales).
+//! access export (a ZIP archive of what the law lets be communicated), and the pieces held by other
+//! teams that the export transmits to them.
 
 use std::io::Write;
 
@@ -13,8 +12,8 @@ use parcours_domain::dossiers::secret::{peut_lire, PieceAcces, Portee, Visibilit
 use parcours_domain::personnes::parse_date_text;
 use parcours_domain::rgpd::{ConsentementForm, NewConsentement, ObjetConsentement, MODES};
 use parcours_domain::FieldErrors;
-use parcours_store::rgpd::{self as store, Consentement, Demande, Passe};
-use parcours_store::{audit, dossiers, jobs, personnes, Conn, StoreError};
+use parcours_store::rgpd::{self as store, Consentement, Demande};
+use parcours_store::{audit, dossiers, personnes, Conn, StoreError};
 use serde::Deserialize;
 
 use crate::auth::Ctx;
@@ -495,7 +494,7 @@ pub async fn archive(
             }
         }
         // Who accessed the file, by function and service (RGPD art. 15: the recipients).
-        let acces = crate::consultations::pour_la_personne(conn, dep, id).await?;
+        let acces = crate::audit::consultations::pour_la_personne(conn, dep, id).await?;
         let mut lignes = String::from(
             "Accès à votre dossier (date, fonction et service de l'agent, ce qui a été fait, motif)\n\n",
         );
@@ -528,165 +527,6 @@ pub async fn archive(
         detenus: detenus.into_values().collect(),
         exclus_ids,
     })
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Retention
-
-#[derive(Template)]
-#[template(path = "rgpd/conservation.html")]
-pub struct ConservationPage {
-    pub l: Layout,
-    pub actif_mois: u32,
-    pub archive_mois: u32,
-    pub passes: Vec<Passe>,
-    pub erreur: Option<String>,
-}
-
-pub async fn conservation(State(state): State<AppState>, ctx: Ctx) -> WebResult<Response> {
-    let mut conn = state.store.read().await?;
-    let passes = store::passes(&mut conn, ctx.dep(), None, 20).await?;
-    Ok(render(&ConservationPage {
-        l: ctx.layout(),
-        actif_mois: state.settings.conservation_actif_mois,
-        archive_mois: state.settings.conservation_archive_mois,
-        passes,
-        erreur: None,
-    }))
-}
-
-pub async fn simulation(State(state): State<AppState>, ctx: Ctx) -> WebResult<Response> {
-    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
-    let mut tx = state.store.begin().await?;
-    let id = store::passe_create(&mut tx, ctx.dep(), "simulation", None, None, me).await?;
-    jobs::enqueue(
-        &mut tx,
-        ctx.dep(),
-        "rgpd.conservation",
-        &serde_json::json!({ "departement_id": ctx.dep(), "passe_id": id }),
-        3,
-    )
-    .await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("lancement", "conservation", id),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/rgpd/conservation/{id}")).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "rgpd/passe.html")]
-pub struct PassePage {
-    pub l: Layout,
-    pub p: Passe,
-    pub visa_erreur: Option<String>,
-    pub visa: String,
-}
-
-async fn passe_page(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    visa: &str,
-    visa_erreur: Option<String>,
-) -> WebResult<Response> {
-    let mut conn = state.store.read().await?;
-    let p = store::passes(&mut conn, ctx.dep(), Some(id), 1)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(WebError::NotFound)?;
-    let status = if visa_erreur.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
-        render(&PassePage {
-            l: ctx.layout(),
-            p,
-            visa_erreur,
-            visa: visa.to_string(),
-        }),
-    )
-        .into_response())
-}
-
-pub async fn passe(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> WebResult<Response> {
-    passe_page(&state, &ctx, id, "", None).await
-}
-
-#[derive(Debug, Deserialize)]
-pub struct VisaForm {
-    #[serde(default)]
-    pub visa: String,
-}
-
-/// Applies a finished simulation. Anonymising ends the life of a public archive: the visa of the
-/// director of the Archives départementales is required (Code du patrimoine L212-2, reference §8.5).
-pub async fn application(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    Form(f): Form<VisaForm>,
-) -> WebResult<Response> {
-    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
-    let mut conn = state.store.read().await?;
-    let sim = store::passes(&mut conn, ctx.dep(), Some(id), 1)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(WebError::NotFound)?;
-    drop(conn);
-    if sim.mode != "simulation" || sim.statut != "terminee" {
-        return passe_page(
-            &state,
-            &ctx,
-            id,
-            &f.visa,
-            Some("Seule une simulation terminée peut être appliquée.".into()),
-        )
-        .await;
-    }
-    let visa = f.visa.trim();
-    if sim.decisions.iter().any(|d| d.sort == "anonymiser") && visa.chars().count() < 3 {
-        return passe_page(&state, &ctx, id, &f.visa, Some("Indiquez la référence du visa des Archives départementales : sans lui, aucune anonymisation.".into())).await;
-    }
-    let mut tx = state.store.begin().await?;
-    let pid = store::passe_create(
-        &mut tx,
-        ctx.dep(),
-        "application",
-        Some(id),
-        (!visa.is_empty()).then_some(visa),
-        me,
-    )
-    .await?;
-    jobs::enqueue(
-        &mut tx,
-        ctx.dep(),
-        "rgpd.conservation",
-        &serde_json::json!({ "departement_id": ctx.dep(), "passe_id": pid }),
-        3,
-    )
-    .await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("lancement", "conservation", pid)
-            .details(serde_json::json!({ "simulation": id, "visa": visa })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/rgpd/conservation/{pid}")).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------------

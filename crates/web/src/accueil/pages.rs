@@ -1,7 +1,8 @@
-//! The desk log (« main courante de l'accueil », seed 001 fiches 1 to 4): a form made to record an
-//! ordinary contact with a few keystrokes (defaults: now, the agent's site, a visit; autofocus on the
-//! request's typology, access keys on every field), the person found through the search or left
-//! anonymous, and the day's contacts of the site below it. Every write and every list is audited.
+//! The desk log (« main courante de l'accueil », seed 001 fiches 1 to 4) in the browser: a form made to
+//! record an ordinary contact with a few keystrokes (defaults: now, the agent's site, a visit;
+//! autofocus on the request's typology, access keys on every field), the person found through the
+//! search or left anonymous, the day's contacts of the site below it, and the département's request
+//! reasons. Every write and every list is audited.
 
 use std::collections::BTreeMap;
 
@@ -9,28 +10,21 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Json as AxumJson;
 use chrono::NaiveDate;
-use parcours_domain::accueil::appui::{Motif, NewAppui};
-use parcours_domain::accueil::{
-    Canal, ContactForm, Lieu, NewContact, Reponse, Typologie, PARTENAIRES,
-};
-use parcours_domain::agenda::heure;
-use parcours_domain::audit::AuditEvent;
+use parcours_domain::accueil::appui::Motif;
+use parcours_domain::accueil::{Canal, ContactForm, Lieu, Reponse, Typologie, PARTENAIRES};
 use parcours_domain::habilitations::policy::reaches_site;
-use parcours_domain::habilitations::Principal;
 use parcours_domain::FieldErrors;
 use parcours_store::accueil as store;
 use parcours_store::{audit, referentiel, StoreError};
 
-use crate::auth::{ApiCtx, Ctx};
-use crate::error::{ApiError, ApiResult, Form, Json, Query, WebError, WebResult};
+use super::{record, PAR_PAGE};
+use crate::auth::Ctx;
+use crate::error::{Form, Query, WebError, WebResult};
 use crate::pages::{self, render, Cell, Column, Field, Pagination, TablePage};
 use crate::AppState;
 
 type Params = BTreeMap<String, String>;
-
-const PAR_PAGE: i64 = 20;
 
 fn g(v: &Params, k: &str) -> String {
     v.get(k).cloned().unwrap_or_default()
@@ -426,80 +420,6 @@ fn form_of(v: &Params) -> ContactForm {
     }
 }
 
-/// Records the contact if the place is one of the principal's sites; otherwise the messages.
-async fn record(
-    state: &AppState,
-    p: &Principal,
-    event: impl Fn(&str, i64) -> AuditEvent,
-    f: &ContactForm,
-) -> WebResult<Result<i64, FieldErrors>> {
-    let dep = p.departement_id.as_str();
-    let mut conn = state.store.read().await?;
-    let motifs = store::motifs(&mut conn, dep, true).await?;
-    let c = match NewContact::parse(f, parcours_store::clock().maintenant(), &motifs) {
-        Ok(c) => c,
-        Err(e) => return Ok(Err(e.0)),
-    };
-    let site = store::site_of(&mut conn, dep, c.lieu).await?;
-    drop(conn);
-    let Some(site_id) = site.filter(|s| reaches_site(p, Some(*s))) else {
-        let mut e = FieldErrors::new();
-        e.add("lieu", "Choisissez une MDS ou une permanence de vos sites.");
-        return Ok(Err(e));
-    };
-    let mut tx = state.store.begin().await?;
-    let id = match store::create(&mut tx, dep, &c, site_id, p.agent_id).await {
-        Ok(id) => id,
-        Err(StoreError::Reference) => {
-            let mut e = FieldErrors::new();
-            e.add(
-                "personne_id",
-                "Cette personne est introuvable : recherchez-la à nouveau.",
-            );
-            return Ok(Err(e));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    audit::append(
-        &mut tx,
-        dep,
-        &event("accueil_contact", id).details(serde_json::json!({
-            "site_id": site_id,
-            "lieu": c.lieu.code(),
-            "personne_id": c.personne_id,
-            "canal": c.canal.code(),
-            "typologie": c.typologie.code(),
-            "reponse": c.reponse.code(),
-        })),
-    )
-    .await?;
-    // Fiche 3: the support request reaches the site's queue in the same transaction as the contact.
-    if let Some(motif) = c.motif_appui {
-        let a = NewAppui {
-            site_id,
-            personne_id: c.personne_id,
-            motif,
-            precision: None,
-            urgent: motif == Motif::Urgence,
-        };
-        let appui =
-            parcours_store::appui::create(&mut tx, dep, &a, Some(id), p.agent_id, c.moment).await?;
-        audit::append(
-            &mut tx,
-            dep,
-            &event("appui_demande", appui).details(serde_json::json!({
-                "site_id": site_id,
-                "contact_id": id,
-                "personne_id": c.personne_id,
-                "motif": motif.code(),
-            })),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(Ok(id))
-}
-
 /// `POST /accueil/contacts/nouveau`: records, then back to a blank form with a notice.
 pub async fn create(
     State(state): State<AppState>,
@@ -590,179 +510,9 @@ pub async fn js() -> Response {
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../static/accueil.js"),
+        include_str!("../../static/accueil.js"),
     )
         .into_response()
-}
-
-// ---------------------------------------------------------------------------------------------------
-// API
-
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct ContactOut {
-    pub id: i64,
-    /// Heure civile du département, AAAA-MM-JJTHH:MM.
-    pub moment: String,
-    /// visite, telephone, courrier ou courriel
-    pub canal: String,
-    pub site_id: i64,
-    pub permanence: Option<String>,
-    pub personne_id: Option<i64>,
-    pub typologie: String,
-    /// Le motif du département choisi, s'il y en a un.
-    pub motif: Option<String>,
-    pub reponse: String,
-    pub partenaire: Option<String>,
-    pub attente_minutes: Option<i64>,
-}
-
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct ContactsPage {
-    pub total: i64,
-    pub page: i64,
-    pub par_page: i64,
-    pub contacts: Vec<ContactOut>,
-}
-
-#[derive(serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ContactsQuery {
-    /// Identifiant du site (MDS).
-    pub site: i64,
-    /// Jour, AAAA-MM-JJ (par défaut : aujourd'hui).
-    pub date: Option<String>,
-    pub page: Option<i64>,
-}
-
-fn invalid(field: &str, message: &str) -> ApiError {
-    let mut e = FieldErrors::new();
-    e.add(field, message);
-    ApiError::invalid(e)
-}
-
-#[utoipa::path(get, operation_id = "contacts_lister", path = "/api/v1/accueil/contacts", params(ContactsQuery), responses((status = 200, body = ContactsPage), (status = 404, body = crate::api::Problem, content_type = "application/problem+json"), (status = 422, body = crate::api::Problem, content_type = "application/problem+json")))]
-pub async fn api_list(
-    State(state): State<AppState>,
-    ctx: ApiCtx,
-    Query(q): Query<ContactsQuery>,
-) -> ApiResult<AxumJson<ContactsPage>> {
-    if !reaches_site(&ctx.principal, Some(q.site)) {
-        return Err(WebError::NotFound.into());
-    }
-    let date = match q.date.as_deref().map(str::trim) {
-        None | Some("") => parcours_store::clock().maintenant().date(),
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| invalid("date", "Date attendue au format AAAA-MM-JJ."))?,
-    };
-    let page = q.page.unwrap_or(1);
-    if page < 1 {
-        return Err(invalid("page", "La page commence à 1."));
-    }
-    let mut conn = state.store.read().await?;
-    let (contacts, total) = store::jour(
-        &mut conn,
-        ctx.dep(),
-        q.site,
-        date,
-        PAR_PAGE,
-        (page - 1) * PAR_PAGE,
-    )
-    .await?;
-    drop(conn);
-    let mut tx = state.store.begin().await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("lecture", "accueil_contacts", q.site)
-            .details(serde_json::json!({
-                "date": date.to_string(),
-                "page": page,
-                "contacts": contacts.iter().map(|c| c.id).collect::<Vec<_>>(),
-            })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(AxumJson(ContactsPage {
-        total,
-        page,
-        par_page: PAR_PAGE,
-        contacts: contacts
-            .into_iter()
-            .map(|c| ContactOut {
-                id: c.id,
-                moment: heure::format(c.moment),
-                canal: c.canal.code().into(),
-                site_id: c.site_id,
-                permanence: c.permanence,
-                personne_id: c.personne_id,
-                typologie: c.typologie.code().into(),
-                motif: c.motif,
-                reponse: c.reponse.code().into(),
-                partenaire: c.partenaire,
-                attente_minutes: c.attente_minutes,
-            })
-            .collect(),
-    }))
-}
-
-/// A contact sent by a program (a telephony platform, another desk tool).
-#[derive(serde::Deserialize, utoipa::ToSchema)]
-pub struct ContactInput {
-    /// visite, telephone, courrier ou courriel
-    pub canal: String,
-    /// Heure civile, AAAA-MM-JJTHH:MM (par défaut : maintenant).
-    pub moment: Option<String>,
-    /// « site-3 » ou « permanence-7 »
-    pub lieu: String,
-    pub personne_id: Option<i64>,
-    /// financier, acces_droits, logement, famille_enfance, insertion_emploi, sante, autonomie,
-    /// administratif, autre ; ou un motif du département, « motif-12 »
-    pub typologie: String,
-    /// information, aide_administrative, orientation, rendez_vous, urgence, appui_technique
-    pub reponse: String,
-    pub partenaire: Option<String>,
-    pub attente_minutes: Option<i64>,
-    /// Pour un appui technique : orientation_difficile, acces_droits, urgence, agressivite,
-    /// evaluation, autre
-    pub motif_appui: Option<String>,
-}
-
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct ContactCree {
-    pub id: i64,
-}
-
-#[utoipa::path(post, operation_id = "contact_creer", path = "/api/v1/accueil/contacts", request_body = ContactInput, responses((status = 201, body = ContactCree), (status = 422, body = crate::api::Problem, content_type = "application/problem+json")))]
-pub async fn api_create(
-    State(state): State<AppState>,
-    ctx: ApiCtx,
-    Json(input): Json<ContactInput>,
-) -> ApiResult<Response> {
-    let moment = match input.moment.as_deref().map(str::trim) {
-        None | Some("") => parcours_store::clock().maintenant(),
-        Some(m) => heure::parse(m)
-            .ok_or_else(|| invalid("moment", "Heure attendue au format AAAA-MM-JJTHH:MM."))?,
-    };
-    let f = ContactForm {
-        canal: input.canal,
-        date: moment.format("%d/%m/%Y").to_string(),
-        heure: moment.format("%H:%M").to_string(),
-        lieu: input.lieu,
-        personne_id: input.personne_id.map(|p| p.to_string()).unwrap_or_default(),
-        typologie: input.typologie,
-        reponse: input.reponse,
-        partenaire: input.partenaire.unwrap_or_default(),
-        attente: input
-            .attente_minutes
-            .map(|m| m.to_string())
-            .unwrap_or_default(),
-        motif_appui: input.motif_appui.unwrap_or_default(),
-    };
-    let ev = |kind: &str, id: i64| ctx.event("creation", kind, id);
-    match record(&state, &ctx.principal, ev, &f).await? {
-        Ok(id) => Ok((StatusCode::CREATED, AxumJson(ContactCree { id })).into_response()),
-        Err(e) => Err(ApiError::invalid(e)),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------------

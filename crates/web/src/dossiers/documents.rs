@@ -1,0 +1,149 @@
+//! Documents of a dossier in the browser: upload and download, under the secret partagé.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Multipart, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use parcours_domain::dossiers::{DocumentForm, NewDocument};
+use parcours_domain::FieldErrors;
+use parcours_store::{audit, dossiers as store};
+
+use super::ouvrir_pour_ecrire;
+use super::pages::{dossier_page, Saisie};
+use crate::auth::Ctx;
+use crate::error::{Path, WebError, WebResult};
+use crate::AppState;
+use parcours_usecases::dossiers::Canal;
+
+pub async fn document_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> WebResult<Response> {
+    let mut values = BTreeMap::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut broken = multipart.is_err();
+    if let Ok(mut mp) = multipart {
+        loop {
+            match mp.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or("").to_string();
+                    let filename = field.file_name().map(str::to_string);
+                    match field.bytes().await {
+                        Ok(data) if name == "fichier" => {
+                            file = Some((filename.unwrap_or_default(), data.to_vec()))
+                        }
+                        Ok(data) => {
+                            values.insert(name, String::from_utf8_lossy(&data).to_string());
+                        }
+                        Err(_) => {
+                            broken = true;
+                            break;
+                        }
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    broken = true;
+                    break;
+                }
+            }
+        }
+    }
+    let g = |k: &str| values.get(k).cloned().unwrap_or_default();
+    if broken {
+        let mut errors = FieldErrors::new();
+        errors.add(
+            "fichier",
+            "L'envoi a été interrompu ou le fichier dépasse la taille permise ; recommencez.",
+        );
+        return dossier_page(
+            &state,
+            &ctx,
+            id,
+            Saisie {
+                form: "document",
+                values,
+                errors,
+            },
+        )
+        .await;
+    }
+    let (nom, bytes) = file.unwrap_or_default();
+    let form = DocumentForm {
+        type_document: g("type_document"),
+        visibilite: g("doc_visibilite"),
+        base_legale: g("doc_base_legale"),
+    };
+    let doc = match NewDocument::parse(&form, &nom, bytes, state.settings.document_taille_max) {
+        Ok(d) => d,
+        Err(e) => {
+            // Field names of the form are prefixed for the document part of the page.
+            let mut errors = FieldErrors::new();
+            for (k, m) in e.0 .0 {
+                let k = match k.as_str() {
+                    "visibilite" => "doc_visibilite".to_string(),
+                    "base_legale" => "doc_base_legale".to_string(),
+                    _ => k,
+                };
+                errors.add(&k, m);
+            }
+            return dossier_page(
+                &state,
+                &ctx,
+                id,
+                Saisie {
+                    form: "document",
+                    values,
+                    errors,
+                },
+            )
+            .await;
+        }
+    };
+    let mut tx = state.store.begin().await?;
+    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
+    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
+    let did =
+        store::document_add(&mut tx, ctx.dep(), id, me, ctx.principal.service_id, &doc).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("creation", "document", did)
+            .purpose("suivi du dossier")
+            .details(serde_json::json!({
+                "dossier": id,
+                "sha256": doc.sha256,
+                "taille": doc.contenu.len(),
+                "type": doc.type_document.code(),
+                "visibilite": doc.visibilite.code(),
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/dossiers/{id}?message=cree#journal")).into_response())
+}
+
+pub async fn document_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, did)): Path<(i64, i64)>,
+) -> WebResult<Response> {
+    let (doc, bytes) =
+        parcours_usecases::dossiers::document(&state.store, &ctx.acteur(), id, did, Canal::Page)
+            .await?;
+    let disposition = format!(
+        "attachment; filename=\"document-{did}\"; filename*=UTF-8''{}",
+        crate::pages::enc(&doc.nom_fichier).replace('+', "%20")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, doc.mime),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
