@@ -16,7 +16,7 @@ use parcours_store::{dossiers as store, personnes, Conn, Store, StoreError};
 mod suivi;
 
 pub use suivi::{
-    ajouter_au_plan, clore, deposer_document, designer_referent, noter_resultat, Depose,
+    ajouter_au_plan, clore, deposer_document, designer_referent, noter_resultat, Depose, Fichier,
 };
 
 use crate::personnes::scope_for;

@@ -166,22 +166,29 @@ pub struct Depose {
     pub taille: usize,
 }
 
-/// Files a document in the dossier: its type recognised from its content, its size bounded, its
-/// visibility and legal basis checked (`NewDocument::parse`), its author's team recorded.
+/// A file as received: its name on the agent's computer and its bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Fichier {
+    pub nom: String,
+    pub contenu: Vec<u8>,
+}
+
+/// Files a document in the dossier: its type recognised from its content, its size bounded by
+/// `taille_max`, its visibility and legal basis checked (`NewDocument::parse`), its author's team
+/// recorded.
 pub async fn deposer_document(
     store_: &Store,
     acteur: &Acteur,
     id: i64,
     form: &DocumentForm,
-    nom: &str,
-    contenu: Vec<u8>,
+    fichier: Fichier,
     taille_max: usize,
     canal: Canal,
 ) -> Result<Depose> {
     let me = agent_of(acteur)?;
     let (mut tx, _) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
-    let doc =
-        NewDocument::parse(form, nom, contenu, taille_max).map_err(|e| Error::Invalid(e.0))?;
+    let doc = NewDocument::parse(form, &fichier.nom, fichier.contenu, taille_max)
+        .map_err(|e| Error::Invalid(e.0))?;
     let did = store::document_add(
         tx.conn(),
         acteur.dep(),

@@ -7,33 +7,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json as AxumJson;
 use parcours_domain::dossiers::{Ecrit, EcritForm};
-use parcours_store::{audit, dossiers, StoreError};
+use parcours_store::dossiers;
+use parcours_usecases::dossiers::Canal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::Problem;
 use crate::auth::ApiCtx;
 use crate::error::{ApiError, ApiPath, ApiResult, Json};
-use crate::personnes::api::forbidden;
-use crate::personnes::api::refus;
 use crate::AppState;
-
-async fn dossier_ouvert(
-    conn: &mut parcours_store::Conn,
-    ctx: &ApiCtx,
-    id: i64,
-) -> ApiResult<(
-    parcours_domain::dossiers::Dossier,
-    parcours_domain::dossiers::secret::DossierAcces,
-    bool,
-)> {
-    // The same decision as the pages (`usecases::dossiers::decider`); a refusal is recorded by the
-    // route layer.
-    let o = parcours_usecases::dossiers::decider(conn, &ctx.principal, id)
-        .await?
-        .ok_or_else(forbidden)?;
-    Ok((o.dossier, o.acces, o.acces_motive))
-}
 
 #[utoipa::path(get, tag = "crate::api_personnes", operation_id = "ecrits_lister", path = "/api/v1/dossiers/{id}/ecrits", params(("id" = i64, Path)), responses((status = 200, description = "Les écrits lisibles par l'appelant (secret partagé)"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn ecrits(
@@ -41,14 +23,10 @@ pub async fn ecrits(
     ctx: ApiCtx,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<AxumJson<Vec<Ecrit>>> {
-    let lisibles = parcours_usecases::dossiers::lire_journal(
-        &state.store,
-        &ctx.acteur(),
-        id,
-        parcours_usecases::dossiers::Canal::Api,
-    )
-    .await?
-    .ecrits;
+    let lisibles =
+        parcours_usecases::dossiers::lire_journal(&state.store, &ctx.acteur(), id, Canal::Api)
+            .await?
+            .ecrits;
     Ok(AxumJson(lisibles))
 }
 
@@ -65,7 +43,7 @@ pub async fn ecrit_create(
         id,
         &f,
         parcours_store::clock().today(),
-        parcours_usecases::dossiers::Canal::Api,
+        Canal::Api,
     )
     .await?;
     let mut conn = state.store.read().await?;
@@ -90,13 +68,9 @@ pub async fn dossier(
     ctx: ApiCtx,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<AxumJson<DossierDetail>> {
-    let journal = parcours_usecases::dossiers::lire_journal(
-        &state.store,
-        &ctx.acteur(),
-        id,
-        parcours_usecases::dossiers::Canal::Api,
-    )
-    .await?;
+    let journal =
+        parcours_usecases::dossiers::lire_journal(&state.store, &ctx.acteur(), id, Canal::Api)
+            .await?;
     let mut conn = state.store.read().await?;
     let referents = dossiers::referents(&mut conn, ctx.dep(), id).await?;
     let plan = dossiers::plan(&mut conn, ctx.dep(), id).await?;
@@ -116,14 +90,9 @@ pub async fn document(
     ctx: ApiCtx,
     ApiPath((id, did)): ApiPath<(i64, i64)>,
 ) -> ApiResult<Response> {
-    let (doc, bytes) = parcours_usecases::dossiers::document(
-        &state.store,
-        &ctx.acteur(),
-        id,
-        did,
-        parcours_usecases::dossiers::Canal::Api,
-    )
-    .await?;
+    let (doc, bytes) =
+        parcours_usecases::dossiers::document(&state.store, &ctx.acteur(), id, did, Canal::Api)
+            .await?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, doc.mime.clone()),
@@ -144,49 +113,20 @@ pub async fn plan_add(
     ApiPath(id): ApiPath<i64>,
     Json(f): Json<parcours_domain::dossiers::PlanForm>,
 ) -> ApiResult<Response> {
-    let me = ctx.principal.agent_id.ok_or_else(forbidden)?;
-    let mut tx = state.store.begin().await?;
-    let (d, _, _) = dossier_ouvert(&mut tx, &ctx, id).await?;
-    if d.est_clos() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "Dossier clos",
-            "On n'écrit plus dans un dossier clos.",
-        ));
-    }
-    let ouvert = chrono::NaiveDate::parse_from_str(&d.ouvert_le, "%Y-%m-%d")
-        .unwrap_or_else(|_| parcours_store::clock().today());
-    let item = parcours_domain::dossiers::NewPlanItem::parse(&f, ouvert)?;
-    let pid = match dossiers::plan_add(&mut tx, ctx.dep(), id, &item, me).await {
-        Ok(pid) => pid,
-        Err(StoreError::Reference) => {
-            let mut e = parcours_domain::FieldErrors::new();
-            e.add("objectif_id", "Cet objectif n'appartient pas à ce dossier.");
-            return Err(ApiError::invalid(e));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("creation", "plan_action", pid)
-            .details(serde_json::json!({ "dossier": id })),
+    let pid = parcours_usecases::dossiers::ajouter_au_plan(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        &f,
+        parcours_store::clock().today(),
+        Canal::Api,
     )
     .await?;
-    tx.commit().await.map_err(ApiError::from)?;
     Ok((
         StatusCode::CREATED,
         AxumJson(serde_json::json!({ "id": pid })),
     )
         .into_response())
-}
-
-fn dossier_clos() -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        "Dossier clos",
-        "On n'écrit plus dans un dossier clos.",
-    )
 }
 
 /// A référent of the dossier for one service.
@@ -228,76 +168,16 @@ pub async fn referent_set(
     ApiPath(id): ApiPath<i64>,
     Json(f): Json<ReferentInput>,
 ) -> ApiResult<AxumJson<Vec<ReferentOut>>> {
-    let mut errors = parcours_domain::FieldErrors::new();
-    if f.service_id.is_none() {
-        errors.add("service_id", "Choisissez le service.");
-    }
-    let mut tx = state.store.begin().await?;
-    let opened = dossier_ouvert(&mut tx, &ctx, id).await;
-    let d = match opened {
-        Ok((d, _, _)) => d,
-        Err(e) if e.status == StatusCode::FORBIDDEN => {
-            drop(tx);
-            return Err(refus(
-                &state,
-                &ctx,
-                "dossier",
-                id,
-                "désignation d'un référent (API)",
-            )
-            .await);
-        }
-        Err(e) => return Err(e),
-    };
-    if d.est_clos() {
-        return Err(dossier_clos());
-    }
-    let agent =
-        match parcours_store::agents::by_matricule(&mut tx, ctx.dep(), f.matricule.trim()).await {
-            Ok(a) => Some(a),
-            Err(StoreError::NotFound) => {
-                errors.add("matricule", "Aucun agent du département n'a ce matricule.");
-                None
-            }
-            Err(e) => return Err(e.into()),
-        };
-    let (Some(agent), Some(service)) = (agent, f.service_id) else {
-        return Err(ApiError::invalid(errors));
-    };
-    if agent.service_id != service {
-        errors.add("matricule", "Cet agent n'appartient pas au service choisi.");
-        return Err(ApiError::invalid(errors));
-    }
-    match dossiers::referent_set(
-        &mut tx,
-        ctx.dep(),
+    let referents = parcours_usecases::dossiers::designer_referent(
+        &state.store,
+        &ctx.acteur(),
         id,
-        service,
-        agent.id,
+        f.service_id,
+        &f.matricule,
         parcours_store::clock().today(),
-    )
-    .await
-    {
-        Ok(()) => {}
-        Err(StoreError::Conflict(_)) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "Déjà référent",
-                "Cet agent vient déjà d'être désigné référent de ce service pour ce dossier.",
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    }
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("referent", "dossier", id)
-            .purpose("suivi du dossier (API)")
-            .details(serde_json::json!({ "service": service, "agent": agent.id })),
+        Canal::Api,
     )
     .await?;
-    let referents = dossiers::referents(&mut tx, ctx.dep(), id).await?;
-    tx.commit().await.map_err(ApiError::from)?;
     Ok(AxumJson(
         referents.into_iter().map(ReferentOut::from).collect(),
     ))
@@ -363,29 +243,22 @@ pub async fn document_add(
             _ => {}
         }
     }
-    let (nom, bytes) = file.unwrap_or_default();
+    let (nom, contenu) = file.unwrap_or_default();
     let limite = state.settings.document_taille_max;
-    let trop_gros = bytes.len() > limite;
-    // Checked before the dossier is opened, answered after: a caller outside the scope learns nothing
-    // of what the checks would have said.
-    let parsed = parcours_domain::dossiers::NewDocument::parse(&form, &nom, bytes, limite);
-    let me = ctx.principal.agent_id.ok_or_else(forbidden)?;
-    let mut tx = state.store.begin().await?;
-    let opened = dossier_ouvert(&mut tx, &ctx, id).await;
-    let d = match opened {
-        Ok((d, _, _)) => d,
-        Err(e) if e.status == StatusCode::FORBIDDEN => {
-            drop(tx);
-            return Err(refus(&state, &ctx, "dossier", id, "dépôt d'un document (API)").await);
-        }
-        Err(e) => return Err(e),
-    };
-    if d.est_clos() {
-        return Err(dossier_clos());
-    }
-    let doc = match parsed {
-        Ok(doc) => doc,
-        Err(parcours_domain::Invalid(errors)) if trop_gros => {
+    let trop_gros = contenu.len() > limite;
+    let depose = match parcours_usecases::dossiers::deposer_document(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        &form,
+        parcours_usecases::dossiers::Fichier { nom, contenu },
+        limite,
+        Canal::Api,
+    )
+    .await
+    {
+        Ok(d) => d,
+        Err(parcours_usecases::Error::Invalid(errors)) if trop_gros => {
             return Err(ApiError {
                 status: StatusCode::PAYLOAD_TOO_LARGE,
                 title: "Fichier trop volumineux".into(),
@@ -399,23 +272,7 @@ pub async fn document_add(
         }
         Err(e) => return Err(e.into()),
     };
-    let did =
-        dossiers::document_add(&mut tx, ctx.dep(), id, me, ctx.principal.service_id, &doc).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("creation", "document", did)
-            .purpose("suivi du dossier (API)")
-            .details(serde_json::json!({
-                "dossier": id,
-                "sha256": doc.sha256,
-                "taille": doc.contenu.len(),
-                "type": doc.type_document.code(),
-                "visibilite": doc.visibilite.code(),
-            })),
-    )
-    .await?;
-    let (created, _) = dossiers::document_get(&mut tx, ctx.dep(), did).await?;
-    tx.commit().await.map_err(ApiError::from)?;
+    let mut conn = state.store.read().await?;
+    let (created, _) = dossiers::document_get(&mut conn, ctx.dep(), depose.id).await?;
     Ok((StatusCode::CREATED, AxumJson(created)).into_response())
 }

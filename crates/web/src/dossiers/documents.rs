@@ -5,16 +5,14 @@ use std::collections::BTreeMap;
 use axum::extract::{Multipart, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use parcours_domain::dossiers::{DocumentForm, NewDocument};
+use parcours_domain::dossiers::DocumentForm;
 use parcours_domain::FieldErrors;
-use parcours_store::{audit, dossiers as store};
 
-use super::ouvrir_pour_ecrire;
 use super::pages::{dossier_page, Saisie};
 use crate::auth::Ctx;
-use crate::error::{Path, WebError, WebResult};
+use crate::error::{Path, WebResult};
 use crate::AppState;
-use parcours_usecases::dossiers::Canal;
+use parcours_usecases::dossiers::{Canal, Fichier};
 
 pub async fn document_add(
     State(state): State<AppState>,
@@ -71,18 +69,28 @@ pub async fn document_add(
         )
         .await;
     }
-    let (nom, bytes) = file.unwrap_or_default();
+    let (nom, contenu) = file.unwrap_or_default();
     let form = DocumentForm {
         type_document: g("type_document"),
         visibilite: g("doc_visibilite"),
         base_legale: g("doc_base_legale"),
     };
-    let doc = match NewDocument::parse(&form, &nom, bytes, state.settings.document_taille_max) {
-        Ok(d) => d,
-        Err(e) => {
+    match parcours_usecases::dossiers::deposer_document(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        &form,
+        Fichier { nom, contenu },
+        state.settings.document_taille_max,
+        Canal::Page,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/dossiers/{id}?message=cree#journal")).into_response()),
+        Err(parcours_usecases::Error::Invalid(e)) => {
             // Field names of the form are prefixed for the document part of the page.
             let mut errors = FieldErrors::new();
-            for (k, m) in e.0 .0 {
+            for (k, m) in e.0 {
                 let k = match k.as_str() {
                     "visibilite" => "doc_visibilite".to_string(),
                     "base_legale" => "doc_base_legale".to_string(),
@@ -90,7 +98,7 @@ pub async fn document_add(
                 };
                 errors.add(&k, m);
             }
-            return dossier_page(
+            dossier_page(
                 &state,
                 &ctx,
                 id,
@@ -100,30 +108,10 @@ pub async fn document_add(
                     errors,
                 },
             )
-            .await;
+            .await
         }
-    };
-    let mut tx = state.store.begin().await?;
-    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
-    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
-    let did =
-        store::document_add(&mut tx, ctx.dep(), id, me, ctx.principal.service_id, &doc).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("creation", "document", did)
-            .purpose("suivi du dossier")
-            .details(serde_json::json!({
-                "dossier": id,
-                "sha256": doc.sha256,
-                "taille": doc.contenu.len(),
-                "type": doc.type_document.code(),
-                "visibilite": doc.visibilite.code(),
-            })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/dossiers/{id}?message=cree#journal")).into_response())
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn document_get(

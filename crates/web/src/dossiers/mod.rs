@@ -40,8 +40,15 @@ async fn ouvrir_pour_ecrire(conn: &mut Conn, ctx: &Ctx, id: i64) -> WebResult<Ou
     Ok(o)
 }
 
-/// A stored date (YYYY-MM-DD, or a timestamp) as the users write it.
+/// A stored date (YYYY-MM-DD, or a timestamp) as the users write it. A timestamp is a UTC instant:
+/// its date is the département's (a document filed at 00:30 in Paris is dated that day, not the eve).
 pub fn fr(iso: &str) -> String {
+    if let Some(t) = parcours_store::parse_time(iso) {
+        return parcours_store::clock()
+            .civil(t)
+            .format("%d/%m/%Y")
+            .to_string();
+    }
     match NaiveDate::parse_from_str(iso.get(..10).unwrap_or(iso), "%Y-%m-%d") {
         Ok(d) => d.format("%d/%m/%Y").to_string(),
         Err(_) => iso.to_string(),

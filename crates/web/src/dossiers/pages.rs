@@ -359,7 +359,10 @@ pub(super) async fn dossier_page(
     }
     for d in journal.documents {
         evenements.push(Evenement {
-            date: d.created_at[..10].to_string(),
+            // The journal sorts by the département's date, as the écrits' dates are.
+            date: parcours_store::parse_time(&d.created_at)
+                .map(|t| parcours_store::clock().civil(t).date().to_string())
+                .unwrap_or_else(|| d.created_at.chars().take(10).collect()),
             partage: partage_libelle(d.visibilite, d.base_legale, &[]),
             peut_corriger: false,
             ecrit: None,

@@ -1,19 +1,42 @@
-//! Référents per service, the plan d'action and its results, and the closure of a dossier.
+//! Référents per service, the plan d'action and its results, and the closure of a dossier: the
+//! forms of the dossier page, each one call to its use case (`usecases::dossiers`), shared with the
+//! API; invalid input re-renders the page with what was typed and a message per field.
 
 use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
-use parcours_domain::dossiers::{NewPlanItem, NewResultat, PlanForm, ResultatForm};
-use parcours_domain::FieldErrors;
-use parcours_store::{agents, audit, dossiers as store, StoreError};
+use parcours_domain::dossiers::{PlanForm, ResultatForm};
+use parcours_usecases::dossiers::{self as cas, Canal};
+use parcours_usecases::Error as CasError;
 
 use super::pages::{dossier_page, Saisie};
-use super::{ouvrir_pour_ecrire, today};
+use super::today;
 use crate::auth::Ctx;
 use crate::error::{Form, Path, WebError, WebResult};
 use crate::AppState;
+
+/// The dossier page again, with the form `form` filled as typed and its messages.
+async fn again(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    form: &'static str,
+    values: BTreeMap<String, String>,
+    errors: parcours_domain::FieldErrors,
+) -> WebResult<Response> {
+    dossier_page(
+        state,
+        ctx,
+        id,
+        Saisie {
+            form,
+            values,
+            errors,
+        },
+    )
+    .await
+}
 
 pub async fn referent_set(
     State(state): State<AppState>,
@@ -22,51 +45,24 @@ pub async fn referent_set(
     Form(v): Form<BTreeMap<String, String>>,
 ) -> WebResult<Response> {
     let g = |k: &str| v.get(k).cloned().unwrap_or_default();
-    let mut errors = FieldErrors::new();
     let service = g("service_id").parse::<i64>().ok();
-    if service.is_none() {
-        errors.add("service_id", "Choisissez le service.");
-    }
-    let mut tx = state.store.begin().await?;
-    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
-    let agent = match agents::by_matricule(&mut tx, ctx.dep(), g("matricule").trim()).await {
-        Ok(a) => Some(a),
-        Err(StoreError::NotFound) => {
-            errors.add("matricule", "Aucun agent du département n'a ce matricule.");
-            None
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if let (Some(a), Some(s)) = (&agent, service) {
-        if a.service_id != s {
-            errors.add("matricule", "Cet agent n'appartient pas au service choisi.");
-        }
-    }
-    if !errors.is_empty() {
-        drop(tx);
-        return dossier_page(
-            &state,
-            &ctx,
-            id,
-            Saisie {
-                form: "referent",
-                values: v,
-                errors,
-            },
-        )
-        .await;
-    }
-    let (agent, service) = (agent.expect("checked"), service.expect("checked"));
-    store::referent_set(&mut tx, ctx.dep(), id, service, agent.id, today()).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("referent", "dossier", id)
-            .details(serde_json::json!({ "service": service, "agent": agent.id })),
+    match cas::designer_referent(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        service,
+        &g("matricule"),
+        today(),
+        Canal::Page,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/dossiers/{id}?message=modifie#referents")).into_response())
+    .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/dossiers/{id}?message=modifie#referents")).into_response())
+        }
+        Err(CasError::Invalid(errors)) => again(&state, &ctx, id, "referent", v, errors).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn plan_add(
@@ -76,64 +72,16 @@ pub async fn plan_add(
     Form(v): Form<BTreeMap<String, String>>,
 ) -> WebResult<Response> {
     let g = |k: &str| v.get(k).cloned().unwrap_or_default();
-    let mut tx = state.store.begin().await?;
-    let o = ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
-    let ouvert =
-        NaiveDate::parse_from_str(&o.dossier.ouvert_le, "%Y-%m-%d").unwrap_or_else(|_| today());
-    let item = match NewPlanItem::parse(
-        &PlanForm {
-            objectif_id: g("objectif_id"),
-            libelle: g("libelle"),
-            echeance: g("echeance"),
-        },
-        ouvert,
-    ) {
-        Ok(i) => i,
-        Err(e) => {
-            drop(tx);
-            return dossier_page(
-                &state,
-                &ctx,
-                id,
-                Saisie {
-                    form: "plan",
-                    values: v,
-                    errors: e.0,
-                },
-            )
-            .await;
-        }
+    let form = PlanForm {
+        objectif_id: g("objectif_id"),
+        libelle: g("libelle"),
+        echeance: g("echeance"),
     };
-    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
-    let pid = match store::plan_add(&mut tx, ctx.dep(), id, &item, me).await {
-        Ok(pid) => pid,
-        Err(StoreError::Reference) => {
-            drop(tx);
-            let mut errors = FieldErrors::new();
-            errors.add("objectif_id", "Cet objectif n'appartient pas à ce dossier.");
-            return dossier_page(
-                &state,
-                &ctx,
-                id,
-                Saisie {
-                    form: "plan",
-                    values: v,
-                    errors,
-                },
-            )
-            .await;
-        }
-        Err(e) => return Err(e.into()),
-    };
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("creation", "plan_action", pid)
-            .details(serde_json::json!({ "dossier": id })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/dossiers/{id}?message=cree#plan")).into_response())
+    match cas::ajouter_au_plan(&state.store, &ctx.acteur(), id, &form, today(), Canal::Page).await {
+        Ok(_) => Ok(Redirect::to(&format!("/dossiers/{id}?message=cree#plan")).into_response()),
+        Err(CasError::Invalid(errors)) => again(&state, &ctx, id, "plan", v, errors).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn plan_resultat(
@@ -142,33 +90,15 @@ pub async fn plan_resultat(
     Path((id, item)): Path<(i64, i64)>,
     Form(f): Form<ResultatForm>,
 ) -> WebResult<Response> {
-    let r = match NewResultat::parse(&f) {
-        Ok(r) => r,
-        Err(e) => {
-            return Err(WebError::BadRequest(
-                e.0 .0.values().cloned().collect::<Vec<_>>().join(" "),
-            ))
-        }
-    };
-    let mut tx = state.store.begin().await?;
-    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
-    let plan = store::plan(&mut tx, ctx.dep(), id).await?;
-    let belongs = plan
-        .iter()
-        .any(|o| o.item.id == item || o.actions.iter().any(|a| a.id == item));
-    if !belongs {
-        return Err(WebError::NotFound);
+    match cas::noter_resultat(&state.store, &ctx.acteur(), id, item, &f, Canal::Page).await {
+        Ok(()) => Ok(Redirect::to(&format!("/dossiers/{id}?message=modifie#plan")).into_response()),
+        // The result form is a line of the plan table with a choice list: only a forged request
+        // sends something else.
+        Err(CasError::Invalid(errors)) => Err(WebError::BadRequest(
+            errors.0.values().cloned().collect::<Vec<_>>().join(" "),
+        )),
+        Err(e) => Err(e.into()),
     }
-    store::plan_resultat(&mut tx, ctx.dep(), item, &r).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("resultat", "plan_action", item)
-            .details(serde_json::json!({ "dossier": id, "statut": r.statut.code() })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/dossiers/{id}?message=modifie#plan")).into_response())
 }
 
 pub async fn close(
@@ -176,10 +106,6 @@ pub async fn close(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
-    let mut tx = state.store.begin().await?;
-    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
-    store::close(&mut tx, ctx.dep(), id, today()).await?;
-    audit::append(&mut tx, ctx.dep(), &ctx.event("cloture", "dossier", id)).await?;
-    tx.commit().await?;
+    cas::clore(&state.store, &ctx.acteur(), id, today(), Canal::Page).await?;
     Ok(Redirect::to(&format!("/dossiers/{id}?message=ferme")).into_response())
 }

@@ -108,53 +108,30 @@ pub async fn get(
     ctx: ApiCtx,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<AxumJson<FicheOut>> {
-    let mut tx = state.store.begin().await?;
-    let personne = personnes::get(&mut tx, ctx.dep(), id).await?;
-    let scope = scope_for(&mut tx, &ctx.principal, id).await?;
-    if scope.portee == Portee::Existence {
-        audit::append(
-            &mut tx,
-            ctx.dep(),
-            &ctx.event("refus", "personne", id)
-                .purpose("fiche hors périmètre (API)"),
-        )
-        .await?;
-        tx.commit().await.map_err(ApiError::from)?;
-        return Err(forbidden().audited());
-    }
-    let complete = scope.portee == Portee::Complete;
-    let adresses = personnes::adresses(&mut tx, ctx.dep(), id).await?;
-    let (situations, dossiers_out) = if complete {
-        (
-            personnes::situations(&mut tx, ctx.dep(), id).await?,
-            scope
-                .dossiers
-                .iter()
-                .map(|d| DossierOut {
-                    id: d.id,
-                    intitule: d.intitule.clone(),
-                    ouvert_le: d.ouvert_le.clone(),
-                    clos_le: d.clos_le.clone(),
-                    services: d.services.clone(),
-                })
-                .collect(),
-        )
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("lecture", "personne", id)
-            .purpose("consultation de la fiche (API)"),
+    // The same use case as the page: the same scope, the same NIR rule, the same audit.
+    let f = parcours_usecases::personnes::lire_fiche(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        parcours_store::clock().today(),
+        parcours_usecases::dossiers::Canal::Api,
     )
     .await?;
-    tx.commit().await.map_err(ApiError::from)?;
     Ok(AxumJson(FicheOut {
-        personne,
-        adresses,
-        situations,
-        dossiers: dossiers_out,
+        personne: f.personne,
+        adresses: f.adresses,
+        situations: f.situations,
+        dossiers: f
+            .dossiers
+            .into_iter()
+            .map(|d| DossierOut {
+                id: d.id,
+                intitule: d.intitule,
+                ouvert_le: d.ouvert_le,
+                clos_le: d.clos_le,
+                services: d.services,
+            })
+            .collect(),
     }))
 }
 

@@ -15,7 +15,7 @@ use parcours_domain::dossiers::secret::Portee;
 use parcours_domain::habilitations::policy::{allows, Action};
 use parcours_domain::personnes::Personne;
 use parcours_store::personnes as store;
-use parcours_store::{audit, dossiers, Conn};
+use parcours_store::{dossiers, Conn};
 
 use crate::auth::Ctx;
 use crate::error::{WebError, WebResult};
@@ -37,18 +37,11 @@ pub async fn scope_of(conn: &mut Conn, ctx: &Ctx, personne_id: i64) -> WebResult
     Ok(scope_for(conn, &ctx.principal, personne_id).await?)
 }
 
-/// Records a refused access to a person and answers 403 with what the agent may know.
-async fn refuse(state: &AppState, ctx: &Ctx, personne_id: i64) -> WebResult<Response> {
-    let mut tx = state.store.begin().await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("refus", "personne", personne_id)
-            .purpose("fiche hors du périmètre de l'agent"),
-    )
-    .await?;
-    let suivis = dossiers::suivis(&mut tx, ctx.dep(), &[personne_id]).await?;
-    tx.commit().await?;
+/// The 403 page of a person out of scope, whose refusal is already audited: who follows them, and
+/// the way to an accès motivé.
+async fn hors_perimetre(state: &AppState, ctx: &Ctx, personne_id: i64) -> WebResult<Response> {
+    let mut conn = state.store.read().await?;
+    let suivis = dossiers::suivis(&mut conn, ctx.dep(), &[personne_id]).await?;
     let page = HorsPerimetre {
         l: ctx.layout(),
         personne_id,

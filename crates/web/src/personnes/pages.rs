@@ -20,7 +20,7 @@ use parcours_store::personnes::{self as store};
 use parcours_store::{audit, dossiers, doublons, referentiel, Conn, StoreError};
 use serde::Deserialize;
 
-use super::{date_fr, portees_for, refuse, scope_of, today};
+use super::{date_fr, hors_perimetre, portees_for, scope_of, today};
 use crate::auth::Ctx;
 use crate::error::{Form, Path, Query, WebResult};
 use crate::pages::{enc, render, Field, Layout};
@@ -489,32 +489,6 @@ pub async fn fiche(
     Path(id): Path<i64>,
     Query(q): Query<FicheQuery>,
 ) -> WebResult<Response> {
-    let mut tx = state.store.begin().await?;
-    let p = store::get(&mut tx, ctx.dep(), id).await?;
-    let scope = scope_of(&mut tx, &ctx, id).await?;
-    if scope.portee == Portee::Existence {
-        drop(tx);
-        return refuse(&state, &ctx, id).await;
-    }
-    let complete = scope.portee == Portee::Complete;
-    let fusionnee_dans = doublons::fusionnee_dans(&mut tx, ctx.dep(), id).await?;
-    let mut adresses = Vec::new();
-    for a in store::adresses(&mut tx, ctx.dep(), id).await? {
-        let commune = referentiel::commune_get(&mut tx, ctx.dep(), &a.commune_insee)
-            .await
-            .map(|c| c.nom)
-            .unwrap_or_else(|_| a.commune_insee.clone());
-        let secteur = match a.secteur_id {
-            Some(s) => referentiel::secteur_get(&mut tx, ctx.dep(), s)
-                .await
-                .map(|s| s.nom)
-                .unwrap_or_default(),
-            None => "hors secteur".into(),
-        };
-        adresses.push((a, commune, secteur));
-    }
-    let (mut situations, mut composition, mut dossiers_l) = (Vec::new(), Vec::new(), Vec::new());
-    let mut foyer_id = None;
     let mut date_foyer_erreur = None;
     let date = match q.date.trim() {
         "" => today(),
@@ -523,51 +497,69 @@ pub async fn fiche(
             today()
         }),
     };
-    if complete {
-        situations = store::situations(&mut tx, ctx.dep(), id)
-            .await?
-            .into_iter()
-            .map(|s| {
-                let l = FichePage::situation_libelle(&s);
-                (s, l)
-            })
-            .collect();
-        foyer_id = store::foyer_of(&mut tx, ctx.dep(), id, date).await?;
-        if let Some(f) = foyer_id {
-            let membres = store::membres(&mut tx, ctx.dep(), f).await?;
-            composition = lignes_membres(composition_le(&membres, date));
-        }
-        let services = service_names(&mut tx, ctx.dep()).await?;
-        dossiers_l = scope
-            .dossiers
-            .iter()
-            .map(|d| LigneDossier {
-                id: d.id,
-                intitule: d.intitule.clone(),
-                ouvert_le: crate::dossiers::fr(&d.ouvert_le),
-                clos_le: d.clos_le.as_deref().map(crate::dossiers::fr),
-                services: d
-                    .services
-                    .iter()
-                    .filter_map(|s| services.get(s).cloned())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
-            .collect();
-    }
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("lecture", "personne", id)
-            .purpose(if scope.acces_motive.is_some() {
-                "consultation de la fiche (accès motivé)"
-            } else {
-                "consultation de la fiche"
-            })
-            .details(serde_json::json!({ "portee": format!("{:?}", scope.portee) })),
+    let f = match parcours_usecases::personnes::lire_fiche(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        date,
+        parcours_usecases::dossiers::Canal::Page,
     )
-    .await?;
-    tx.commit().await?;
+    .await
+    {
+        Ok(f) => f,
+        Err(parcours_usecases::Error::Forbidden { audited: true }) => {
+            return hors_perimetre(&state, &ctx, id).await
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let complete = f.portee == Portee::Complete;
+    // Names for the page, read after the audited use case: the référentiel is not personal data.
+    let mut conn = state.store.read().await?;
+    let mut adresses = Vec::new();
+    for a in f.adresses {
+        let commune = referentiel::commune_get(&mut conn, ctx.dep(), &a.commune_insee)
+            .await
+            .map(|c| c.nom)
+            .unwrap_or_else(|_| a.commune_insee.clone());
+        let secteur = match a.secteur_id {
+            Some(s) => referentiel::secteur_get(&mut conn, ctx.dep(), s)
+                .await
+                .map(|s| s.nom)
+                .unwrap_or_default(),
+            None => "hors secteur".into(),
+        };
+        adresses.push((a, commune, secteur));
+    }
+    let situations = f
+        .situations
+        .into_iter()
+        .map(|s| {
+            let l = FichePage::situation_libelle(&s);
+            (s, l)
+        })
+        .collect();
+    let (foyer_id, composition) = match &f.foyer {
+        Some((fid, membres)) => (Some(*fid), lignes_membres(composition_le(membres, date))),
+        None => (None, Vec::new()),
+    };
+    let services = service_names(&mut conn, ctx.dep()).await?;
+    let dossiers_l = f
+        .dossiers
+        .iter()
+        .map(|d| LigneDossier {
+            id: d.id,
+            intitule: d.intitule.clone(),
+            ouvert_le: crate::dossiers::fr(&d.ouvert_le),
+            clos_le: d.clos_le.as_deref().map(crate::dossiers::fr),
+            services: d
+                .services
+                .iter()
+                .filter_map(|s| services.get(s).cloned())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect();
+    let p = f.personne;
     let lieu = match (&p.commune_naissance, &p.pays_naissance) {
         (Some(c), _) => format!("commune {c}"),
         (None, Some(pays)) => format!("pays {pays}"),
@@ -579,8 +571,8 @@ pub async fn fiche(
         sexe: p.sexe.libelle(),
         naissance: p.date_naissance.as_ref().map(date_fr).unwrap_or_default(),
         lieu,
-        // Reference §8.6: the NIR only where it serves — the full fiche of the social work roles.
-        nir: if complete { p.nir.clone() } else { None },
+        // Reference §8.6: the NIR only where it serves — the use case keeps it for the full fiche.
+        nir: p.nir.clone(),
         adresses,
         situations,
         foyer_id,
@@ -594,10 +586,10 @@ pub async fn fiche(
         dossiers: dossiers_l,
         can_edit: allows(&ctx.principal, Action::PersonnesGerer),
         can_write: complete && allows(&ctx.principal, Action::DossiersEcrire),
-        acces_motive: scope.acces_motive,
+        acces_motive: f.acces_motive,
         can_merge: allows(&ctx.principal, Action::DoublonsGerer),
         can_rgpd: complete && allows(&ctx.principal, Action::RgpdGerer),
-        fusionnee_dans,
+        fusionnee_dans: f.fusionnee_dans,
         p,
     }))
 }

@@ -256,18 +256,24 @@ impl TestApp {
         insee: &str,
         cp: &str,
     ) -> i64 {
-        let a = self
-            .post(
-                "/personnes/nouvelle",
-                &[
-                    ("recherche", nom),
-                    ("nom_naissance", nom),
-                    ("prenoms", prenom),
-                    ("sexe", "2"),
-                    ("date_naissance", naissance),
-                ],
-            )
-            .await;
+        self.personne_complete(
+            &[
+                ("recherche", nom),
+                ("nom_naissance", nom),
+                ("prenoms", prenom),
+                ("sexe", "2"),
+                ("date_naissance", naissance),
+            ],
+            insee,
+            cp,
+        )
+        .await
+    }
+
+    /// Creates a person from the fields of the creation form (`recherche`, `nom_naissance`, …, `nir`)
+    /// with an address in `insee`; returns its id.
+    pub async fn personne_complete(&self, fields: &[(&str, &str)], insee: &str, cp: &str) -> i64 {
+        let a = self.post("/personnes/nouvelle", fields).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
         let id: i64 = a
             .location
