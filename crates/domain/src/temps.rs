@@ -118,10 +118,14 @@ impl Clock {
             LocalResult::Single(t) => t.with_timezone(&Utc),
             LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
             LocalResult::None => {
-                // A gap is at most an hour in every zone of the French départements.
-                match self.zone.from_local_datetime(&(civil + Duration::hours(1))) {
-                    LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
-                    LocalResult::None => Utc.from_utc_datetime(&civil),
+                // A gap is at most an hour in every zone of the French départements. Checked: a
+                // civil time at the end of chrono's calendar has no hour after it.
+                let later = civil.checked_add_signed(Duration::hours(1));
+                match later.map(|l| self.zone.from_local_datetime(&l)) {
+                    Some(LocalResult::Single(t)) | Some(LocalResult::Ambiguous(t, _)) => {
+                        t.with_timezone(&Utc)
+                    }
+                    _ => Utc.from_utc_datetime(&civil),
                 }
             }
         }
@@ -214,6 +218,17 @@ mod tests {
         }
         assert_eq!(fuseau_du_departement("29"), FUSEAU_METROPOLE);
         assert!(fuseau("Europe/Pariss").unwrap_err().contains("IANA"));
+    }
+
+    #[test]
+    fn the_ends_of_the_calendar_convert_without_panicking() {
+        for zone in ["Europe/Paris", "America/Cayenne", "Indian/Reunion"] {
+            let c = Clock::system(fuseau(zone).unwrap());
+            for t in [NaiveDateTime::MIN, NaiveDateTime::MAX] {
+                let u = c.utc(t);
+                let _ = c.civil(u);
+            }
+        }
     }
 
     #[test]
