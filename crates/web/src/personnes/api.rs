@@ -8,17 +8,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json as AxumJson;
 use parcours_domain::dossiers::secret::Portee;
-use parcours_domain::personnes::{Adresse, NewPersonne, Personne, PersonneForm, Situation};
-use parcours_store::{audit, dossiers, doublons, personnes, StoreError};
+use parcours_domain::personnes::{Adresse, Personne, PersonneForm, Situation};
+use parcours_store::{audit, dossiers, personnes};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::pages::ressemblances;
 use crate::api::Problem;
 use crate::auth::ApiCtx;
 use crate::error::{ApiError, ApiPath, ApiResult, Json, Query};
 use crate::personnes::{portees_for, scope_for};
 use crate::AppState;
+use parcours_usecases::creation::Creation;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -150,43 +150,36 @@ pub async fn create(
     ctx: ApiCtx,
     Json(input): Json<PersonneInput>,
 ) -> ApiResult<Response> {
-    let p = NewPersonne::parse(&input.personne, parcours_store::clock().today())?;
-    let mut tx = state.store.begin().await?;
-    let similar = ressemblances(&mut tx, ctx.dep(), &p).await?;
-    if !similar.is_empty() && !input.confirmer {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "Doublon probable",
-            format!(
-                "Cette personne est peut-être déjà connue (fiches n° {}). Vérifiez, puis renvoyez avec « confirmer » à vrai.",
-                similar.iter().map(|(r, _)| r.id.to_string()).collect::<Vec<_>>().join(", ")
-            ),
-        ));
-    }
-    let id = match personnes::create(&mut tx, ctx.dep(), &p).await {
-        Ok(id) => id,
-        Err(StoreError::Conflict(field)) => {
-            let mut e = parcours_domain::FieldErrors::new();
-            e.add(field, "Ce numéro est déjà celui d'une autre personne.");
+    let id = match parcours_usecases::creation::creer(
+        &state.store,
+        &ctx.acteur(),
+        &input.personne,
+        input.confirmer,
+        parcours_store::clock().today(),
+        parcours_usecases::dossiers::Canal::Api,
+    )
+    .await?
+    {
+        Creation::Creee(id) => id,
+        Creation::Ressemblances(similar) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "Doublon probable",
+                format!(
+                    "Cette personne est peut-être déjà connue (fiches n° {}). Vérifiez, puis renvoyez avec « confirmer » à vrai.",
+                    similar.iter().map(|r| r.personne.id.to_string()).collect::<Vec<_>>().join(", ")
+                ),
+            ))
+        }
+        Creation::NumeroPris(errors) => {
             return Err(ApiError {
                 status: StatusCode::CONFLICT,
-                ..ApiError::invalid(e)
-            });
+                ..ApiError::invalid(errors)
+            })
         }
-        Err(e) => return Err(e.into()),
     };
-    for (r, score) in &similar {
-        doublons::candidat_add(&mut tx, ctx.dep(), r.id, id, *score).await?;
-    }
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("creation", "personne", id)
-            .purpose("création (API)"),
-    )
-    .await?;
-    let created = personnes::get(&mut tx, ctx.dep(), id).await?;
-    tx.commit().await.map_err(ApiError::from)?;
+    let mut conn = state.store.read().await?;
+    let created = personnes::get(&mut conn, ctx.dep(), id).await?;
     Ok((StatusCode::CREATED, AxumJson(created)).into_response())
 }
 

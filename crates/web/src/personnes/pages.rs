@@ -12,19 +12,20 @@ use axum::response::{IntoResponse, Redirect, Response};
 use parcours_domain::dossiers::secret::Portee;
 use parcours_domain::habilitations::policy::{allows, Action};
 use parcours_domain::personnes::{
-    composition_le, parse_date_text, Adresse, Membre, NewPersonne, Personne, PersonneForm,
-    PersonneResume, Sexe, Situation,
+    composition_le, parse_date_text, Adresse, Membre, Personne, PersonneForm, PersonneResume, Sexe,
+    Situation,
 };
 use parcours_domain::FieldErrors;
 use parcours_store::personnes::{self as store};
-use parcours_store::{audit, dossiers, doublons, referentiel, Conn, StoreError};
+use parcours_store::{audit, dossiers, referentiel, Conn};
 use serde::Deserialize;
 
-use super::{date_fr, hors_perimetre, portees_for, scope_of, today};
+use super::{date_fr, hors_perimetre, portees_for, today};
 use crate::auth::Ctx;
 use crate::error::{Form, Path, Query, WebResult};
 use crate::pages::{enc, render, Field, Layout};
 use crate::AppState;
+use parcours_usecases::creation::{self, Creation};
 
 // ---------------------------------------------------------------------------------------------------
 // Search
@@ -273,124 +274,48 @@ pub async fn new_form(ctx: Ctx, Query(q): Query<SearchQuery>) -> Response {
     new_page(&ctx, &v, &FieldErrors::new(), vec![])
 }
 
-fn record_of(id: &str, p: &NewPersonne) -> parcours_doublons::Record {
-    use parcours_domain::personnes::LieuNaissance;
-    let record = parcours_doublons::Record::from_parts(
-        id,
-        &p.nom_naissance,
-        p.nom_usage.as_deref(),
-        &p.prenoms,
-        p.sexe,
-        p.date_naissance,
-    );
-    match &p.lieu_naissance {
-        Some(LieuNaissance::Commune(c)) => record.ne_a(c.as_str()),
-        _ => record,
-    }
-}
-
-fn record_of_resume(p: &PersonneResume) -> parcours_doublons::Record {
-    parcours_doublons::Record::from_parts(
-        p.id,
-        &p.nom_naissance,
-        p.nom_usage.as_deref(),
-        &p.prenoms,
-        p.sexe,
-        p.date_naissance,
-    )
-}
-
-/// Likely duplicates of a person about to be created: candidates from the search (birth and usage
-/// names, given names, birth date), scored by the matcher.
-pub async fn ressemblances(
-    conn: &mut Conn,
-    dep: &str,
-    p: &NewPersonne,
-) -> Result<Vec<(PersonneResume, f64)>, StoreError> {
-    let mut queries = vec![p.nom_naissance.clone()];
-    if let Some(u) = &p.nom_usage {
-        queries.push(u.clone());
-    }
-    if let Some(d) = p.date_naissance {
-        queries.push(d.format("%d/%m/%Y").to_string());
-    }
-    if let Some(first) = p.prenoms.first() {
-        queries.push(format!("{} {first}", p.nom_naissance));
-    }
-    if let Some(nir) = &p.nir {
-        queries.push(nir.as_str().to_string());
-    }
-    let mut pool: BTreeMap<i64, PersonneResume> = BTreeMap::new();
-    for q in queries {
-        for r in store::search(conn, dep, &q, 100).await? {
-            pool.insert(r.id, r);
-        }
-    }
-    let people: Vec<PersonneResume> = pool.into_values().collect();
-    let records: Vec<parcours_doublons::Record> = people.iter().map(record_of_resume).collect();
-    let index = parcours_doublons::Index::new(&records, &parcours_doublons::Options::default());
-    Ok(
-        parcours_doublons::candidates_for(&record_of("nouveau", p), &index)
-            .into_iter()
-            .take(10)
-            .map(|c| (people[c.position].clone(), c.score))
-            .collect(),
-    )
-}
-
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
     Form(v): Form<BTreeMap<String, String>>,
 ) -> WebResult<Response> {
-    let parsed = match NewPersonne::parse(&personne_form(&v), today()) {
-        Ok(p) => p,
-        Err(e) => return Ok(new_page(&ctx, &v, &e.0, vec![])),
-    };
-    let mut tx = state.store.begin().await?;
-    let similar = ressemblances(&mut tx, ctx.dep(), &parsed).await?;
     let confirmed = v.get("confirmer").is_some_and(|c| c == "oui");
-    if !similar.is_empty() && !confirmed {
-        let mut shown = Vec::new();
-        for (p, score) in &similar {
-            let accessible = scope_of(&mut tx, &ctx, p.id).await?.portee != Portee::Existence;
-            shown.push(Ressemblance {
-                id: p.id,
-                nom: p.nom_complet(),
-                naissance: p.date_naissance.as_ref().map(date_fr).unwrap_or_default(),
-                score: format!("{:.0} %", score * 100.0),
-                accessible,
-            });
-        }
-        drop(tx);
-        return Ok(new_page(&ctx, &v, &FieldErrors::new(), shown));
-    }
-    let id = match store::create(&mut tx, ctx.dep(), &parsed).await {
-        Ok(id) => id,
-        Err(StoreError::Conflict(field)) => {
-            let mut e = FieldErrors::new();
-            e.add(
-                if field == "nir" { "nir" } else { "telephone" },
-                "Ce numéro est déjà celui d'une autre personne : recherchez-la plutôt que d'en créer une seconde.",
-            );
-            return Ok(new_page(&ctx, &v, &e, vec![]));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    // A creation confirmed against a warning goes to the review queue: a cadre decides.
-    for (p, score) in &similar {
-        doublons::candidat_add(&mut tx, ctx.dep(), p.id, id, *score).await?;
-    }
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("creation", "personne", id)
-            .purpose("accueil ou accompagnement")
-            .details(serde_json::json!({ "doublons_signales": similar.len() })),
+    match creation::creer(
+        &state.store,
+        &ctx.acteur(),
+        &personne_form(&v),
+        confirmed,
+        today(),
+        parcours_usecases::dossiers::Canal::Page,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/personnes/{id}?message=cree")).into_response())
+    .await
+    {
+        Ok(Creation::Creee(id)) => {
+            Ok(Redirect::to(&format!("/personnes/{id}?message=cree")).into_response())
+        }
+        Ok(Creation::Ressemblances(similar)) => {
+            let shown = similar
+                .into_iter()
+                .map(|r| Ressemblance {
+                    id: r.personne.id,
+                    nom: r.personne.nom_complet(),
+                    naissance: r
+                        .personne
+                        .date_naissance
+                        .as_ref()
+                        .map(date_fr)
+                        .unwrap_or_default(),
+                    score: format!("{:.0} %", r.score * 100.0),
+                    accessible: r.accessible,
+                })
+                .collect();
+            Ok(new_page(&ctx, &v, &FieldErrors::new(), shown))
+        }
+        Ok(Creation::NumeroPris(errors)) | Err(parcours_usecases::Error::Invalid(errors)) => {
+            Ok(new_page(&ctx, &v, &errors, vec![]))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------
