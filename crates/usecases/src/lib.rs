@@ -2,6 +2,7 @@
 //! by the API so that they cannot diverge. Each loads what it needs, asks the one policy, writes its
 //! audit entry and commits — through [`AuditedTx`], whose commit requires that entry.
 
+pub mod agenda;
 pub mod creation;
 pub mod dossiers;
 pub mod personnes;

@@ -9,7 +9,7 @@ use parcours_domain::agenda::{heure, RendezVousForm, StatutRdv, TypeRdv};
 use parcours_domain::habilitations::policy::reaches_site;
 use parcours_domain::habilitations::Principal;
 use parcours_domain::FieldErrors;
-use parcours_store::agenda::{self as store, Cible, RdvFilter, ReservationError};
+use parcours_store::agenda::{self as store, Cible, RdvFilter};
 use parcours_store::agents::{self as agents_store};
 use parcours_store::{audit, referentiel};
 use serde::{Deserialize, Serialize};
@@ -341,37 +341,14 @@ pub async fn api_statut(
     ApiPath(id): ApiPath<i64>,
     Json(input): Json<StatutInput>,
 ) -> ApiResult<AxumJson<RendezVousOut>> {
-    api_rdv_in_scope(&state, &ctx, id).await?;
-    let Some(statut) = StatutRdv::parse(input.statut.trim()) else {
-        let mut e = FieldErrors::new();
-        e.add(
-            "statut",
-            "Statut attendu : honore, excuse, absent ou annule.",
-        );
-        return Err(ApiError::invalid(e));
-    };
-    let mut tx = state.store.begin().await?;
-    match store::set_statut(
-        &mut tx,
-        ctx.dep(),
+    let r = parcours_usecases::agenda::changer_statut(
+        &state.store,
+        &ctx.acteur(),
         id,
-        statut,
+        &input.statut,
         parcours_store::clock().maintenant(),
-    )
-    .await
-    {
-        Ok(()) => {}
-        Err(ReservationError::Regle(e)) => return Err(ApiError::invalid(e.0)),
-        Err(ReservationError::Store(e)) => return Err(e.into()),
-    }
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("modification", "rendez_vous", id)
-            .details(serde_json::json!({ "statut": statut.code() })),
+        parcours_usecases::dossiers::Canal::Api,
     )
     .await?;
-    let r = store::get(&mut tx, ctx.dep(), id).await?;
-    tx.commit().await?;
     Ok(AxumJson(RendezVousOut::pour(&ctx.principal, &r)))
 }

@@ -268,43 +268,23 @@ pub async fn set_statut(
     Path(id): Path<i64>,
     Form(v): Form<Params>,
 ) -> WebResult<Response> {
-    rdv_in_scope(&state, &ctx.principal, id).await?;
-    let Some(statut) = StatutRdv::parse(p(&v, "statut")) else {
-        return rdv_page(
-            &state,
-            &ctx,
-            id,
-            Some("Choisissez le nouveau statut.".into()),
-        )
-        .await;
-    };
-    let mut tx = state.store.begin().await?;
-    match store::set_statut(
-        &mut tx,
-        ctx.dep(),
+    match parcours_usecases::agenda::changer_statut(
+        &state.store,
+        &ctx.acteur(),
         id,
-        statut,
+        p(&v, "statut"),
         parcours_store::clock().maintenant(),
+        parcours_usecases::dossiers::Canal::Page,
     )
     .await
     {
-        Ok(()) => {}
-        Err(ReservationError::Regle(e)) => {
-            drop(tx);
-            let m = e.0 .0.values().next().cloned();
-            return rdv_page(&state, &ctx, id, m).await;
+        Ok(_) => Ok(Redirect::to(&format!("/rendez-vous/{id}?message=modifie")).into_response()),
+        Err(parcours_usecases::Error::Invalid(e)) => {
+            let m = e.0.values().next().cloned();
+            rdv_page(&state, &ctx, id, m).await
         }
-        Err(ReservationError::Store(e)) => return Err(e.into()),
+        Err(e) => Err(e.into()),
     }
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("modification", "rendez_vous", id)
-            .details(serde_json::json!({ "statut": statut.code() })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/rendez-vous/{id}?message=modifie")).into_response())
 }
 
 /// The booking form of `r` at another date, time and (optionally) agent: same person, kind, length,
