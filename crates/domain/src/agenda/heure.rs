@@ -14,7 +14,11 @@ pub fn format(t: NaiveDateTime) -> String {
 }
 
 pub fn parse(s: &str) -> Option<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(s, FORMAT).ok()
+    NaiveDateTime::parse_from_str(s, FORMAT)
+        .ok()
+        // chrono also reads signed years of any width, and `utc` overflowed at the first hours of its
+        // calendar (found with fuzz/dates); a civil time has the four-digit year `format` writes.
+        .filter(|t| (1000..=9999).contains(&t.year()))
 }
 
 fn last_sunday(year: i32, month: u32) -> NaiveDate {
@@ -149,6 +153,21 @@ mod tests {
         for s in ["2026-01-15T10:00", "2026-07-15T10:00", "2026-10-26T08:15"] {
             assert_eq!(civil(utc(at(s))), at(s));
         }
+    }
+
+    #[test]
+    fn a_civil_time_beyond_four_digit_years_is_refused_not_a_panic_in_utc() {
+        for s in [
+            "-262143-01-01T00:30",
+            "+262142-12-31T23:30",
+            "+12026-01-01T10:00",
+        ] {
+            assert_eq!(parse(s), None, "{s}");
+        }
+        assert_eq!(
+            utc(at("1000-01-01T00:00")).to_rfc3339(),
+            "0999-12-31T23:00:00+00:00"
+        );
     }
 
     #[test]
