@@ -89,8 +89,11 @@ fn rewrite(q: &Quotas) -> Vec<u8> {
     w.into_inner().unwrap()
 }
 
+/// A feature's name and its values' names and bounds.
+type Forme = (String, Vec<(String, u32, u32)>);
+
 /// Names and bounds, without line numbers and checksum (the rewrite changes both).
-fn shape(q: &Quotas) -> Vec<(String, Vec<(String, u32, u32)>)> {
+fn shape(q: &Quotas) -> Vec<Forme> {
     q.caracteristiques
         .iter()
         .map(|c| {
