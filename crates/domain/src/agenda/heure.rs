@@ -13,7 +13,11 @@ pub fn format(t: NaiveDateTime) -> String {
 }
 
 pub fn parse(s: &str) -> Option<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(s, FORMAT).ok()
+    NaiveDateTime::parse_from_str(s, FORMAT)
+        .ok()
+        // chrono also reads signed years of any width, whose conversions overflow at the ends of its
+        // calendar (found with fuzz/dates); a civil time has the four-digit year `format` writes.
+        .filter(|t| (1000..=9999).contains(&t.year()))
 }
 
 /// « 9 h 30 » from minutes after midnight.
@@ -78,6 +82,18 @@ mod tests {
 
     fn at(s: &str) -> NaiveDateTime {
         parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_civil_time_beyond_four_digit_years_is_refused() {
+        for s in [
+            "-262143-01-01T00:30",
+            "+262142-12-31T23:30",
+            "+12026-01-01T10:00",
+        ] {
+            assert_eq!(parse(s), None, "{s}");
+        }
+        assert!(parse("1000-01-01T00:00").is_some());
     }
 
     #[test]

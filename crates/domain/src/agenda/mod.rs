@@ -210,7 +210,8 @@ pub fn parse_heure(s: &str) -> Option<i64> {
     let (h, m) = t.split_once([':', 'h']).unwrap_or((t.as_str(), ""));
     let h: i64 = h.parse().ok()?;
     let m: i64 = if m.is_empty() { 0 } else { m.parse().ok()? };
-    ((0..24).contains(&h) && (0..60).contains(&m)).then_some(h * 60 + m)
+    // `then`, not `then_some`: the product of an unchecked hour overflows (found by fuzz/dates).
+    ((0..24).contains(&h) && (0..60).contains(&m)).then(|| h * 60 + m)
 }
 
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
@@ -705,6 +706,13 @@ mod tests {
         assert_eq!(parse_heure("09h30"), Some(570));
         assert_eq!(parse_heure("14 h"), Some(840));
         assert_eq!(parse_heure("25:00"), None);
+    }
+
+    #[test]
+    fn an_hour_too_large_to_multiply_is_refused_not_a_panic() {
+        // Found by fuzz/dates: the hour was multiplied by 60 before being checked (overflow).
+        assert_eq!(parse_heure("-0634099919999999992"), None);
+        assert_eq!(parse_heure(&format!("{}:00", i64::MAX)), None);
     }
 
     #[test]

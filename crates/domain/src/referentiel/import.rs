@@ -5,7 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::types::{parse_code_postal, InseeCode};
+use super::types::{parse_code, parse_code_postal, InseeCode};
+use crate::validation::{required_text, FieldErrors};
 
 /// Which file is imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,13 +184,16 @@ pub fn preview(kind: ImportKind, bytes: &[u8], known: &Known) -> Result<Preview,
         };
         match kind {
             ImportKind::Secteurs => {
-                let code = get("code").to_uppercase();
-                let nom = get("nom");
+                // The rules of the secteur form (`NewSecteur::parse`): a secteur imported with a code
+                // the form refuses could not be edited afterwards (found by fuzz/import_referentiel).
+                let mut e = FieldErrors::new();
+                let code = parse_code(&mut e, "code", &get("code"));
+                let nom = required_text(&mut e, "nom", "Le nom du secteur", &get("nom"), 120);
                 let site = get("site").to_uppercase();
-                if code.is_empty() || code.len() > 20 {
-                    reject("code", "code de secteur vide ou trop long".into());
-                } else if nom.is_empty() {
-                    reject("nom", "nom du secteur vide".into());
+                if let Some(m) = e.get("code") {
+                    reject("code", m.to_string());
+                } else if let Some(m) = e.get("nom") {
+                    reject("nom", m.to_string());
                 } else if !known.site_codes.contains(&site) {
                     reject("site", format!("site « {site} » inconnu du référentiel"));
                 } else if !seen.insert(code.clone()) {
@@ -345,6 +349,42 @@ mod tests {
         let err = preview(ImportKind::Secteurs, bytes, &known()).unwrap_err();
         assert!(matches!(err, FileError::Encoding(_)));
         assert!(err.to_string().contains("UTF-8"));
+    }
+
+    #[test]
+    fn a_secteur_code_or_name_that_the_form_refuses_is_rejected() {
+        // Found by fuzz/import_referentiel: NUL bytes (or spaces, accents) in a code passed the import.
+        let csv =
+            "code,nom,site\n\0\0S03,Secteur trois,MDS-NORD\nS 04,Quatre,MDS-NORD\nS05,,MDS-NORD\n";
+        let long = format!("S06,{},MDS-NORD\n", "n".repeat(121));
+        let p = preview(
+            ImportKind::Secteurs,
+            format!("{csv}{long}s07, Sept ,MDS-NORD\n").as_bytes(),
+            &known(),
+        )
+        .unwrap();
+        let rejected: Vec<_> = p
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.column.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            rejected,
+            vec![
+                (2, "code".into()),
+                (3, "code".into()),
+                (4, "nom".into()),
+                (5, "nom".into())
+            ]
+        );
+        assert_eq!(
+            p.secteurs,
+            vec![SecteurRow {
+                code: "S07".into(),
+                nom: "Sept".into(),
+                site_code: "MDS-NORD".into()
+            }]
+        );
     }
 
     #[test]
