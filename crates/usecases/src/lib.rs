@@ -5,7 +5,9 @@
 pub mod agenda;
 pub mod creation;
 pub mod dossiers;
+pub mod doublons;
 pub mod personnes;
+pub mod rgpd;
 mod tx;
 
 use parcours_domain::audit::AuditEvent;
@@ -26,6 +28,14 @@ pub struct Acteur {
 impl Acteur {
     pub fn dep(&self) -> &str {
         &self.principal.departement_id
+    }
+
+    /// The agent behind the request: writes that name their author need one (a service account's
+    /// token has none and is refused).
+    pub fn agent(&self) -> Result<i64> {
+        self.principal
+            .agent_id
+            .ok_or(Error::Forbidden { audited: false })
     }
 
     /// An audit event attributed to this agent (or token) and request.

@@ -177,10 +177,7 @@ pub async fn ecrire(
     today: NaiveDate,
     canal: Canal,
 ) -> Result<i64> {
-    let me = acteur
-        .principal
-        .agent_id
-        .ok_or(Error::Forbidden { audited: false })?;
+    let me = acteur.agent()?;
     let tx = AuditedTx::begin(store_, acteur).await?;
     let (mut tx, ouvert) = ouvrir(tx, acteur, id, canal).await?;
     if ouvert.dossier.est_clos() {

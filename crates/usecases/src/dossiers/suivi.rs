@@ -30,13 +30,6 @@ async fn ouvrir_pour_ecrire(
     Ok((tx, ouvert))
 }
 
-fn agent_of(acteur: &Acteur) -> Result<i64> {
-    acteur
-        .principal
-        .agent_id
-        .ok_or(Error::Forbidden { audited: false })
-}
-
 fn invalid(field: &str, message: &str) -> Error {
     let mut e = FieldErrors::new();
     e.add(field, message);
@@ -53,7 +46,7 @@ pub async fn ajouter_au_plan(
     today: NaiveDate,
     canal: Canal,
 ) -> Result<i64> {
-    let me = agent_of(acteur)?;
+    let me = acteur.agent()?;
     let (mut tx, ouvert) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
     let ouvert_le =
         NaiveDate::parse_from_str(&ouvert.dossier.ouvert_le, "%Y-%m-%d").unwrap_or(today);
@@ -185,7 +178,7 @@ pub async fn deposer_document(
     taille_max: usize,
     canal: Canal,
 ) -> Result<Depose> {
-    let me = agent_of(acteur)?;
+    let me = acteur.agent()?;
     let (mut tx, _) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
     let doc = NewDocument::parse(form, &fichier.nom, fichier.contenu, taille_max)
         .map_err(|e| Error::Invalid(e.0))?;

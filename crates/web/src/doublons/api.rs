@@ -4,16 +4,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json as AxumJson;
-use parcours_domain::dossiers::secret::Portee;
-use parcours_store::{audit, doublons, personnes};
+use parcours_store::doublons;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::Problem;
 use crate::auth::ApiCtx;
 use crate::error::{ApiError, ApiPath, ApiResult, Json};
-use crate::personnes::api::forbidden;
-use crate::personnes::scope_for;
 use crate::AppState;
 
 /// A pair of the duplicate review queue.
@@ -57,45 +54,25 @@ pub async fn fusion(
     ApiPath(id): ApiPath<i64>,
     Json(f): Json<FusionInput>,
 ) -> ApiResult<Response> {
-    let me = ctx.principal.agent_id.ok_or_else(forbidden)?;
-    let mut tx = state.store.begin().await?;
-    let (a, b, _, _) = doublons::candidat_get(&mut tx, ctx.dep(), id).await?;
-    if f.garder != a && f.garder != b {
-        let mut e = parcours_domain::FieldErrors::new();
-        e.add("garder", "Choisissez l'une des deux fiches de la paire.");
-        return Err(ApiError::invalid(e));
-    }
-    for p in [a, b] {
-        if scope_for(&mut tx, &ctx.principal, p).await?.portee == Portee::Existence {
-            return Err(forbidden());
+    let fusion = match parcours_usecases::doublons::fusionner(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        Some(f.garder),
+        parcours_usecases::dossiers::Canal::Api,
+    )
+    .await
+    {
+        Ok(fusion) => fusion,
+        Err(parcours_usecases::Error::Conflict(m)) => {
+            return Err(ApiError::new(StatusCode::CONFLICT, "Fusion impossible", m))
         }
-    }
-    let absorbee = if f.garder == a { b } else { a };
-    let (fid, moves) = match doublons::fusionner(&mut tx, ctx.dep(), f.garder, absorbee, me).await {
-        Ok(r) => r,
-        Err(doublons::FusionError::Store(e)) => return Err(e.into()),
-        Err(e) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "Fusion impossible",
-                e.to_string(),
-            ))
-        }
+        Err(e) => return Err(e.into()),
     };
-    personnes::unindex_noms(&mut tx, ctx.dep(), absorbee).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("fusion", "personne", f.garder)
-            .purpose("dédoublonnage (API)")
-            .details(
-                serde_json::json!({ "absorbee": absorbee, "fusion": fid, "mouvements": moves }),
-            ),
-    )
-    .await?;
-    tx.commit().await.map_err(ApiError::from)?;
-    Ok(
-        AxumJson(serde_json::json!({ "fusion": fid, "gardee": f.garder, "absorbee": absorbee }))
-            .into_response(),
-    )
+    Ok(AxumJson(serde_json::json!({
+        "fusion": fusion.id,
+        "gardee": fusion.gardee,
+        "absorbee": fusion.absorbee
+    }))
+    .into_response())
 }

@@ -226,51 +226,23 @@ pub async fn merge(
     Path(id): Path<i64>,
     Form(f): Form<MergeForm>,
 ) -> WebResult<Response> {
-    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
-    let mut tx = state.store.begin().await?;
-    let (a, b, _, _) = store::candidat_get(&mut tx, ctx.dep(), id).await?;
-    let Ok(garder) = f.garder.parse::<i64>() else {
-        drop(tx);
-        return compare_page(
-            &state,
-            &ctx,
-            id,
-            Some("Choisissez la fiche à conserver.".into()),
-        )
-        .await;
-    };
-    if garder != a && garder != b {
-        drop(tx);
-        return compare_page(
-            &state,
-            &ctx,
-            id,
-            Some("Choisissez l'une des deux fiches.".into()),
-        )
-        .await;
-    }
-    let absorbee = if garder == a { b } else { a };
-    cote(&mut tx, &ctx, a).await?;
-    cote(&mut tx, &ctx, b).await?;
-    match store::fusionner(&mut tx, ctx.dep(), garder, absorbee, me).await {
-        Ok((fusion, moves)) => {
-            personnes::unindex_noms(&mut tx, ctx.dep(), absorbee).await?;
-            audit::append(
-                &mut tx,
-                ctx.dep(),
-                &ctx.event("fusion", "personne", garder)
-                    .purpose("dédoublonnage")
-                    .details(serde_json::json!({ "absorbee": absorbee, "fusion": fusion, "mouvements": moves })),
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(Redirect::to(&format!("/personnes/{garder}?message=fusionne")).into_response())
+    match parcours_usecases::doublons::fusionner(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        f.garder.parse::<i64>().ok(),
+        parcours_usecases::dossiers::Canal::Page,
+    )
+    .await
+    {
+        Ok(fusion) => Ok(
+            Redirect::to(&format!("/personnes/{}?message=fusionne", fusion.gardee)).into_response(),
+        ),
+        Err(parcours_usecases::Error::Invalid(e)) => {
+            compare_page(&state, &ctx, id, e.0.values().next().cloned()).await
         }
-        Err(FusionError::Store(e)) => Err(e.into()),
-        Err(e) => {
-            drop(tx);
-            compare_page(&state, &ctx, id, Some(e.to_string())).await
-        }
+        Err(parcours_usecases::Error::Conflict(m)) => compare_page(&state, &ctx, id, Some(m)).await,
+        Err(e) => Err(e.into()),
     }
 }
 

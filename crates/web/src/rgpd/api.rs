@@ -15,10 +15,10 @@ use super::pages::{archive, record_transmissions};
 use crate::api::Problem;
 use crate::auth::ApiCtx;
 use crate::error::{ApiError, ApiPath, ApiResult, Json};
-use crate::personnes::api::forbidden;
 use crate::personnes::api::refus;
 use crate::personnes::scope_for;
 use crate::AppState;
+use parcours_usecases::dossiers::Canal;
 
 /// The person, if in the caller's full scope; a refusal is audited.
 async fn personne_droits(
@@ -91,27 +91,21 @@ pub async fn consentement_add(
     ApiPath(id): ApiPath<i64>,
     Json(f): Json<parcours_domain::rgpd::ConsentementForm>,
 ) -> ApiResult<Response> {
-    let parsed = parcours_domain::rgpd::NewConsentement::parse(&f, parcours_store::clock().today());
-    let me = ctx.principal.agent_id.ok_or_else(forbidden)?;
-    let (mut tx, _) = personne_droits(&state, &ctx, id).await?;
-    let c = parsed?;
-    let cid = parcours_store::rgpd::consentement_add(&mut tx, ctx.dep(), id, &c, me).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("creation", "consentement", cid)
-            .purpose("droits de la personne (API)")
-            .details(
-                serde_json::json!({ "personne": id, "objet": c.objet.code(), "donne": c.donne }),
-            ),
+    let cid = parcours_usecases::rgpd::noter_consentement(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        &f,
+        parcours_store::clock().today(),
+        Canal::Api,
     )
     .await?;
-    let created = parcours_store::rgpd::consentements(&mut tx, ctx.dep(), id)
+    let mut conn = state.store.read().await?;
+    let created = parcours_store::rgpd::consentements(&mut conn, ctx.dep(), id)
         .await?
         .into_iter()
         .find(|x| x.id == cid)
         .ok_or(StoreError::NotFound)?;
-    tx.commit().await.map_err(ApiError::from)?;
     Ok((
         StatusCode::CREATED,
         AxumJson(ConsentementOut::from(created)),
@@ -180,34 +174,21 @@ pub async fn demande_add(
     ApiPath(id): ApiPath<i64>,
     Json(f): Json<DemandeInput>,
 ) -> ApiResult<Response> {
-    let mut errors = parcours_domain::FieldErrors::new();
-    let recue = parcours_domain::personnes::parse_date_evenement(
-        &mut errors,
-        "recue_le",
-        "La date de réception",
+    let did = parcours_usecases::rgpd::enregistrer_demande(
+        &state.store,
+        &ctx.acteur(),
+        id,
         &f.recue_le,
         parcours_store::clock().today(),
-    );
-    let me = ctx.principal.agent_id.ok_or_else(forbidden)?;
-    let (mut tx, _) = personne_droits(&state, &ctx, id).await?;
-    if !errors.is_empty() {
-        return Err(ApiError::invalid(errors));
-    }
-    let did = parcours_store::rgpd::demande_add(&mut tx, ctx.dep(), id, recue, me).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("creation", "demande_acces", did)
-            .purpose("droits de la personne (API)")
-            .details(serde_json::json!({ "personne": id })),
+        Canal::Api,
     )
     .await?;
-    let created = parcours_store::rgpd::demandes(&mut tx, ctx.dep(), id)
+    let mut conn = state.store.read().await?;
+    let created = parcours_store::rgpd::demandes(&mut conn, ctx.dep(), id)
         .await?
         .into_iter()
         .find(|d| d.id == did)
         .ok_or(StoreError::NotFound)?;
-    tx.commit().await.map_err(ApiError::from)?;
     Ok((StatusCode::CREATED, AxumJson(DemandeOut::from(created))).into_response())
 }
 

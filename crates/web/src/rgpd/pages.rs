@@ -9,8 +9,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use parcours_domain::dossiers::secret::{peut_lire, PieceAcces, Portee, Visibilite};
-use parcours_domain::personnes::parse_date_text;
-use parcours_domain::rgpd::{ConsentementForm, NewConsentement, ObjetConsentement, MODES};
+use parcours_domain::rgpd::{ConsentementForm, ObjetConsentement, MODES};
 use parcours_domain::FieldErrors;
 use parcours_store::rgpd::{self as store, Consentement, Demande};
 use parcours_store::{audit, dossiers, personnes, Conn, StoreError};
@@ -21,6 +20,7 @@ use crate::error::{Form, Path, WebError, WebResult};
 use crate::pages::{render, Field, Layout};
 use crate::personnes::scope_of;
 use crate::AppState;
+use parcours_usecases::dossiers::Canal;
 
 async fn in_scope(
     conn: &mut Conn,
@@ -144,24 +144,20 @@ pub async fn consentement(
     Path(id): Path<i64>,
     Form(f): Form<ConsentementForm>,
 ) -> WebResult<Response> {
-    let c = match NewConsentement::parse(&f, parcours_store::clock().today()) {
-        Ok(c) => c,
-        Err(e) => return page(&state, &ctx, id, &f, &e.0, None).await,
-    };
-    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
-    let mut tx = state.store.begin().await?;
-    in_scope(&mut tx, &ctx, id).await?;
-    let cid = store::consentement_add(&mut tx, ctx.dep(), id, &c, me).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("creation", "consentement", cid).details(
-            serde_json::json!({ "personne": id, "objet": c.objet.code(), "donne": c.donne }),
-        ),
+    match parcours_usecases::rgpd::noter_consentement(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        &f,
+        parcours_store::clock().today(),
+        Canal::Page,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/personnes/{id}/rgpd?message=cree")).into_response())
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/personnes/{id}/rgpd?message=cree")).into_response()),
+        Err(parcours_usecases::Error::Invalid(e)) => page(&state, &ctx, id, &f, &e, None).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -176,48 +172,31 @@ pub async fn demande(
     Path(id): Path<i64>,
     Form(f): Form<DemandeForm>,
 ) -> WebResult<Response> {
-    let today = parcours_store::clock().today();
-    let recue = match parse_date_text(&f.recue_le) {
-        Some(d) if d <= today => d,
-        Some(_) => {
-            return page(
-                &state,
-                &ctx,
-                id,
-                &ConsentementForm::default(),
-                &FieldErrors::new(),
-                Some("La date de réception ne peut pas être dans le futur.".into()),
-            )
-            .await
-        }
-        None => {
-            return page(
-                &state,
-                &ctx,
-                id,
-                &ConsentementForm::default(),
-                &FieldErrors::new(),
-                Some(format!(
-                    "« {} » n'est pas une date (JJ/MM/AAAA).",
-                    f.recue_le.trim()
-                )),
-            )
-            .await
-        }
-    };
-    let me = ctx.principal.agent_id.ok_or(WebError::Forbidden)?;
-    let mut tx = state.store.begin().await?;
-    in_scope(&mut tx, &ctx, id).await?;
-    let did = store::demande_add(&mut tx, ctx.dep(), id, recue, me).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("creation", "demande_acces", did)
-            .details(serde_json::json!({ "personne": id })),
+    match parcours_usecases::rgpd::enregistrer_demande(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        &f.recue_le,
+        parcours_store::clock().today(),
+        Canal::Page,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/personnes/{id}/rgpd?message=cree")).into_response())
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/personnes/{id}/rgpd?message=cree")).into_response()),
+        Err(parcours_usecases::Error::Invalid(e)) => {
+            let message = e.0.values().next().cloned();
+            page(
+                &state,
+                &ctx,
+                id,
+                &ConsentementForm::default(),
+                &FieldErrors::new(),
+                message,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn demande_action(
