@@ -153,3 +153,44 @@ pub async fn lire_fiche(
         fusionnee_dans,
     })
 }
+
+/// Reads a foyer's members (all, dated): open to an agent who reaches at least one of them; the read
+/// is audited, a refusal too.
+pub async fn lire_foyer(
+    store_: &Store,
+    acteur: &Acteur,
+    id: i64,
+    canal: Canal,
+) -> Result<Vec<Membre>> {
+    let dep = acteur.dep();
+    let mut tx = AuditedTx::begin(store_, acteur).await?;
+    personnes::foyer_get(tx.conn(), dep, id).await?;
+    let membres = personnes::membres(tx.conn(), dep, id).await?;
+    let mut reachable = false;
+    for m in &membres {
+        if scope_for(tx.conn(), &acteur.principal, m.personne.id)
+            .await?
+            .portee
+            != Portee::Existence
+        {
+            reachable = true;
+            break;
+        }
+    }
+    if !reachable {
+        return Err(tx
+            .refuse(
+                acteur
+                    .event("refus", "foyer", id)
+                    .purpose(canal.purpose("composition du foyer")),
+            )
+            .await);
+    }
+    tx.commit(
+        acteur
+            .event("lecture", "foyer", id)
+            .purpose(canal.purpose("composition du foyer")),
+    )
+    .await?;
+    Ok(membres)
+}

@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::Problem;
 use crate::auth::ApiCtx;
 use crate::error::{ApiError, ApiPath, ApiResult, Json, Query};
-use crate::personnes::{portees_for, scope_for};
+use crate::personnes::portees_for;
 use crate::AppState;
 use parcours_usecases::creation::Creation;
 
@@ -216,23 +216,13 @@ pub async fn foyer(
             ApiError::invalid(e)
         })?,
     };
-    let mut tx = state.store.begin().await?;
-    personnes::foyer_get(&mut tx, ctx.dep(), id).await?;
-    let membres = personnes::membres(&mut tx, ctx.dep(), id).await?;
-    let mut reachable = false;
-    for m in &membres {
-        if scope_for(&mut tx, &ctx.principal, m.personne.id)
-            .await?
-            .portee
-            != Portee::Existence
-        {
-            reachable = true;
-            break;
-        }
-    }
-    if !reachable {
-        return Err(forbidden());
-    }
+    let membres = parcours_usecases::personnes::lire_foyer(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        parcours_usecases::dossiers::Canal::Api,
+    )
+    .await?;
     let out = parcours_domain::personnes::composition_le(&membres, date)
         .into_iter()
         .map(|m| MembreOut {
@@ -243,14 +233,6 @@ pub async fn foyer(
             depart: m.periode.depart.map(|d| d.to_string()),
         })
         .collect();
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("lecture", "foyer", id)
-            .purpose("composition du foyer (API)"),
-    )
-    .await?;
-    tx.commit().await.map_err(ApiError::from)?;
     Ok(AxumJson(out))
 }
 

@@ -101,10 +101,13 @@ async fn foyer_page(
     v: &BTreeMap<String, String>,
     errors: &FieldErrors,
 ) -> WebResult<Response> {
-    let mut tx = state.store.begin().await?;
-    store::foyer_get(&mut tx, ctx.dep(), id).await?;
-    let membres = store::membres(&mut tx, ctx.dep(), id).await?;
-    foyer_reachable(&mut tx, ctx, &membres).await?;
+    let membres = parcours_usecases::personnes::lire_foyer(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        parcours_usecases::dossiers::Canal::Page,
+    )
+    .await?;
     let mut date_erreur = None;
     let date = match date_text.trim() {
         "" => today(),
@@ -113,14 +116,6 @@ async fn foyer_page(
             today()
         }),
     };
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("lecture", "foyer", id)
-            .purpose("composition du foyer"),
-    )
-    .await?;
-    tx.commit().await?;
     let g = |k: &str| v.get(k).cloned().unwrap_or_default();
     let fields = vec![
         Field::text("personne_id", "Numéro de la personne", &g("personne_id"))
