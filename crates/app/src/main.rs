@@ -426,7 +426,11 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<std::process::ExitC
         Command::Taches => {
             let store = open(&settings).await?;
             store.migrate().await?;
-            let ctx = parcours_jobs::JobContext::new(store, Arc::new(settings));
+            let ctx = parcours_jobs::JobContext {
+                store,
+                settings: Arc::new(settings),
+                clock: parcours_store::clock(),
+            };
             let report =
                 parcours_jobs::run_pending(&ctx, &parcours_jobs::Registry::standard()).await?;
             println!("{} tâche(s) exécutée(s).", report.ran());
@@ -538,13 +542,20 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let listen = settings.listen;
     let settings = Arc::new(settings);
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    // One clock for the server's requests and its workers: the process's, set at start-up.
+    let clock = parcours_store::clock();
     let workers = parcours_jobs::spawn_workers(
-        parcours_jobs::JobContext::new(store.clone(), settings.clone()),
+        parcours_jobs::JobContext {
+            store: store.clone(),
+            settings: settings.clone(),
+            clock: clock.clone(),
+        },
         parcours_jobs::Registry::standard(),
         settings.workers,
         shutdown_rx,
     );
-    let state = parcours_web::AppState::new(store.clone(), (*settings).clone(), metrics)?;
+    let mut state = parcours_web::AppState::new(store.clone(), (*settings).clone(), metrics)?;
+    state.clock = clock;
     let app = parcours_web::router(state);
     let listener = tokio::net::TcpListener::bind(listen)
         .await

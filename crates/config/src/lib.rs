@@ -545,6 +545,20 @@ mod tests {
     }
 
     #[test]
+    fn the_departements_time_zone_is_an_iana_name() {
+        let s =
+            Settings::from_sources(None, &env(&[("PARCOURS_FUSEAU", "Indian/Reunion")])).unwrap();
+        assert_eq!(s.fuseau, chrono_tz::Indian::Reunion);
+        let err = Settings::from_sources(None, &env(&[("PARCOURS_FUSEAU", "Europe/Pariss")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("PARCOURS_FUSEAU") && err.contains("IANA"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn an_unknown_database_scheme_is_refused() {
         let err = Settings::from_sources(None, &env(&[("PARCOURS_DATABASE_URL", "mysql://x")]))
             .unwrap_err();

@@ -34,7 +34,8 @@ pub struct JobContext {
 }
 
 impl JobContext {
-    /// A context on the system clock of the département's zone.
+    /// A context on its own system clock of the settings' zone (tests, tools); the server shares the
+    /// process's clock with its requests instead.
     pub fn new(store: Store, settings: Arc<Settings>) -> Self {
         let clock = parcours_domain::temps::Clock::system(settings.fuseau);
         JobContext {

@@ -121,7 +121,7 @@ async fn insert_rows(
 
 pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<DemoHistorique> {
     let mut out = DemoHistorique::default();
-    let today = crate::clock().maintenant().date();
+    let today = crate::clock().today();
     let first = today - Duration::days(JOURS);
 
     let sites: Vec<i64> = sqlx::query(

@@ -1667,7 +1667,7 @@ pub struct DemoAgendas {
 /// less as they get further), and one collective session per MDS.
 pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<DemoAgendas> {
     let mut out = DemoAgendas::default();
-    let today = crate::clock().maintenant().date();
+    let today = crate::clock().today();
     let agents: Vec<(i64, String, i64)> = sqlx::query(
         "SELECT a.id, a.metier, f.site_id FROM agents a JOIN affectations f ON f.departement_id = a.departement_id AND f.agent_id = a.id \
          AND f.fin IS NULL AND f.site_id IS NOT NULL WHERE a.departement_id = $1 AND a.role = 'travailleur_social' AND a.ferme_le IS NULL ORDER BY a.id",

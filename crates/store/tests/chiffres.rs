@@ -172,7 +172,7 @@ async fn seed(db: &TestDb) -> Fixture {
             prenoms: "Jean".into(),
             ..PersonneForm::default()
         },
-        parcours_store::clock().maintenant().date(),
+        parcours_store::clock().today(),
     )
     .unwrap();
     let mut tx = store.begin().await.unwrap();

@@ -2,15 +2,13 @@
 //! function for the page and the API. An appointment of a site the agent or the token does not reach
 //! does not exist for them (404), as everywhere in the agenda.
 
-use chrono::NaiveDateTime;
 use parcours_domain::agenda::StatutRdv;
 use parcours_domain::habilitations::policy::reaches_site;
-use parcours_domain::FieldErrors;
+use parcours_domain::Invalid;
 use parcours_store::agenda::{self as store, RendezVous, ReservationError};
 use parcours_store::Store;
 
-use crate::dossiers::Canal;
-use crate::{Acteur, AuditedTx, Error, Result};
+use crate::{Acteur, AuditedTx, Canal, Error, Result};
 
 /// Sets the status of appointment `id` (`statut`: honore, excuse, absent, annule — or prevu to
 /// restore one); the agenda's rules (no honoured appointment in the future, …) answer `Invalid` on
@@ -20,7 +18,6 @@ pub async fn changer_statut(
     acteur: &Acteur,
     id: i64,
     statut: &str,
-    maintenant: NaiveDateTime,
     canal: Canal,
 ) -> Result<RendezVous> {
     let dep = acteur.dep();
@@ -30,16 +27,23 @@ pub async fn changer_statut(
         return Err(Error::NotFound);
     }
     let Some(statut) = StatutRdv::parse(statut.trim()) else {
-        let mut e = FieldErrors::new();
-        e.add(
+        return Err(Invalid::field(
             "statut",
             "Choisissez le nouveau statut : honoré, excusé, absent ou annulé.",
-        );
-        return Err(Error::Invalid(e));
+        )
+        .into());
     };
-    match store::set_statut(tx.conn(), dep, id, statut, maintenant).await {
+    match store::set_statut(
+        tx.conn(),
+        dep,
+        id,
+        statut,
+        parcours_store::clock().maintenant(),
+    )
+    .await
+    {
         Ok(()) => {}
-        Err(ReservationError::Regle(e)) => return Err(Error::Invalid(e.0)),
+        Err(ReservationError::Regle(e)) => return Err(e.into()),
         Err(ReservationError::Store(e)) => return Err(e.into()),
     }
     let r = store::get(tx.conn(), dep, id).await?;

@@ -4,14 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use parcours_domain::dossiers::secret::Portee;
 use parcours_domain::personnes::{NewPersonne, PersonneForm, PersonneResume};
 use parcours_domain::FieldErrors;
 use parcours_store::{doublons, personnes as store, Conn, Store, StoreError};
 
-use crate::dossiers::Canal;
-use crate::{Acteur, AuditedTx, Error, Result};
+use crate::{Acteur, AuditedTx, Canal, Result};
 
 fn record_of(id: &str, p: &NewPersonne) -> parcours_doublons::Record {
     use parcours_domain::personnes::LieuNaissance;
@@ -102,10 +100,9 @@ pub async fn creer(
     acteur: &Acteur,
     form: &PersonneForm,
     confirmer: bool,
-    today: NaiveDate,
     canal: Canal,
 ) -> Result<Creation> {
-    let parsed = NewPersonne::parse(form, today).map_err(|e| Error::Invalid(e.0))?;
+    let parsed = NewPersonne::parse(form, parcours_store::clock().today())?;
     let dep = acteur.dep();
     let mut tx = AuditedTx::begin(store_, acteur).await?;
     let similar = ressemblances(tx.conn(), dep, &parsed).await?;

@@ -3,13 +3,12 @@
 //! that it can be undone.
 
 use parcours_domain::dossiers::secret::Portee;
-use parcours_domain::FieldErrors;
+use parcours_domain::Invalid;
 use parcours_store::doublons::{self as store, FusionError};
 use parcours_store::{personnes, Store};
 
-use crate::dossiers::Canal;
 use crate::personnes::scope_for;
-use crate::{Acteur, AuditedTx, Error, Result};
+use crate::{Acteur, AuditedTx, Canal, Error, Result};
 
 /// A merge done: the file kept, the one absorbed, and the merge's id (to undo it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,12 +16,6 @@ pub struct Fusion {
     pub id: i64,
     pub gardee: i64,
     pub absorbee: i64,
-}
-
-fn invalid(message: &str) -> Error {
-    let mut e = FieldErrors::new();
-    e.add("garder", message);
-    Error::Invalid(e)
 }
 
 /// Merges the pair `paire` of the review queue, keeping `garder` (one of its two files).
@@ -38,10 +31,12 @@ pub async fn fusionner(
     let mut tx = AuditedTx::begin(store_, acteur).await?;
     let (a, b, _, _) = store::candidat_get(tx.conn(), dep, paire).await?;
     let Some(garder) = garder else {
-        return Err(invalid("Choisissez la fiche à conserver."));
+        return Err(Invalid::field("garder", "Choisissez la fiche à conserver.").into());
     };
     if garder != a && garder != b {
-        return Err(invalid("Choisissez l'une des deux fiches de la paire."));
+        return Err(
+            Invalid::field("garder", "Choisissez l'une des deux fiches de la paire.").into(),
+        );
     }
     for p in [a, b] {
         if scope_for(tx.conn(), &acteur.principal, p).await?.portee == Portee::Existence {

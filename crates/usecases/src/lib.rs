@@ -48,6 +48,22 @@ impl Acteur {
     }
 }
 
+/// Where the request comes from: the purpose written to the audit log says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Canal {
+    Page,
+    Api,
+}
+
+impl Canal {
+    pub(crate) fn purpose(self, what: &str) -> String {
+        match self {
+            Canal::Page => what.to_string(),
+            Canal::Api => format!("{what} (API)"),
+        }
+    }
+}
+
 /// Why a use case did nothing. A refusal says whether its audit entry is already written.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -61,6 +77,12 @@ pub enum Error {
     Invalid(FieldErrors),
     #[error(transparent)]
     Store(StoreError),
+}
+
+impl From<parcours_domain::Invalid> for Error {
+    fn from(e: parcours_domain::Invalid) -> Self {
+        Error::Invalid(e.0)
+    }
 }
 
 impl From<StoreError> for Error {

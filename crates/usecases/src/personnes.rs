@@ -10,8 +10,7 @@ use parcours_domain::dossiers::Dossier;
 use parcours_domain::personnes::{Adresse, Membre, Personne, Situation};
 use parcours_store::{dossiers, doublons, personnes, Conn, Store, StoreError};
 
-use crate::dossiers::Canal;
-use crate::{Acteur, AuditedTx, Result};
+use crate::{Acteur, AuditedTx, Canal, Result};
 
 /// How far the agent reaches a person, with what decided it.
 pub struct Scope {

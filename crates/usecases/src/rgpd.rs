@@ -2,15 +2,13 @@
 //! one function each for the page and the API. Both need the person in the agent's complete scope
 //! (those who follow them); a refusal is audited.
 
-use chrono::NaiveDate;
 use parcours_domain::dossiers::secret::Portee;
 use parcours_domain::rgpd::{ConsentementForm, NewConsentement};
 use parcours_domain::FieldErrors;
 use parcours_store::{personnes, rgpd as store, Store};
 
-use crate::dossiers::Canal;
 use crate::personnes::scope_for;
-use crate::{Acteur, AuditedTx, Error, Result};
+use crate::{Acteur, AuditedTx, Canal, Error, Result};
 
 /// Opens the person's rights in the use case's transaction, or records the refusal.
 async fn droits(
@@ -40,11 +38,10 @@ pub async fn noter_consentement(
     acteur: &Acteur,
     id: i64,
     form: &ConsentementForm,
-    today: NaiveDate,
     canal: Canal,
 ) -> Result<i64> {
     let (mut tx, me) = droits(store_, acteur, id, canal).await?;
-    let c = NewConsentement::parse(form, today).map_err(|e| Error::Invalid(e.0))?;
+    let c = NewConsentement::parse(form, parcours_store::clock().today())?;
     let cid = store::consentement_add(tx.conn(), acteur.dep(), id, &c, me).await?;
     tx.commit(
         acteur
@@ -65,7 +62,6 @@ pub async fn enregistrer_demande(
     acteur: &Acteur,
     id: i64,
     recue_le: &str,
-    today: NaiveDate,
     canal: Canal,
 ) -> Result<i64> {
     let (mut tx, me) = droits(store_, acteur, id, canal).await?;
@@ -75,7 +71,7 @@ pub async fn enregistrer_demande(
         "recue_le",
         "La date de réception",
         recue_le,
-        today,
+        parcours_store::clock().today(),
     );
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));

@@ -17,7 +17,7 @@ async fn contacts(app: &TestApp, site: i64) -> Vec<accueil::Contact> {
         &mut conn,
         "96",
         site,
-        parcours_store::clock().maintenant().date(),
+        parcours_store::clock().today(),
         100,
         0,
     )
@@ -50,7 +50,7 @@ async fn personne(app: &TestApp) -> i64 {
             prenoms: "Anne".into(),
             ..PersonneForm::default()
         },
-        parcours_store::clock().maintenant().date(),
+        parcours_store::clock().today(),
     )
     .expect("personne valide");
     let mut tx = app.db.store().begin().await.unwrap();

@@ -16,7 +16,7 @@ use parcours_store::{agenda, personnes};
 use parcours_test_support::smtp::{port_ferme, SmtpSink};
 
 fn demain() -> NaiveDate {
-    parcours_store::clock().maintenant().date() + Duration::days(1)
+    parcours_store::clock().today() + Duration::days(1)
 }
 
 fn fr(d: NaiveDate) -> String {
@@ -32,8 +32,7 @@ async fn personne(app: &TestApp, nom: &str, email: Option<&str>) -> i64 {
         email: email.unwrap_or_default().into(),
         ..PersonneForm::default()
     };
-    let p = NewPersonne::parse(&form, parcours_store::clock().maintenant().date())
-        .expect("personne valide");
+    let p = NewPersonne::parse(&form, parcours_store::clock().today()).expect("personne valide");
     let id = personnes::create(&mut tx, "96", &p).await.unwrap();
     tx.commit().await.unwrap();
     id
@@ -513,7 +512,7 @@ async fn an_appointment_moves_with_its_reminders_and_a_freed_slot_goes_to_the_wa
         .await;
     assert_eq!(clash.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(clash.body.contains("déjà"), "{}", clash.body);
-    let hier = fr(parcours_store::clock().maintenant().date() - Duration::days(1));
+    let hier = fr(parcours_store::clock().today() - Duration::days(1));
     let past = app
         .post(
             &format!("/rendez-vous/{id}/deplacer"),

@@ -17,7 +17,7 @@ async fn file(app: &TestApp) -> Vec<store::Appui> {
         &mut conn,
         "96",
         app.fx.site_a,
-        parcours_store::clock().maintenant().date(),
+        parcours_store::clock().today(),
     )
     .await
     .unwrap()

@@ -14,7 +14,7 @@ use parcours_store::accueil;
 /// The first day of the month before the current one: inside the default period (the last twelve
 /// months), and in the past.
 fn mois_dernier() -> NaiveDate {
-    let today = parcours_store::clock().maintenant().date();
+    let today = parcours_store::clock().today();
     let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap();
     let prev = first - Duration::days(1);
     NaiveDate::from_ymd_opt(prev.year(), prev.month(), 1).unwrap()

@@ -20,8 +20,7 @@ async fn personne(app: &TestApp, nom: &str, prenoms: &str) -> i64 {
         prenoms: prenoms.into(),
         ..PersonneForm::default()
     };
-    let p = NewPersonne::parse(&form, parcours_store::clock().maintenant().date())
-        .expect("personne valide");
+    let p = NewPersonne::parse(&form, parcours_store::clock().today()).expect("personne valide");
     let id = parcours_store::personnes::create(&mut tx, "96", &p)
         .await
         .unwrap();
@@ -90,7 +89,7 @@ async fn a_booking_token_acts_on_its_sites_only_and_never_learns_a_name() {
     assert!(page.body.contains("<td>aucun</td>"), "{}", page.body);
     let app = without_session(app);
 
-    let demain = (parcours_store::clock().maintenant().date() + Duration::days(1)).to_string();
+    let demain = (parcours_store::clock().today() + Duration::days(1)).to_string();
     let body = serde_json::json!({ "personne_id": p.to_string(), "agent_id": ts.to_string(), "type": "suivi", "date": demain, "heure": "11:00" }).to_string();
     // A token of another site, or of no site, books nothing at MDS-A and learns no name.
     for secret in [&portail_b, &sans_site] {

@@ -34,7 +34,7 @@ async fn contacts_are_recorded_and_listed_per_site_and_day() {
             prenoms: "Jean".into(),
             ..PersonneForm::default()
         },
-        parcours_store::clock().maintenant().date(),
+        parcours_store::clock().today(),
     )
     .expect("personne valide");
     let mut tx = store.begin().await.unwrap();
@@ -94,7 +94,7 @@ async fn contacts_are_recorded_and_listed_per_site_and_day() {
     .unwrap();
     tx.commit().await.unwrap();
 
-    let today = parcours_store::clock().maintenant().date();
+    let today = parcours_store::clock().today();
     let mut conn = store.read().await.unwrap();
     let (page1, total) = accueil::jour(&mut conn, "96", fx.site_a, today, 3, 0)
         .await
@@ -208,7 +208,7 @@ async fn the_departements_motifs_keep_their_family_and_stay_on_past_contacts() {
         &mut conn,
         "96",
         fx.site_a,
-        parcours_store::clock().maintenant().date(),
+        parcours_store::clock().today(),
         10,
         0,
     )

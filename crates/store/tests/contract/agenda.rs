@@ -19,7 +19,7 @@ async fn personne(store: &Store, nom: &str) -> i64 {
             prenoms: "Léa".into(),
             ..PersonneForm::default()
         },
-        parcours_store::clock().maintenant().date(),
+        parcours_store::clock().today(),
     )
     .expect("personne valide");
     let mut tx = store.begin().await.unwrap();
@@ -47,7 +47,7 @@ async fn toute_la_semaine(store: &Store, fx: &Fixture) -> i64 {
 }
 
 fn demain_a(h: &str) -> NaiveDateTime {
-    let d = parcours_store::clock().maintenant().date() + Duration::days(1);
+    let d = parcours_store::clock().today() + Duration::days(1);
     heure::parse(&format!("{d}T{h}")).unwrap()
 }
 

@@ -132,7 +132,7 @@ async fn the_roster_holds_one_agent_per_cell_and_tells_who_is_on_duty() {
     let fx = Fixture::seed(db.store()).await;
     let store = db.store();
     let ts = fx.agent(Role::TravailleurSocial);
-    let today = parcours_store::clock().maintenant().date();
+    let today = parcours_store::clock().today();
     let lundi = parcours_domain::accueil::appui::lundi(today);
 
     let mut conn = store.read().await.unwrap();

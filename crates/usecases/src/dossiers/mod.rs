@@ -2,7 +2,6 @@
 //! downloading a document — the same functions for the pages and for `/api/v1`, so that the page
 //! and the API decide, audit and refuse alike.
 
-use chrono::NaiveDate;
 use parcours_domain::dossiers::secret::{
     peut_lire, suit_le_dossier, DossierAcces, PieceAcces, Portee,
 };
@@ -16,27 +15,12 @@ use parcours_store::{dossiers as store, personnes, Conn, Store, StoreError};
 mod suivi;
 
 pub use suivi::{
-    ajouter_au_plan, clore, deposer_document, designer_referent, noter_resultat, Depose, Fichier,
+    ajouter_au_plan, clore, corriger_ecrit, deposer_document, designer_referent, noter_resultat,
+    Depose, Fichier,
 };
 
 use crate::personnes::scope_for;
-use crate::{Acteur, AuditedTx, Error, Result};
-
-/// Where the request comes from: the purpose written to the audit log says it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Canal {
-    Page,
-    Api,
-}
-
-impl Canal {
-    pub(crate) fn purpose(self, what: &str) -> String {
-        match self {
-            Canal::Page => what.to_string(),
-            Canal::Api => format!("{what} (API)"),
-        }
-    }
-}
+use crate::{Acteur, AuditedTx, Canal, Error, Result};
 
 /// A dossier the agent may open, with what the secret partagé needs.
 #[derive(Debug, Clone)]
@@ -174,7 +158,6 @@ pub async fn ecrire(
     acteur: &Acteur,
     id: i64,
     form: &EcritForm,
-    today: NaiveDate,
     canal: Canal,
 ) -> Result<i64> {
     let me = acteur.agent()?;
@@ -201,7 +184,7 @@ pub async fn ecrire(
             }
             Err(e) => return Err(e.into()),
         };
-    let e = NewEcrit::parse(form, today, |_| autres).map_err(|i| Error::Invalid(i.0))?;
+    let e = NewEcrit::parse(form, parcours_store::clock().today(), |_| autres)?;
     let eid = store::ecrit_add(tx.conn(), dep, id, me, acteur.principal.service_id, &e).await?;
     tx.commit(
         acteur

@@ -5,13 +5,14 @@
 
 use chrono::NaiveDate;
 use parcours_domain::dossiers::{
-    DocumentForm, NewDocument, NewPlanItem, NewResultat, PlanForm, Referent, ResultatForm,
+    CorrectionForm, DocumentForm, NewCorrection, NewDocument, NewPlanItem, NewResultat, PlanForm,
+    Referent, ResultatForm,
 };
-use parcours_domain::FieldErrors;
+use parcours_domain::{FieldErrors, Invalid};
 use parcours_store::{agents, dossiers as store, Store, StoreError};
 
-use super::{ouvrir, Canal, Ouvert};
-use crate::{Acteur, AuditedTx, Error, Result};
+use super::{ouvrir, Ouvert};
+use crate::{Acteur, AuditedTx, Canal, Error, Result};
 
 /// Opens the dossier to write in it: refused (and audited) out of scope, `Conflict` once closed.
 async fn ouvrir_pour_ecrire(
@@ -30,12 +31,6 @@ async fn ouvrir_pour_ecrire(
     Ok((tx, ouvert))
 }
 
-fn invalid(field: &str, message: &str) -> Error {
-    let mut e = FieldErrors::new();
-    e.add(field, message);
-    Error::Invalid(e)
-}
-
 /// Adds an objective, or an action under one of the dossier's objectives, to the plan d'action;
 /// its due date cannot precede the dossier's opening.
 pub async fn ajouter_au_plan(
@@ -43,21 +38,21 @@ pub async fn ajouter_au_plan(
     acteur: &Acteur,
     id: i64,
     form: &PlanForm,
-    today: NaiveDate,
     canal: Canal,
 ) -> Result<i64> {
     let me = acteur.agent()?;
     let (mut tx, ouvert) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
-    let ouvert_le =
-        NaiveDate::parse_from_str(&ouvert.dossier.ouvert_le, "%Y-%m-%d").unwrap_or(today);
-    let item = NewPlanItem::parse(form, ouvert_le).map_err(|e| Error::Invalid(e.0))?;
+    let ouvert_le = NaiveDate::parse_from_str(&ouvert.dossier.ouvert_le, "%Y-%m-%d")
+        .unwrap_or_else(|_| parcours_store::clock().today());
+    let item = NewPlanItem::parse(form, ouvert_le)?;
     let pid = match store::plan_add(tx.conn(), acteur.dep(), id, &item, me).await {
         Ok(pid) => pid,
         Err(StoreError::Reference) => {
-            return Err(invalid(
+            return Err(Invalid::field(
                 "objectif_id",
                 "Cet objectif n'appartient pas à ce dossier.",
-            ))
+            )
+            .into())
         }
         Err(e) => return Err(e.into()),
     };
@@ -80,8 +75,8 @@ pub async fn noter_resultat(
     form: &ResultatForm,
     canal: Canal,
 ) -> Result<()> {
-    let r = NewResultat::parse(form).map_err(|e| Error::Invalid(e.0))?;
     let (mut tx, _) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
+    let r = NewResultat::parse(form)?;
     let plan = store::plan(tx.conn(), acteur.dep(), id).await?;
     let belongs = plan
         .iter()
@@ -107,7 +102,6 @@ pub async fn designer_referent(
     id: i64,
     service_id: Option<i64>,
     matricule: &str,
-    today: NaiveDate,
     canal: Canal,
 ) -> Result<Vec<Referent>> {
     let (mut tx, _) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
@@ -131,7 +125,16 @@ pub async fn designer_referent(
     let (Some(agent), Some(service), true) = (agent, service_id, errors.is_empty()) else {
         return Err(Error::Invalid(errors));
     };
-    match store::referent_set(tx.conn(), acteur.dep(), id, service, agent.id, today).await {
+    match store::referent_set(
+        tx.conn(),
+        acteur.dep(),
+        id,
+        service,
+        agent.id,
+        parcours_store::clock().today(),
+    )
+    .await
+    {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
             return Err(Error::Conflict(
@@ -180,8 +183,7 @@ pub async fn deposer_document(
 ) -> Result<Depose> {
     let me = acteur.agent()?;
     let (mut tx, _) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
-    let doc = NewDocument::parse(form, &fichier.nom, fichier.contenu, taille_max)
-        .map_err(|e| Error::Invalid(e.0))?;
+    let doc = NewDocument::parse(form, &fichier.nom, fichier.contenu, taille_max)?;
     let did = store::document_add(
         tx.conn(),
         acteur.dep(),
@@ -212,19 +214,46 @@ pub async fn deposer_document(
 }
 
 /// Closes the dossier today; it is read-only afterwards.
-pub async fn clore(
-    store_: &Store,
-    acteur: &Acteur,
-    id: i64,
-    today: NaiveDate,
-    canal: Canal,
-) -> Result<()> {
+pub async fn clore(store_: &Store, acteur: &Acteur, id: i64, canal: Canal) -> Result<()> {
     let (mut tx, _) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
-    store::close(tx.conn(), acteur.dep(), id, today).await?;
+    store::close(tx.conn(), acteur.dep(), id, parcours_store::clock().today()).await?;
     tx.commit(
         acteur
             .event("cloture", "dossier", id)
             .purpose(canal.purpose("suivi du dossier")),
     )
     .await
+}
+
+/// Corrects an écrit: a new version with its reason, the previous ones kept. Only its author
+/// corrects it — what someone wrote stays theirs. Returns the new version's number.
+pub async fn corriger_ecrit(
+    store_: &Store,
+    acteur: &Acteur,
+    id: i64,
+    eid: i64,
+    form: &CorrectionForm,
+    canal: Canal,
+) -> Result<i64> {
+    let (mut tx, _) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
+    let c = NewCorrection::parse(form, parcours_store::clock().today())?;
+    let e = store::ecrit_get(tx.conn(), acteur.dep(), eid).await?;
+    if e.dossier_id != id || acteur.principal.agent_id != Some(e.auteur_id) {
+        return Err(tx
+            .refuse(
+                acteur
+                    .event("refus", "ecrit", eid)
+                    .purpose(canal.purpose("correction réservée à l'auteur")),
+            )
+            .await);
+    }
+    let version = store::ecrit_correct(tx.conn(), acteur.dep(), eid, e.auteur_id, &c).await?;
+    tx.commit(
+        acteur
+            .event("correction", "ecrit", eid)
+            .purpose(canal.purpose("correction d'un écrit"))
+            .details(serde_json::json!({ "version": version, "motif": c.motif })),
+    )
+    .await?;
+    Ok(version)
 }

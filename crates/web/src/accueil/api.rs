@@ -70,7 +70,7 @@ pub async fn api_list(
         return Err(WebError::NotFound.into());
     }
     let date = match q.date.as_deref().map(str::trim) {
-        None | Some("") => parcours_store::clock().maintenant().date(),
+        None | Some("") => parcours_store::clock().today(),
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .map_err(|_| invalid("date", "Date attendue au format AAAA-MM-JJ."))?,
     };

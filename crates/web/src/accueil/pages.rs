@@ -452,7 +452,7 @@ pub async fn list(
                 .ok_or(WebError::NotFound)?,
         ),
     };
-    let today = parcours_store::clock().maintenant().date();
+    let today = parcours_store::clock().today();
     let mut date_error = None;
     let date = match g(&q, "date").trim() {
         "" => today,

@@ -206,7 +206,7 @@ pub struct SemainePage {
 
 pub(super) fn monday_of(q: &Params) -> NaiveDate {
     let d = parcours_domain::agenda::parse_date(p(q, "semaine"))
-        .unwrap_or_else(|| parcours_store::clock().maintenant().date());
+        .unwrap_or_else(|| parcours_store::clock().today());
     d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
 }
 

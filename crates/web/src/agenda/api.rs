@@ -346,8 +346,7 @@ pub async fn api_statut(
         &ctx.acteur(),
         id,
         &input.statut,
-        parcours_store::clock().maintenant(),
-        parcours_usecases::dossiers::Canal::Api,
+        parcours_usecases::Canal::Api,
     )
     .await?;
     Ok(AxumJson(RendezVousOut::pour(&ctx.principal, &r)))

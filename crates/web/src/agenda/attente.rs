@@ -136,7 +136,7 @@ pub async fn attente_create(
         200,
     );
     let demande = match p(&v, "demande_le").trim() {
-        "" => Some(parcours_store::clock().maintenant().date()),
+        "" => Some(parcours_store::clock().today()),
         d => parcours_domain::agenda::parse_date(d),
     };
     if demande.is_none() {

@@ -39,9 +39,7 @@ pub async fn list(
         agent_id: p(&q, "agent_id").parse().ok(),
         statut: StatutRdv::parse(p(&q, "statut")),
         type_rdv: TypeRdv::parse(p(&q, "type")),
-        du: du.or_else(|| {
-            (!q.contains_key("du")).then(|| parcours_store::clock().maintenant().date())
-        }),
+        du: du.or_else(|| (!q.contains_key("du")).then(|| parcours_store::clock().today())),
         au,
         personne_id: None,
     };
@@ -77,7 +75,7 @@ pub async fn list(
     let default_du = if q.contains_key("du") {
         p(&q, "du").to_string()
     } else {
-        fr_date(parcours_store::clock().maintenant().date())
+        fr_date(parcours_store::clock().today())
     };
     let mut actions = vec![("/agenda".to_string(), "Premier créneau libre".to_string())];
     if allows(pr, Action::RendezVousGerer) {
@@ -273,8 +271,7 @@ pub async fn set_statut(
         &ctx.acteur(),
         id,
         p(&v, "statut"),
-        parcours_store::clock().maintenant(),
-        parcours_usecases::dossiers::Canal::Page,
+        parcours_usecases::Canal::Page,
     )
     .await
     {

@@ -41,7 +41,7 @@ async fn sessions_page(
         &mut conn,
         ctx.dep(),
         perimetre(pr).as_deref(),
-        parcours_store::clock().maintenant().date(),
+        parcours_store::clock().today(),
     )
     .await?;
     let salles = store::salles(&mut conn, ctx.dep(), perimetre(pr).as_deref()).await?;

@@ -85,7 +85,7 @@ pub async fn api_list(
         &mut conn,
         ctx.dep(),
         q.site,
-        parcours_store::clock().maintenant().date(),
+        parcours_store::clock().today(),
     )
     .await?;
     drop(conn);
@@ -223,7 +223,7 @@ pub async fn api_tableau(
         return Err(WebError::NotFound.into());
     }
     let du = match q.du.as_deref().map(str::trim) {
-        None | Some("") => domain::lundi(parcours_store::clock().maintenant().date()),
+        None | Some("") => domain::lundi(parcours_store::clock().today()),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
             ApiError::invalid({
                 let mut e = FieldErrors::new();

@@ -384,7 +384,7 @@ async fn tableau_page(
     };
     let lundi = domain::lundi(
         parcours_domain::agenda::parse_date(asked_semaine)
-            .unwrap_or_else(|| parcours_store::clock().maintenant().date()),
+            .unwrap_or_else(|| parcours_store::clock().today()),
     );
     let mut conn = state.store.read().await?;
     let agents = store::travailleurs_sociaux(&mut conn, ctx.dep(), site_id, lundi).await?;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json as AxumJson;
 use parcours_domain::dossiers::{Ecrit, EcritForm};
 use parcours_store::dossiers;
-use parcours_usecases::dossiers::Canal;
+use parcours_usecases::Canal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -37,15 +37,8 @@ pub async fn ecrit_create(
     ApiPath(id): ApiPath<i64>,
     Json(f): Json<EcritForm>,
 ) -> ApiResult<Response> {
-    let eid = parcours_usecases::dossiers::ecrire(
-        &state.store,
-        &ctx.acteur(),
-        id,
-        &f,
-        parcours_store::clock().today(),
-        Canal::Api,
-    )
-    .await?;
+    let eid = parcours_usecases::dossiers::ecrire(&state.store, &ctx.acteur(), id, &f, Canal::Api)
+        .await?;
     let mut conn = state.store.read().await?;
     let created = dossiers::ecrit_get(&mut conn, ctx.dep(), eid).await?;
     Ok((StatusCode::CREATED, AxumJson(created)).into_response())
@@ -118,7 +111,6 @@ pub async fn plan_add(
         &ctx.acteur(),
         id,
         &f,
-        parcours_store::clock().today(),
         Canal::Api,
     )
     .await?;
@@ -174,7 +166,6 @@ pub async fn referent_set(
         id,
         f.service_id,
         &f.matricule,
-        parcours_store::clock().today(),
         Canal::Api,
     )
     .await?;

@@ -12,7 +12,8 @@ use super::pages::{dossier_page, Saisie};
 use crate::auth::Ctx;
 use crate::error::{Path, WebResult};
 use crate::AppState;
-use parcours_usecases::dossiers::{Canal, Fichier};
+use parcours_usecases::dossiers::Fichier;
+use parcours_usecases::Canal;
 
 pub async fn document_add(
     State(state): State<AppState>,

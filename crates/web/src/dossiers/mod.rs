@@ -29,28 +29,19 @@ async fn ouvrir(conn: &mut Conn, ctx: &Ctx, id: i64) -> WebResult<Ouvert> {
         .ok_or(WebError::Forbidden)
 }
 
-/// Opens a dossier to write in it: refused once closed.
-async fn ouvrir_pour_ecrire(conn: &mut Conn, ctx: &Ctx, id: i64) -> WebResult<Ouvert> {
-    let o = ouvrir(conn, ctx, id).await?;
-    if o.dossier.est_clos() {
-        return Err(WebError::Conflict(
-            "ce dossier est clos : rouvrez-en un pour écrire".into(),
-        ));
-    }
-    Ok(o)
-}
-
 /// A stored date (YYYY-MM-DD, or a timestamp) as the users write it. A timestamp is a UTC instant:
 /// its date is the département's (a document filed at 00:30 in Paris is dated that day, not the eve).
 pub fn fr(iso: &str) -> String {
-    if let Some(t) = parcours_store::parse_time(iso) {
-        return parcours_store::clock()
-            .civil(t)
-            .format("%d/%m/%Y")
-            .to_string();
+    match jour(iso) {
+        Some(d) => d.format("%d/%m/%Y").to_string(),
+        None => iso.to_string(),
     }
-    match NaiveDate::parse_from_str(iso.get(..10).unwrap_or(iso), "%Y-%m-%d") {
-        Ok(d) => d.format("%d/%m/%Y").to_string(),
-        Err(_) => iso.to_string(),
+}
+
+/// The day of a stored date, or of a stored timestamp in the département's zone.
+pub(crate) fn jour(iso: &str) -> Option<NaiveDate> {
+    match parcours_store::parse_time(iso) {
+        Some(t) => Some(parcours_store::clock().civil(t).date()),
+        None => NaiveDate::parse_from_str(iso.get(..10).unwrap_or(iso), "%Y-%m-%d").ok(),
     }
 }

@@ -11,20 +11,20 @@ use axum::response::{IntoResponse, Redirect, Response};
 use parcours_domain::dossiers::secret::{peut_lire, PieceAcces, Portee};
 use parcours_domain::dossiers::{
     BaseLegale, CorrectionForm, Document, Dossier, Ecrit, EcritForm, EcritKind, EcritVersion,
-    NewCorrection, Objectif, Referent, StatutPlan, Titulaire, TypeDocument, Visibilite,
+    Objectif, Referent, StatutPlan, Titulaire, TypeDocument, Visibilite,
 };
 use parcours_domain::habilitations::policy::{allows, Action};
 use parcours_domain::FieldErrors;
 use parcours_store::{agents, audit, dossiers as store, personnes, referentiel};
 use serde::Deserialize;
 
-use super::{fr, ouvrir, ouvrir_pour_ecrire, today};
+use super::{fr, ouvrir, today};
 use crate::auth::Ctx;
 use crate::error::{Form, Path, WebError, WebResult};
 use crate::pages::{render, Field, Layout};
 use crate::personnes::scope_of;
 use crate::AppState;
-use parcours_usecases::dossiers::Canal;
+use parcours_usecases::Canal;
 
 /// Opening a dossier for one's own service.
 #[derive(Debug, Deserialize)]
@@ -360,9 +360,9 @@ pub(super) async fn dossier_page(
     for d in journal.documents {
         evenements.push(Evenement {
             // The journal sorts by the département's date, as the écrits' dates are.
-            date: parcours_store::parse_time(&d.created_at)
-                .map(|t| parcours_store::clock().civil(t).date().to_string())
-                .unwrap_or_else(|| d.created_at.chars().take(10).collect()),
+            date: super::jour(&d.created_at)
+                .map(|j| j.to_string())
+                .unwrap_or_default(),
             partage: partage_libelle(d.visibilite, d.base_legale, &[]),
             peut_corriger: false,
             ecrit: None,
@@ -460,15 +460,8 @@ pub async fn ecrit_add(
         base_legale: g("base_legale"),
         destinataires: g("destinataires"),
     };
-    match parcours_usecases::dossiers::ecrire(
-        &state.store,
-        &ctx.acteur(),
-        id,
-        &form,
-        today(),
-        Canal::Page,
-    )
-    .await
+    match parcours_usecases::dossiers::ecrire(&state.store, &ctx.acteur(), id, &form, Canal::Page)
+        .await
     {
         Ok(_) => {}
         Err(parcours_usecases::Error::Invalid(errors)) => {
@@ -611,26 +604,22 @@ pub async fn ecrit_correct(
         texte: g("texte"),
         motif: g("motif"),
     };
-    let c = match NewCorrection::parse(&form, today()) {
-        Ok(c) => c,
-        Err(e) => return ecrit_page(&state, &ctx, id, eid, Some(v), e.0).await,
-    };
-    let mut tx = state.store.begin().await?;
-    ouvrir_pour_ecrire(&mut tx, &ctx, id).await?;
-    let e = store::ecrit_get(&mut tx, ctx.dep(), eid).await?;
-    // Only the author corrects an écrit: what someone wrote stays theirs.
-    if e.dossier_id != id || ctx.principal.agent_id != Some(e.auteur_id) {
-        return Err(WebError::Forbidden);
-    }
-    let version = store::ecrit_correct(&mut tx, ctx.dep(), eid, e.auteur_id, &c).await?;
-    audit::append(
-        &mut tx,
-        ctx.dep(),
-        &ctx.event("correction", "ecrit", eid)
-            .purpose("correction d'un écrit")
-            .details(serde_json::json!({ "version": version, "motif": c.motif })),
+    match parcours_usecases::dossiers::corriger_ecrit(
+        &state.store,
+        &ctx.acteur(),
+        id,
+        eid,
+        &form,
+        Canal::Page,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/dossiers/{id}/ecrits/{eid}?message=modifie")).into_response())
+    .await
+    {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/dossiers/{id}/ecrits/{eid}?message=modifie")).into_response(),
+        ),
+        Err(parcours_usecases::Error::Invalid(e)) => {
+            ecrit_page(&state, &ctx, id, eid, Some(v), e).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

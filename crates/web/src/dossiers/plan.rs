@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use parcours_domain::dossiers::{PlanForm, ResultatForm};
-use parcours_usecases::dossiers::{self as cas, Canal};
+use parcours_usecases::dossiers as cas;
+use parcours_usecases::Canal;
 use parcours_usecases::Error as CasError;
 
 use super::pages::{dossier_page, Saisie};
-use super::today;
 use crate::auth::Ctx;
 use crate::error::{Form, Path, WebError, WebResult};
 use crate::AppState;
@@ -52,7 +52,6 @@ pub async fn referent_set(
         id,
         service,
         &g("matricule"),
-        today(),
         Canal::Page,
     )
     .await
@@ -77,7 +76,7 @@ pub async fn plan_add(
         libelle: g("libelle"),
         echeance: g("echeance"),
     };
-    match cas::ajouter_au_plan(&state.store, &ctx.acteur(), id, &form, today(), Canal::Page).await {
+    match cas::ajouter_au_plan(&state.store, &ctx.acteur(), id, &form, Canal::Page).await {
         Ok(_) => Ok(Redirect::to(&format!("/dossiers/{id}?message=cree#plan")).into_response()),
         Err(CasError::Invalid(errors)) => again(&state, &ctx, id, "plan", v, errors).await,
         Err(e) => Err(e.into()),
@@ -106,6 +105,6 @@ pub async fn close(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
-    cas::clore(&state.store, &ctx.acteur(), id, today(), Canal::Page).await?;
+    cas::clore(&state.store, &ctx.acteur(), id, Canal::Page).await?;
     Ok(Redirect::to(&format!("/dossiers/{id}?message=ferme")).into_response())
 }

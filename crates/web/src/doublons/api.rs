@@ -59,7 +59,7 @@ pub async fn fusion(
         &ctx.acteur(),
         id,
         Some(f.garder),
-        parcours_usecases::dossiers::Canal::Api,
+        parcours_usecases::Canal::Api,
     )
     .await
     {

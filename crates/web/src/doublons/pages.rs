@@ -231,7 +231,7 @@ pub async fn merge(
         &ctx.acteur(),
         id,
         f.garder.parse::<i64>().ok(),
-        parcours_usecases::dossiers::Canal::Page,
+        parcours_usecases::Canal::Page,
     )
     .await
     {

@@ -114,7 +114,7 @@ pub async fn get(
         &ctx.acteur(),
         id,
         parcours_store::clock().today(),
-        parcours_usecases::dossiers::Canal::Api,
+        parcours_usecases::Canal::Api,
     )
     .await?;
     Ok(AxumJson(FicheOut {
@@ -155,8 +155,7 @@ pub async fn create(
         &ctx.acteur(),
         &input.personne,
         input.confirmer,
-        parcours_store::clock().today(),
-        parcours_usecases::dossiers::Canal::Api,
+        parcours_usecases::Canal::Api,
     )
     .await?
     {
@@ -220,7 +219,7 @@ pub async fn foyer(
         &state.store,
         &ctx.acteur(),
         id,
-        parcours_usecases::dossiers::Canal::Api,
+        parcours_usecases::Canal::Api,
     )
     .await?;
     let out = parcours_domain::personnes::composition_le(&membres, date)

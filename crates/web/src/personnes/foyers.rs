@@ -105,7 +105,7 @@ async fn foyer_page(
         &state.store,
         &ctx.acteur(),
         id,
-        parcours_usecases::dossiers::Canal::Page,
+        parcours_usecases::Canal::Page,
     )
     .await?;
     let mut date_erreur = None;

@@ -285,8 +285,7 @@ pub async fn create(
         &ctx.acteur(),
         &personne_form(&v),
         confirmed,
-        today(),
-        parcours_usecases::dossiers::Canal::Page,
+        parcours_usecases::Canal::Page,
     )
     .await
     {
@@ -427,7 +426,7 @@ pub async fn fiche(
         &ctx.acteur(),
         id,
         date,
-        parcours_usecases::dossiers::Canal::Page,
+        parcours_usecases::Canal::Page,
     )
     .await
     {

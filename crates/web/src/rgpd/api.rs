@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiPath, ApiResult, Json};
 use crate::personnes::api::refus;
 use crate::personnes::scope_for;
 use crate::AppState;
-use parcours_usecases::dossiers::Canal;
+use parcours_usecases::Canal;
 
 /// The person, if in the caller's full scope; a refusal is audited.
 async fn personne_droits(
@@ -96,7 +96,6 @@ pub async fn consentement_add(
         &ctx.acteur(),
         id,
         &f,
-        parcours_store::clock().today(),
         Canal::Api,
     )
     .await?;
@@ -179,7 +178,6 @@ pub async fn demande_add(
         &ctx.acteur(),
         id,
         &f.recue_le,
-        parcours_store::clock().today(),
         Canal::Api,
     )
     .await?;

@@ -20,7 +20,7 @@ use crate::error::{Form, Path, WebError, WebResult};
 use crate::pages::{render, Field, Layout};
 use crate::personnes::scope_of;
 use crate::AppState;
-use parcours_usecases::dossiers::Canal;
+use parcours_usecases::Canal;
 
 async fn in_scope(
     conn: &mut Conn,
@@ -149,7 +149,6 @@ pub async fn consentement(
         &ctx.acteur(),
         id,
         &f,
-        parcours_store::clock().today(),
         Canal::Page,
     )
     .await
@@ -177,7 +176,6 @@ pub async fn demande(
         &ctx.acteur(),
         id,
         &f.recue_le,
-        parcours_store::clock().today(),
         Canal::Page,
     )
     .await
