@@ -30,6 +30,9 @@ pub enum BenchCommand {
     Recherche(RechercheArgs),
     /// Premier créneau libre d'un secteur sur les agendas de démonstration : p50/p99.
     Creneaux(crate::bench_creneaux::CreneauxArgs),
+    /// Échéances d'une MDS et retards du département sur N procédures ouvertes : p50/p99, rapport au
+    /// balayage sans index.
+    Echeances(crate::bench_echeances::EcheancesArgs),
 }
 
 #[derive(Args)]
@@ -62,6 +65,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Recherche(args) => recherche(args).await,
         BenchCommand::Creneaux(args) => crate::bench_creneaux::run(args).await,
+        BenchCommand::Echeances(args) => crate::bench_echeances::run(args).await,
     }
 }
 
@@ -684,4 +688,69 @@ fn database_url(server_url: &str, name: &str) -> String {
         .find('/')
         .map_or(base.len(), |i| after_scheme + i);
     format!("{}/{name}{query}", &base[..authority_end])
+}
+
+/// The URL of database `db` on the PostgreSQL server of `server` (same host, user and options).
+pub(crate) fn pg_url(server: &str, db: &str) -> String {
+    let (base, query) = server
+        .split_once('?')
+        .map_or((server, String::new()), |(b, q)| (b, format!("?{q}")));
+    let start = base.find("://").map_or(0, |i| i + 3);
+    let end = base[start..].find('/').map_or(base.len(), |i| start + i);
+    format!("{}/{db}{query}", &base[..end])
+}
+
+/// The `p` quantile of sorted durations.
+pub(crate) fn percentile(sorted: &[std::time::Duration], p: f64) -> std::time::Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len().saturating_sub(1))]
+}
+
+/// A fresh database for a benchmark: `db` (re)created on the PostgreSQL server of `server`, or a
+/// temporary SQLite file named after `nom`; returns its URL and the SQLite file.
+pub(crate) async fn base_neuve(
+    postgres: bool,
+    server: &str,
+    db: &str,
+    nom: &str,
+) -> anyhow::Result<(String, std::path::PathBuf)> {
+    let file = std::env::temp_dir().join(format!("{nom}-{}.db", std::process::id()));
+    if !postgres {
+        return Ok((format!("sqlite://{}", file.display()), file));
+    }
+    let admin = parcours_store::Store::connect(server).await?;
+    let mut c = admin.read().await?;
+    parcours_store::raw_execute(
+        &mut c,
+        &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+    )
+    .await?;
+    parcours_store::raw_execute(&mut c, &format!("CREATE DATABASE {db}")).await?;
+    drop(c);
+    admin.close().await;
+    Ok((pg_url(server, db), file))
+}
+
+/// Removes what `base_neuve` made.
+pub(crate) async fn supprimer_base(
+    postgres: bool,
+    server: &str,
+    db: &str,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    if postgres {
+        let admin = parcours_store::Store::connect(server).await?;
+        let mut c = admin.read().await?;
+        // Forced: the pool's connections may not all be gone yet.
+        parcours_store::raw_execute(
+            &mut c,
+            &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+        )
+        .await?;
+    } else {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
+    }
+    Ok(())
 }

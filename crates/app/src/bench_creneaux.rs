@@ -7,12 +7,14 @@
 
 use std::time::{Duration, Instant};
 
+use crate::bench::percentile;
+
 use clap::Args;
 use parcours_domain::agenda::TypeRdv;
 use parcours_domain::demo::{self, Scale};
 use parcours_store::agenda::RdvFilter;
 use parcours_store::agenda::{self, Cible};
-use parcours_store::{raw_execute, referentiel, Store};
+use parcours_store::{referentiel, Store};
 
 #[derive(Args)]
 pub struct CreneauxArgs {
@@ -29,39 +31,14 @@ pub struct CreneauxArgs {
 
 const PG_DB: &str = "parcours_bench_creneaux";
 
-fn pg_url(server: &str) -> String {
-    let (base, query) = server
-        .split_once('?')
-        .map_or((server, String::new()), |(b, q)| (b, format!("?{q}")));
-    let start = base.find("://").map_or(0, |i| i + 3);
-    let end = base[start..].find('/').map_or(base.len(), |i| start + i);
-    format!("{}/{PG_DB}{query}", &base[..end])
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
 pub async fn run(args: CreneauxArgs) -> anyhow::Result<()> {
     let postgres = match args.base.as_str() {
         "sqlite" => false,
         "postgres" => true,
         other => anyhow::bail!("--base : « {other} » inconnu (sqlite ou postgres)"),
     };
-    let file =
-        std::env::temp_dir().join(format!("parcours-bench-creneaux-{}.db", std::process::id()));
-    let url = if postgres {
-        let admin = Store::connect(&args.url).await?;
-        let mut c = admin.read().await?;
-        raw_execute(&mut c, &format!("DROP DATABASE IF EXISTS {PG_DB}")).await?;
-        raw_execute(&mut c, &format!("CREATE DATABASE {PG_DB}")).await?;
-        drop(c);
-        admin.close().await;
-        pg_url(&args.url)
-    } else {
-        format!("sqlite://{}", file.display())
-    };
+    let (url, file) =
+        crate::bench::base_neuve(postgres, &args.url, PG_DB, "parcours-bench-creneaux").await?;
     let store = Store::connect(&url).await?;
     store.migrate().await?;
     let started = Instant::now();
@@ -134,14 +111,6 @@ pub async fn run(args: CreneauxArgs) -> anyhow::Result<()> {
         ms(*times.last().unwrap_or(&Duration::ZERO)),
     );
     store.close().await;
-    if postgres {
-        let admin = Store::connect(&args.url).await?;
-        let mut c = admin.read().await?;
-        raw_execute(&mut c, &format!("DROP DATABASE IF EXISTS {PG_DB}")).await?;
-    } else {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-        }
-    }
+    crate::bench::supprimer_base(postgres, &args.url, PG_DB, &file).await?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 mod bench;
 mod bench_creneaux;
+mod bench_echeances;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -66,6 +67,15 @@ enum Command {
     Taches,
     /// Détection des doublons de personnes dans un fichier CSV (traitement par lot).
     Doublons(parcours_doublons::DoublonsCommand),
+    /// Calcul par lot des échéances légales (référence §10) : un CSV `regle,debut,naissance` en
+    /// entrée, les mêmes lignes et leur `echeance` en sortie. À la première ligne fautive, rien n'est
+    /// écrit et la commande s'arrête avec un code non nul en nommant la ligne.
+    Echeances {
+        #[arg(long)]
+        entree: PathBuf,
+        #[arg(long)]
+        sortie: PathBuf,
+    },
     /// Tirage au sort équitable et vérifiable d'un groupe projet (LEXIMIN).
     Tirage(parcours_tirage::TirageCommand),
     /// Mesures de performance sur des données fictives.
@@ -347,6 +357,25 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<std::process::ExitC
                 println!("Jalon écrit : {}", f.display());
             }
             println!("Clé publique des jalons (Ed25519) : {}", cle.publique());
+        }
+        Command::Echeances { entree, sortie } => {
+            let texte = std::fs::read(&entree)
+                .with_context(|| format!("fichier d'entrée {} illisible", entree.display()))?;
+            let ech = settings.echeancier();
+            let resultat = parcours_domain::echeancier::calculer_lot(&ech, &texte)
+                .map_err(|e| anyhow::anyhow!("{} : {e} ; aucun fichier écrit", entree.display()))?;
+            // Written beside the target then renamed: a killed run leaves no half file.
+            let tmp = sortie.with_extension("csv.partiel");
+            std::fs::write(&tmp, &resultat)
+                .with_context(|| format!("écriture de {} impossible", tmp.display()))?;
+            std::fs::rename(&tmp, &sortie)
+                .with_context(|| format!("écriture de {} impossible", sortie.display()))?;
+            let lignes = resultat
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                .saturating_sub(1);
+            eprintln!("{lignes} échéances calculées dans {}", sortie.display());
         }
         Command::Doublons(cmd) => {
             tokio::task::spawn_blocking(move || parcours_doublons::run(cmd)).await??;

@@ -118,6 +118,19 @@ pub struct Settings {
     /// typed). `PARCOURS_ACCUEIL_PARTENAIRES`, separated by `;`; empty: the usual ones
     /// (`domain::accueil::PARTENAIRES`).
     pub accueil_partenaires: Vec<String>,
+    /// IP_EVAL for a child under 2, in months. UNCONFIRMED, a local parameter (reference §10:
+    /// « shorter for under-2s: local parameter »): `None` keeps the legal 3 months.
+    pub ip_eval_moins_2_ans_mois: Option<u32>,
+    /// The winter truce of evictions, (month, day) of its first and last days (CPCE L412-6:
+    /// 1 November – 31 March). In the overseas départements the préfet sets them: UNCONFIRMED per
+    /// département, `PARCOURS_TREVE_DEBUT` / `PARCOURS_TREVE_FIN` as `MM-JJ`.
+    pub treve_debut: (u32, u32),
+    pub treve_fin: (u32, u32),
+    /// Days before a due date when the référent is warned (escalation, issue 17). A local rule.
+    pub echeances_preavis_jours: u32,
+    /// RSA beneficiaries a référent unique carries before a reason is required to name them again
+    /// (seed 003: « entre 50 et 70 »). A local rule; the default is the lower end, the stricter one.
+    pub rsa_plafond_referent: u32,
 }
 
 /// A setting that cannot be used; the message is shown as is to the person who installs Parcours.
@@ -162,6 +175,11 @@ impl Default for Settings {
             conservation_actif_mois: 24,
             conservation_archive_mois: 60,
             accueil_partenaires: vec![],
+            ip_eval_moins_2_ans_mois: None,
+            treve_debut: (11, 1),
+            treve_fin: (3, 31),
+            echeances_preavis_jours: 7,
+            rsa_plafond_referent: 50,
         }
     }
 }
@@ -190,6 +208,11 @@ pub const VARIABLES: &[&str] = &[
     "PARCOURS_CONSERVATION_ACTIF_MOIS",
     "PARCOURS_CONSERVATION_ARCHIVE_MOIS",
     "PARCOURS_ACCUEIL_PARTENAIRES",
+    "PARCOURS_IP_EVAL_MOINS_2_ANS_MOIS",
+    "PARCOURS_TREVE_DEBUT",
+    "PARCOURS_TREVE_FIN",
+    "PARCOURS_ECHEANCES_PREAVIS_JOURS",
+    "PARCOURS_RSA_PLAFOND_REFERENT",
     "PARCOURS_OIDC_ISSUER",
     "PARCOURS_OIDC_CLIENT_ID",
     "PARCOURS_OIDC_CLIENT_SECRET",
@@ -208,6 +231,20 @@ pub const VARIABLES: &[&str] = &[
 ];
 
 impl Settings {
+    /// The parameters of the échéancier: the zone of the hour timers and the values the law leaves
+    /// to the département.
+    pub fn echeancier(&self) -> parcours_domain::echeancier::Echeancier {
+        use parcours_domain::echeancier::{Echeancier, Parametres, Treve};
+        Echeancier::new(Parametres {
+            zone: self.fuseau,
+            ip_eval_moins_2_ans_mois: self.ip_eval_moins_2_ans_mois,
+            treve: Treve {
+                debut: self.treve_debut,
+                fin: self.treve_fin,
+            },
+        })
+    }
+
     /// Reads the process environment, and the TOML file named by `PARCOURS_CONFIG` if set.
     pub fn from_env() -> Result<Self, ConfigError> {
         let env: HashMap<String, String> = std::env::vars().collect();
@@ -446,6 +483,46 @@ impl Settings {
             }
             s.accueil_partenaires = list;
         }
+        if let Some(v) = get("PARCOURS_IP_EVAL_MOINS_2_ANS_MOIS") {
+            let n = positive("PARCOURS_IP_EVAL_MOINS_2_ANS_MOIS", &v)?;
+            if n > 3 {
+                return Err(invalid(
+                    "PARCOURS_IP_EVAL_MOINS_2_ANS_MOIS",
+                    &v,
+                    "le délai des moins de 2 ans ne peut dépasser les 3 mois de la loi (CASF D226-2-4)",
+                ));
+            }
+            s.ip_eval_moins_2_ans_mois = Some(n as u32);
+        }
+        if let Some(v) = get("PARCOURS_TREVE_DEBUT") {
+            s.treve_debut = mois_jour("PARCOURS_TREVE_DEBUT", &v)?;
+        }
+        if let Some(v) = get("PARCOURS_TREVE_FIN") {
+            s.treve_fin = mois_jour("PARCOURS_TREVE_FIN", &v)?;
+        }
+        if let Some(v) = get("PARCOURS_ECHEANCES_PREAVIS_JOURS") {
+            s.echeances_preavis_jours =
+                v.parse::<u32>().ok().filter(|n| *n <= 90).ok_or_else(|| {
+                    invalid(
+                        "PARCOURS_ECHEANCES_PREAVIS_JOURS",
+                        &v,
+                        "attendu un nombre de jours entre 0 et 90",
+                    )
+                })?;
+        }
+        if let Some(v) = get("PARCOURS_RSA_PLAFOND_REFERENT") {
+            s.rsa_plafond_referent = v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=500).contains(n))
+                .ok_or_else(|| {
+                    invalid(
+                        "PARCOURS_RSA_PLAFOND_REFERENT",
+                        &v,
+                        "attendu un nombre de bénéficiaires entre 1 et 500",
+                    )
+                })?;
+        }
         if let Some(text) = get("PARCOURS_SMS_URL") {
             let url = url::Url::parse(&text)
                 .ok()
@@ -465,6 +542,24 @@ impl Settings {
         }
         Ok(s)
     }
+}
+
+/// A day of the year written `MM-JJ` (29 February excluded: it does not return every year).
+fn mois_jour(variable: &str, value: &str) -> Result<(u32, u32), ConfigError> {
+    value
+        .trim()
+        .split_once('-')
+        .and_then(|(m, d)| Some((m.parse::<u32>().ok()?, d.parse::<u32>().ok()?)))
+        .filter(|&(m, d)| {
+            (m, d) != (2, 29) && chrono::NaiveDate::from_ymd_opt(2025, m, d).is_some()
+        })
+        .ok_or_else(|| {
+            invalid(
+                variable,
+                value,
+                "attendu un jour de l'année au format MM-JJ",
+            )
+        })
 }
 
 fn invalid(variable: &str, value: &str, reason: &str) -> ConfigError {
@@ -631,6 +726,29 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("le-proxy"), "{err}");
+    }
+
+    #[test]
+    fn the_timers_left_to_the_departement_are_settings_checked_in_french() {
+        let s = Settings::from_sources(None, &env(&[])).unwrap();
+        assert_eq!((s.treve_debut, s.treve_fin), ((11, 1), (3, 31)));
+        assert_eq!(s.ip_eval_moins_2_ans_mois, None);
+        let s = Settings::from_sources(
+            None,
+            &env(&[
+                ("PARCOURS_TREVE_DEBUT", "07-01"),
+                ("PARCOURS_TREVE_FIN", "10-15"),
+                ("PARCOURS_IP_EVAL_MOINS_2_ANS_MOIS", "2"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!((s.treve_debut, s.treve_fin), ((7, 1), (10, 15)));
+        assert_eq!(s.ip_eval_moins_2_ans_mois, Some(2));
+        let e = Settings::from_sources(None, &env(&[("PARCOURS_TREVE_FIN", "31-03")])).unwrap_err();
+        assert!(e.to_string().contains("PARCOURS_TREVE_FIN"), "{e}");
+        let e = Settings::from_sources(None, &env(&[("PARCOURS_IP_EVAL_MOINS_2_ANS_MOIS", "4")]))
+            .unwrap_err();
+        assert!(e.to_string().contains("D226-2-4"), "{e}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod agenda;
 pub mod audit;
 pub mod doublons;
+pub mod echeances;
 pub mod groupes_projet;
 pub mod referentiel;
 pub mod rgpd;
@@ -81,6 +82,7 @@ impl Registry {
             .with(agenda::rappel::KIND, agenda::rappel::run)
             .with(doublons::analyse::KIND, doublons::analyse::run)
             .with(rgpd::conservation::KIND, rgpd::conservation::run)
+            .with(echeances::relances::KIND, echeances::relances::run)
     }
 
     /// Registers `handler` for `kind` (replacing a previous one), e.g. an `async fn`.

@@ -8,7 +8,7 @@ use parcours_store::{departements, jobs, Store};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::{audit, sessions, JobContext, Registry};
+use crate::{audit, echeances, sessions, JobContext, Registry};
 
 /// Attempts given to the jobs the scheduler enqueues (back-off 1 min, 2 min, 4 min, 8 min).
 pub const MAX_ATTEMPTS: i64 = 5;
@@ -207,6 +207,10 @@ async fn requeue(store: &Store, locked_before: &str) -> parcours_store::Result<u
 const PERIODIC: &[(&str, Option<Duration>)] = &[
     (sessions::purger::KIND, None),
     (audit::verifier::KIND, Some(Duration::from_secs(23 * 3600))),
+    (
+        echeances::relances::KIND,
+        Some(Duration::from_secs(23 * 3600)),
+    ),
 ];
 
 /// Enqueues, for every département, each periodic job that is not already waiting or running and

@@ -349,7 +349,8 @@ async fn the_scheduler_enqueues_each_periodic_job_once_per_departement_and_perio
     let db = TestDb::new().await;
     Fixture::seed(db.store()).await;
     Fixture::seed_other(db.store()).await;
-    assert_eq!(schedule_periodic(db.store()).await.unwrap(), 4);
+    // Per département: the session purger, the audit verifier, the digest of due dates.
+    assert_eq!(schedule_periodic(db.store()).await.unwrap(), 6);
     assert_eq!(
         schedule_periodic(db.store()).await.unwrap(),
         0,
@@ -357,9 +358,9 @@ async fn the_scheduler_enqueues_each_periodic_job_once_per_departement_and_perio
     );
     assert_eq!(
         run_pending(&ctx(&db), &Registry::standard()).await.unwrap(),
-        report(4, 0)
+        report(6, 0)
     );
-    // An hour later: the purgers again, the daily verifiers not yet.
+    // An hour later: the purgers again, the daily verifier and digest not yet.
     assert_eq!(schedule_periodic(db.store()).await.unwrap(), 2);
 }
 
@@ -388,6 +389,7 @@ fn the_standard_registry_knows_every_job_of_parcours() {
             "agenda.rappel",
             "audit.verifier",
             "doublons.analyser",
+            "echeances.relances",
             "groupes_projet.calculer",
             "referentiel.import",
             "rgpd.conservation",

@@ -171,6 +171,8 @@ pub async fn load(
     crate::accueil_demo::seed_demo(&mut tx, dep).await?;
     // Addresses and dossiers of those synthetic people (the dossiers module's).
     crate::dossiers::seed_demo(&mut tx, dep).await?;
+    // RSA, MASP and eviction procedures on those dossiers, with their legal due dates.
+    crate::procedures::seed_demo(&mut tx, dep).await?;
     audit::append(
         &mut tx,
         dep,

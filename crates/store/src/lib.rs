@@ -21,6 +21,7 @@ pub mod imports;
 pub mod jalons;
 pub mod jobs;
 pub mod personnes;
+pub mod procedures;
 pub mod referentiel;
 pub mod rgpd;
 pub mod sessions;

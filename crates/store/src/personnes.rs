@@ -1035,3 +1035,19 @@ async fn rarest(conn: &mut Conn, dep: &str, words: &[String]) -> Result<usize> {
     }
     Ok(best.2)
 }
+
+/// The secteur of the person's address in force today (`None`: no address, or a commune attached
+/// to no secteur).
+pub async fn secteur_actuel(conn: &mut Conn, dep: &str, personne_id: i64) -> Result<Option<i64>> {
+    let today = crate::iso_date(crate::clock().today());
+    let r = sqlx::query(
+        "SELECT secteur_id FROM adresses WHERE departement_id = $1 AND personne_id = $2 AND valid_from <= $3 \
+         ORDER BY valid_from DESC, id DESC LIMIT 1",
+    )
+    .bind(dep)
+    .bind(personne_id)
+    .bind(&today)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(r.and_then(|r| r.get("secteur_id")))
+}

@@ -7,6 +7,7 @@ pub mod creation;
 pub mod dossiers;
 pub mod doublons;
 pub mod personnes;
+pub mod procedures;
 pub mod rgpd;
 mod tx;
 

@@ -18,6 +18,7 @@ pub mod groupes_projet;
 pub mod ops;
 pub mod pages;
 pub mod personnes;
+pub mod procedures;
 pub mod referentiel;
 pub mod rgpd;
 pub mod routes;

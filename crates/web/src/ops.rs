@@ -8,6 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::auth::Ctx;
+use crate::error::WebResult;
 use crate::pages::{render, Layout};
 use crate::AppState;
 
@@ -87,11 +88,46 @@ pub async fn logo(State(state): State<AppState>) -> Response {
 pub struct HomePage {
     pub l: Layout,
     pub name: String,
+    /// The agent's due dates: late, and due within 7 days (social workers, cadres, central team).
+    pub echeances: Option<(i64, i64)>,
+    /// Late files by MDS and secteur (cadres, direction, central team): the escalation.
+    pub retards: Vec<parcours_store::procedures::RetardsSecteur>,
 }
 
-pub async fn home(ctx: Ctx) -> Response {
-    render(&HomePage {
+/// Each role lands on its own work: the due dates of a social worker or of a cadre's MDS, and the
+/// late files by secteur for those the escalation reaches. Counts only: no dossier is named here.
+pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult<Response> {
+    use parcours_domain::habilitations::policy::{allows, Action};
+    let today = parcours_store::clock().today();
+    let echeances = if allows(&ctx.principal, Action::EcheancesLire) {
+        match parcours_usecases::procedures::perimetre(&ctx.principal) {
+            Ok(p) => {
+                let mut conn = state.store.read().await?;
+                Some(
+                    parcours_store::procedures::compter(
+                        &mut conn,
+                        ctx.dep(),
+                        &p,
+                        today,
+                        today + chrono::Duration::days(7),
+                    )
+                    .await?,
+                )
+            }
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+    let retards = if allows(&ctx.principal, Action::EcheancesChiffres) {
+        parcours_usecases::procedures::retards(&state.store, &ctx.acteur()).await?
+    } else {
+        vec![]
+    };
+    Ok(render(&HomePage {
         name: ctx.principal.display_name.clone(),
         l: ctx.layout(),
-    })
+        echeances,
+        retards,
+    }))
 }

@@ -31,6 +31,17 @@ pub struct NavItem {
 const NAV: &[(&str, &str, Action)] = &[
     ("/", "Accueil", Action::Connecte),
     ("/personnes", "Personnes", Action::PersonnesLire),
+    ("/echeances", "Échéances", Action::EcheancesLire),
+    (
+        "/echeances/retards",
+        "Retards par secteur",
+        Action::EcheancesChiffres,
+    ),
+    (
+        "/procedures/chiffres",
+        "Chiffres du RSA",
+        Action::EcheancesChiffres,
+    ),
     ("/agenda", "Agendas", Action::AgendaLire),
     ("/accueil/contacts", "Main courante", Action::AccueilLire),
     (
@@ -69,6 +80,19 @@ impl Layout {
         csrf: &str,
         path: &str,
     ) -> Self {
+        let matches = |href: &str| {
+            if href == "/" {
+                path == "/"
+            } else {
+                path.starts_with(href)
+            }
+        };
+        // The current entry is the most specific one (« Retards par secteur » under « Échéances »).
+        let current = NAV
+            .iter()
+            .filter(|(href, _, a)| principal.is_some_and(|p| allows(p, *a)) && matches(href))
+            .map(|(href, _, _)| *href)
+            .max_by_key(|h| h.len());
         let nav = match principal {
             Some(p) => NAV
                 .iter()
@@ -76,11 +100,7 @@ impl Layout {
                 .map(|(href, label, _)| NavItem {
                     href,
                     label,
-                    current: if *href == "/" {
-                        path == "/"
-                    } else {
-                        path.starts_with(href)
-                    },
+                    current: Some(*href) == current,
                 })
                 .collect(),
             None => vec![],

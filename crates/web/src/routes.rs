@@ -15,7 +15,7 @@ use crate::auth::{login_redirect, Auth};
 use crate::error::{ApiError, WebError};
 use crate::{
     accueil, admin, agenda, agents, api, appui, audit, auth, chiffres, dossiers, doublons,
-    groupes_projet, ops, personnes, referentiel, rgpd, AppState,
+    groupes_projet, ops, personnes, procedures, referentiel, rgpd, AppState,
 };
 
 /// One route: method, path template (axum syntax) and the action it performs.
@@ -80,6 +80,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         groupes_projet::routes::routes(),
         personnes::routes::routes(),
         dossiers::routes::routes(),
+        procedures::routes::routes(),
         doublons::routes::routes(),
         accueil::routes::routes(),
         appui::routes::routes(),

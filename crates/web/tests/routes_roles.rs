@@ -146,6 +146,72 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ),
         ("GET /acces-motives", "cadre"),
         (
+            "GET /dossiers/{id}/procedures/nouvelle",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /dossiers/{id}/procedures",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /procedures/{id}",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /procedures/{id}/etapes",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /procedures/{id}/echeances/{echeance}/prolongation",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        ("GET /echeances", "travailleur_social cadre equipe_centrale"),
+        ("GET /echeances/retards", "cadre direction equipe_centrale"),
+        (
+            "GET /procedures/chiffres",
+            "cadre direction equipe_centrale",
+        ),
+        (
+            "GET /procedures/chiffres.csv",
+            "cadre direction equipe_centrale",
+        ),
+        (
+            "GET /procedures/chiffres.xlsx",
+            "cadre direction equipe_centrale",
+        ),
+        (
+            "GET /echeances/retards.csv",
+            "cadre direction equipe_centrale",
+        ),
+        (
+            "GET /api/v1/dossiers/{id}/procedures",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /api/v1/dossiers/{id}/procedures",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /api/v1/procedures/{id}",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /api/v1/procedures/{id}/etapes",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /api/v1/procedures/{id}/echeances/{echeance}/prolongation",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /api/v1/echeances",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "GET /api/v1/echeances/retards",
+            "cadre direction equipe_centrale",
+        ),
+        (
             "GET /dossiers/{id}",
             "travailleur_social cadre equipe_centrale",
         ),
@@ -456,6 +522,7 @@ fn concrete(path: &str, app: &TestApp) -> String {
         .replace("{ecrit}", "999999")
         .replace("{document}", "999999")
         .replace("{item}", "999999")
+        .replace("{echeance}", "999999")
         .replace("{id}", &id.to_string())
 }
 
@@ -591,6 +658,16 @@ fn expected_tokens() -> BTreeMap<&'static str, &'static str> {
         ("POST /api/v1/dossiers/{id}/ecrits", ""),
         ("GET /api/v1/foyers/{id}", "personnes:rechercher"),
         ("GET /api/v1/dossiers/{id}", ""),
+        ("GET /api/v1/dossiers/{id}/procedures", ""),
+        ("POST /api/v1/dossiers/{id}/procedures", ""),
+        ("GET /api/v1/procedures/{id}", ""),
+        ("POST /api/v1/procedures/{id}/etapes", ""),
+        (
+            "POST /api/v1/procedures/{id}/echeances/{echeance}/prolongation",
+            "",
+        ),
+        ("GET /api/v1/echeances", ""),
+        ("GET /api/v1/echeances/retards", ""),
         ("GET /api/v1/dossiers/{id}/documents/{document}", ""),
         ("POST /api/v1/dossiers/{id}/plan", ""),
         ("POST /api/v1/dossiers/{id}/referents", ""),

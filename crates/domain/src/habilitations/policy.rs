@@ -61,6 +61,11 @@ pub enum Action {
     DoublonsGerer,
     /// Answer a person's request to access their file, record consents, run the retention rules.
     RgpdGerer,
+    /// Read the list of due dates of one's procedures (a social worker) or of one's MDS (a cadre):
+    /// it names the dossiers.
+    EcheancesLire,
+    /// Read the counts of late due dates by MDS and secteur (no dossier named).
+    EcheancesChiffres,
 }
 
 impl Action {
@@ -154,6 +159,9 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         AccesMotiveDemander => matches!(role, TravailleurSocial | Cadre),
         AccesMotivesLire | DoublonsGerer => role == Cadre,
         RgpdGerer => role == Cadre,
+        EcheancesLire => matches!(role, TravailleurSocial | Cadre | EquipeCentrale),
+        // Escalation: past the due date the direction is told how many files are late, where.
+        EcheancesChiffres => matches!(role, Cadre | Direction | EquipeCentrale),
     }
 }
 

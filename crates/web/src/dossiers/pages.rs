@@ -104,6 +104,8 @@ pub struct DossierPage {
     pub evenements: Vec<Evenement>,
     pub masques: usize,
     pub plan: Vec<Objectif>,
+    /// The dossier's procedures: id, label, state.
+    pub procedures: Vec<(i64, String, String)>,
     pub can_write: bool,
     pub acces_motive: bool,
     pub ecrit_fields: Vec<Field>,
@@ -371,6 +373,17 @@ pub(super) async fn dossier_page(
     }
     evenements.sort_by(|a, b| b.date.cmp(&a.date));
     let plan = store::plan(&mut tx, dep, id).await?;
+    let procedures = parcours_store::procedures::of_dossier(&mut tx, dep, id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let etat = match &p.close_le {
+                Some(c) => format!("close le {}", super::fr(c)),
+                None => format!("ouverte le {}", super::fr(&p.ouverte_le)),
+            };
+            (p.id, p.type_.court().to_string(), etat)
+        })
+        .collect();
     let (titulaire_href, titulaire_nom) = match o.dossier.titulaire {
         Titulaire::Personne(p) => (
             format!("/personnes/{p}"),
@@ -419,6 +432,7 @@ pub(super) async fn dossier_page(
         evenements,
         masques,
         plan,
+        procedures,
         can_write,
         acces_motive: o.acces_motive,
         errors,

@@ -1,0 +1,404 @@
+//! Procedures of a dossier and their due dates: opening one, recording a step, granting an
+//! extension, reading them — decided by the dossier's secret partagé and audited, the same functions
+//! for the pages and the API — and the lists of due dates of a social worker, an MDS, and the counts
+//! of late files by MDS and secteur.
+
+use parcours_domain::echeancier::{regle, suivi::Etat, Echeancier, Moment};
+use parcours_domain::habilitations::{Principal, Role};
+use parcours_domain::procedures::{self as domain, EcheanceEnregistree, EtapeForm, TypeProcedure};
+use parcours_domain::{FieldErrors, Invalid};
+use parcours_store::procedures::{
+    self as store, EcheanceListee, EtapeEnregistree, NewProcedure, Perimetre, Procedure,
+    RetardsSecteur,
+};
+use parcours_store::{dossiers, Store};
+
+use crate::dossiers::ouvrir as ouvrir_dossier;
+use crate::{Acteur, AuditedTx, Canal, Error, Result};
+
+/// A procedure with its history and its timers.
+#[derive(Debug, Clone)]
+pub struct Vue {
+    pub procedure: Procedure,
+    pub etapes: Vec<EtapeEnregistree>,
+    pub echeances: Vec<EcheanceEnregistree>,
+}
+
+/// The procedures of a dossier the agent opens (audited as a read of the dossier's procedures).
+pub async fn lister(
+    store_: &Store,
+    acteur: &Acteur,
+    dossier_id: i64,
+    canal: Canal,
+) -> Result<Vec<Vue>> {
+    let tx = AuditedTx::begin(store_, acteur).await?;
+    let (mut tx, _) = ouvrir_dossier(tx, acteur, dossier_id, canal).await?;
+    let dep = acteur.dep();
+    let mut out = Vec::new();
+    for p in store::of_dossier(tx.conn(), dep, dossier_id).await? {
+        let etapes = store::etapes(tx.conn(), dep, p.id).await?;
+        let echeances = store::echeances(tx.conn(), dep, p.id).await?;
+        out.push(Vue {
+            procedure: p,
+            etapes,
+            echeances,
+        });
+    }
+    let ids: Vec<i64> = out.iter().map(|v| v.procedure.id).collect();
+    tx.commit(
+        acteur
+            .event("lecture", "dossier_procedures", dossier_id)
+            .purpose(canal.purpose("suivi des procédures du dossier"))
+            .details(serde_json::json!({ "procedures": ids })),
+    )
+    .await?;
+    Ok(out)
+}
+
+/// One procedure, through its dossier.
+pub async fn lire(store_: &Store, acteur: &Acteur, id: i64, canal: Canal) -> Result<Vue> {
+    let dossier_id = {
+        let mut conn = store_.read().await?;
+        store::get(&mut conn, acteur.dep(), id).await?.dossier_id
+    };
+    lister(store_, acteur, dossier_id, canal)
+        .await?
+        .into_iter()
+        .find(|v| v.procedure.id == id)
+        .ok_or(Error::NotFound)
+}
+
+/// What opening a procedure asks.
+#[derive(Debug, Clone)]
+pub struct Ouverture {
+    pub type_: TypeProcedure,
+    /// The référent; the acting agent when `None`.
+    pub referent_id: Option<i64>,
+    /// Why the référent is named beyond their RSA cap.
+    pub motif_depassement: Option<String>,
+    /// The cap of RSA beneficiaries per référent (`PARCOURS_RSA_PLAFOND_REFERENT`).
+    pub plafond_rsa: u32,
+}
+
+/// Opens a procedure in the dossier, carried by the acting agent's team (its MDS, and the secteur of
+/// the person's address) with a référent — the acting agent unless another is named. An RSA référent
+/// at their cap is named only with a reason.
+pub async fn ouvrir(
+    store_: &Store,
+    acteur: &Acteur,
+    dossier_id: i64,
+    o: &Ouverture,
+    canal: Canal,
+) -> Result<i64> {
+    let (type_, referent_id) = (o.type_, o.referent_id);
+    let motif = o
+        .motif_depassement
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .map(str::to_string);
+    if motif.as_ref().is_some_and(|m| m.chars().count() > 500) {
+        return Err(Invalid::field("motif_depassement", "Le motif dépasse 500 caractères.").into());
+    }
+    let agent = acteur.agent()?;
+    let tx = AuditedTx::begin(store_, acteur).await?;
+    let (mut tx, ouvert) = ouvrir_dossier(tx, acteur, dossier_id, canal).await?;
+    if ouvert.dossier.est_clos() {
+        return Err(Error::Conflict("le dossier est clos".into()));
+    }
+    let dep = acteur.dep();
+    let referent = referent_id.unwrap_or(agent);
+    let equipes = dossiers::current_equipes(tx.conn(), dep, dossier_id).await?;
+    let site_id = dossiers::agent_site(tx.conn(), dep, referent, Some(&equipes)).await?;
+    if referent != agent {
+        // The référent named must belong to the acting agent's team (same service, a shared site).
+        let ok = parcours_store::agents::get(tx.conn(), dep, referent)
+            .await
+            .ok()
+            .filter(|a| {
+                a.ferme_le.is_none()
+                    && matches!(a.role, Role::TravailleurSocial | Role::Cadre)
+                    && Some(a.service_id) == acteur.principal.service_id
+            })
+            .is_some()
+            && site_id.is_some_and(|s| acteur.principal.site_ids.contains(&s));
+        if !ok {
+            return Err(
+                Invalid::field("referent", "Choisissez un référent de votre équipe.").into(),
+            );
+        }
+    }
+    let charge = store::ouvertes_du_referent(tx.conn(), dep, referent, type_).await?;
+    if type_ == TypeProcedure::Rsa && charge >= i64::from(o.plafond_rsa) && motif.is_none() {
+        return Err(Invalid::field(
+            "motif_depassement",
+            format!(
+                "Ce référent accompagne déjà {charge} bénéficiaires du RSA, pour un plafond de {} : indiquez le motif du dépassement, ou choisissez un autre référent.",
+                o.plafond_rsa
+            ),
+        )
+        .into());
+    }
+    let secteur_id = match ouvert.personne_id {
+        Some(pid) => personne_secteur(tx.conn(), dep, pid).await?,
+        None => None,
+    };
+    let today = parcours_store::clock().today();
+    let id = store::create(
+        tx.conn(),
+        dep,
+        &NewProcedure {
+            dossier_id,
+            type_,
+            service_id: acteur.principal.service_id,
+            site_id,
+            secteur_id,
+            referent_id: Some(referent),
+            motif_depassement: motif.clone(),
+            ouverte_le: today,
+            created_by: Some(agent),
+        },
+    )
+    .await?;
+    tx.commit(
+        acteur
+            .event("creation", "procedure", id)
+            .purpose(canal.purpose("ouverture d'une procédure"))
+            .details(serde_json::json!({
+                "dossier": dossier_id,
+                "type": type_.code(),
+                "referent": referent,
+                "charge_du_referent": charge,
+                "motif_depassement": motif,
+            })),
+    )
+    .await?;
+    Ok(id)
+}
+
+async fn personne_secteur(
+    conn: &mut parcours_store::Conn,
+    dep: &str,
+    personne_id: i64,
+) -> Result<Option<i64>> {
+    Ok(parcours_store::personnes::secteur_actuel(conn, dep, personne_id).await?)
+}
+
+/// The procedure, decided through its dossier, in the use case's transaction.
+async fn ouvrir_procedure(
+    tx: AuditedTx,
+    acteur: &Acteur,
+    id: i64,
+    canal: Canal,
+) -> Result<(AuditedTx, Procedure)> {
+    let mut tx = tx;
+    let p = store::get(tx.conn(), acteur.dep(), id).await?;
+    let (tx, _) = ouvrir_dossier(tx, acteur, p.dossier_id, canal).await?;
+    Ok((tx, p))
+}
+
+/// Records a step: checked by `procedures::decider` against the history and the law (a French
+/// message per field, nothing written), then the step and its timers in one audited transaction.
+pub async fn enregistrer_etape(
+    store_: &Store,
+    ech: &Echeancier,
+    acteur: &Acteur,
+    id: i64,
+    form: &EtapeForm,
+    canal: Canal,
+) -> Result<i64> {
+    let agent = acteur.agent()?;
+    let tx = AuditedTx::begin(store_, acteur).await?;
+    let (mut tx, p) = ouvrir_procedure(tx, acteur, id, canal).await?;
+    if p.close_le.is_some() {
+        return Err(Error::Conflict("la procédure est close".into()));
+    }
+    let dep = acteur.dep();
+    let etapes = store::etapes(tx.conn(), dep, id).await?;
+    let echeances = store::echeances(tx.conn(), dep, id).await?;
+    let today = parcours_store::clock().today();
+    let decision = domain::decider(
+        ech,
+        p.type_,
+        &store::faites(&etapes),
+        &echeances,
+        form,
+        today,
+    )?;
+    let etape_id = store::record(tx.conn(), dep, &p, &decision, Some(agent)).await?;
+    tx.commit(
+        acteur
+            .event("etape", "procedure", id)
+            .purpose(canal.purpose("suivi de la procédure"))
+            .details(serde_json::json!({
+                "etape": decision.etape,
+                "date": decision.date.to_string(),
+                "demarre": decision.demarrer.iter().map(|d| d.regle).collect::<Vec<_>>(),
+                "honore": decision.honorer,
+                "leve": decision.lever,
+            })),
+    )
+    .await?;
+    Ok(etape_id)
+}
+
+/// Grants the next extension the rule provides (« 5 (+5 +5) »): a recorded decision.
+pub async fn prolonger(
+    store_: &Store,
+    ech: &Echeancier,
+    acteur: &Acteur,
+    procedure_id: i64,
+    echeance_id: i64,
+    canal: Canal,
+) -> Result<Moment> {
+    acteur.agent()?;
+    let tx = AuditedTx::begin(store_, acteur).await?;
+    let (mut tx, p) = ouvrir_procedure(tx, acteur, procedure_id, canal).await?;
+    let dep = acteur.dep();
+    let e = store::echeances(tx.conn(), dep, p.id)
+        .await?
+        .into_iter()
+        .find(|e| e.id == echeance_id)
+        .ok_or(Error::NotFound)?;
+    if e.etat != Etat::Ouverte {
+        return Err(Error::Conflict("l'échéance n'est plus en cours".into()));
+    }
+    let r = regle(&e.regle).ok_or(Error::NotFound)?;
+    let nouvelle = ech
+        .prolonger(r, e.echeance, e.prolongations as usize)
+        .map_err(|err| {
+            let mut f = FieldErrors::default();
+            f.add("prolongation", capitalised(&err.to_string()));
+            Error::Invalid(f)
+        })?;
+    store::prolonger(tx.conn(), dep, echeance_id, nouvelle).await?;
+    tx.commit(
+        acteur
+            .event("prolongation", "echeance", echeance_id)
+            .purpose(canal.purpose("suivi de la procédure"))
+            .details(serde_json::json!({ "procedure": p.id, "regle": e.regle, "echeance": nouvelle.iso() })),
+    )
+    .await?;
+    Ok(nouvelle)
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// Whose due dates the agent's list shows: a social worker's own (as référent), a cadre's MDS, the
+/// central team's whole département.
+pub fn perimetre(p: &Principal) -> Result<Perimetre> {
+    match p.role {
+        Role::TravailleurSocial => Ok(Perimetre::Referent(
+            p.agent_id.ok_or(Error::Forbidden { audited: false })?,
+        )),
+        Role::Cadre => Ok(Perimetre::Sites(p.site_ids.clone())),
+        Role::EquipeCentrale | Role::Direction => Ok(Perimetre::Departement),
+        _ => Err(Error::Forbidden { audited: false }),
+    }
+}
+
+/// A page of due dates.
+#[derive(Debug, Clone)]
+pub struct Liste {
+    pub echeances: Vec<EcheanceListee>,
+    pub total: i64,
+}
+
+/// The open due dates up to `jusqu_au` (late ones first) in the agent's perimeter; the read names
+/// dossiers, so it is audited with the dossiers listed.
+pub async fn a_traiter(
+    store_: &Store,
+    acteur: &Acteur,
+    jusqu_au: chrono::NaiveDate,
+    limit: u32,
+    offset: u32,
+    canal: Canal,
+) -> Result<Liste> {
+    let perimetre = perimetre(&acteur.principal)?;
+    if acteur.principal.role == Role::Direction {
+        return Err(Error::Forbidden { audited: false });
+    }
+    let mut tx = AuditedTx::begin(store_, acteur).await?;
+    let (echeances, total) =
+        store::a_traiter(tx.conn(), acteur.dep(), &perimetre, jusqu_au, limit, offset).await?;
+    let dossiers: Vec<i64> = echeances.iter().map(|e| e.dossier_id).collect();
+    tx.commit(
+        acteur
+            .event(
+                "lecture",
+                "echeances",
+                acteur.principal.agent_id.unwrap_or(0),
+            )
+            .purpose(canal.purpose("échéances à traiter"))
+            .details(serde_json::json!({ "dossiers": dossiers })),
+    )
+    .await?;
+    Ok(Liste { echeances, total })
+}
+
+/// Late and due-today counts by MDS and secteur (no dossier named): the cadre's MDS, or the whole
+/// département for the direction and the central team.
+pub async fn retards(store_: &Store, acteur: &Acteur) -> Result<Vec<RetardsSecteur>> {
+    let perimetre = match acteur.principal.role {
+        Role::Cadre => Perimetre::Sites(acteur.principal.site_ids.clone()),
+        Role::Direction | Role::EquipeCentrale => Perimetre::Departement,
+        _ => return Err(Error::Forbidden { audited: false }),
+    };
+    let mut conn = store_.read().await?;
+    let today = parcours_store::clock().today();
+    Ok(store::retards(&mut conn, acteur.dep(), &perimetre, today).await?)
+}
+
+/// The RSA figures of an MDS (or of those without one) and of the whole perimeter.
+#[derive(Debug, Clone)]
+pub struct ChiffresRsa {
+    pub par_mds: Vec<(
+        String,
+        parcours_domain::procedures::chiffres::IndicateursRsa,
+    )>,
+    pub total: parcours_domain::procedures::chiffres::IndicateursRsa,
+}
+
+/// The RSA figures of the cadre's MDS, or of the département for the direction and the central team
+/// (counts and delays, no person named).
+pub async fn chiffres_rsa(
+    store_: &Store,
+    ech: &Echeancier,
+    acteur: &Acteur,
+) -> Result<ChiffresRsa> {
+    use parcours_domain::procedures::chiffres::indicateurs_rsa;
+    let perimetre = match acteur.principal.role {
+        Role::Cadre => Perimetre::Sites(acteur.principal.site_ids.clone()),
+        Role::Direction | Role::EquipeCentrale => Perimetre::Departement,
+        _ => return Err(Error::Forbidden { audited: false }),
+    };
+    let mut conn = store_.read().await?;
+    let dep = acteur.dep();
+    let par = store::parcours_rsa(&mut conn, dep, &perimetre).await?;
+    let noms: std::collections::BTreeMap<i64, String> =
+        parcours_store::referentiel::sites(&mut conn, dep)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.nom))
+            .collect();
+    let tous: Vec<_> = par.values().flatten().cloned().collect();
+    let mut par_mds: Vec<_> = par
+        .iter()
+        .map(|(site, p)| {
+            let nom = site
+                .and_then(|s| noms.get(&s).cloned())
+                .unwrap_or_else(|| "Sans MDS (service central)".into());
+            (nom, indicateurs_rsa(ech, p))
+        })
+        .collect();
+    par_mds.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(ChiffresRsa {
+        par_mds,
+        total: indicateurs_rsa(ech, &tous),
+    })
+}
