@@ -1,7 +1,7 @@
 // Procédures et échéancier dans le navigateur : ouverture d'une procédure RSA dans un dossier, étape
 // enregistrée au clavier, étape refusée (date dans le futur) avec la saisie conservée, liste des
 // échéances de la travailleuse sociale ; pages du cadre et de la direction (retards par MDS et
-// secteur, graphique) — axe-core sans violation sur chaque page.
+// secteur, chiffres des procédures avec leurs graphiques) — axe-core sans violation sur chaque page.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -93,6 +93,10 @@ describe('procédures et échéances', () => {
       await page.goto(`${app.url}/echeances/retards`);
       await axeClean(`retards ${role}`);
       await page.screenshot({ path: `${SCREENSHOT_DIR}/retards-${role}.png`, fullPage: true });
+      await page.goto(`${app.url}/procedures/chiffres`);
+      assert.match(await page.textContent('main'), /Définitions/);
+      await axeClean(`chiffres des procédures ${role}`);
+      await page.screenshot({ path: `${SCREENSHOT_DIR}/chiffres-procedures-${role}.png`, fullPage: true });
       await logout(page);
     }
   });

@@ -50,6 +50,8 @@ pub struct EcheanceListee {
     pub type_: String,
     pub dossier_id: i64,
     pub dossier: String,
+    /// The person the dossier is about (usual name, then given names); `None` for a foyer's dossier.
+    pub personne: Option<String>,
     pub referent_nom: Option<String>,
     pub site_nom: Option<String>,
 }
@@ -352,11 +354,13 @@ pub async fn a_traiter(
     .get("n");
     let rows = sqlx::query(&format!(
         "SELECT e.id, e.regle, e.echeance, e.jour, e.procedure_id, p.type, p.dossier_id, d.intitule, \
+         COALESCE(pe.nom_usage, pe.nom_naissance) || ' ' || REPLACE(pe.prenoms, ',', ' ') AS personne, \
          a.prenom || ' ' || a.nom AS referent_nom, s.nom AS site_nom \
          FROM (SELECT * FROM echeances e WHERE e.departement_id = $1 AND e.etat = 'ouverte' AND e.jour <= $2 {filtre} \
                ORDER BY e.jour, e.id LIMIT {limit} OFFSET {offset}) e \
          JOIN procedures p ON p.departement_id = e.departement_id AND p.id = e.procedure_id \
          JOIN dossiers d ON d.departement_id = p.departement_id AND d.id = p.dossier_id \
+         LEFT JOIN personnes pe ON pe.departement_id = d.departement_id AND pe.id = d.personne_id \
          LEFT JOIN agents a ON a.departement_id = e.departement_id AND a.id = e.referent_id \
          LEFT JOIN sites s ON s.departement_id = e.departement_id AND s.id = e.site_id \
          ORDER BY e.jour, e.id"
@@ -376,6 +380,7 @@ pub async fn a_traiter(
             type_: r.get("type"),
             dossier_id: r.get("dossier_id"),
             dossier: r.get("intitule"),
+            personne: r.get("personne"),
             referent_nom: r.get("referent_nom"),
             site_nom: r.get("site_nom"),
         })
@@ -793,4 +798,81 @@ pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<usize> {
         n += 1;
     }
     Ok(n)
+}
+
+/// A month of a procedure type: procedures opened (first step in the month) and due dates that fell
+/// in the month, with those honoured on time.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MoisProcedure {
+    /// `AAAA-MM`.
+    pub mois: String,
+    pub type_: String,
+    pub ouvertes: i64,
+    /// Due dates of the month already past, honoured or still open (lifted ones left out).
+    pub echeances: i64,
+    /// Of which honoured on or before their date.
+    pub dans_le_delai: i64,
+}
+
+/// Procedures opened and due dates met, by month and type, from `depuis` to yesterday, in the
+/// perimeter.
+pub async fn par_mois(
+    conn: &mut Conn,
+    dep: &str,
+    perimetre: &Perimetre,
+    depuis: NaiveDate,
+    aujourdhui: NaiveDate,
+) -> Result<Vec<MoisProcedure>> {
+    let f = filtre(perimetre);
+    let ouvertes = sqlx::query(&format!(
+        "SELECT o.type, SUBSTR(o.debut, 1, 7) AS mois, COUNT(*) AS n FROM \
+         (SELECT p.type, MIN(e.date) AS debut FROM procedures p JOIN procedure_etapes e \
+          ON e.departement_id = p.departement_id AND e.procedure_id = p.id \
+          WHERE p.departement_id = $1 {} GROUP BY p.id, p.type) o \
+         WHERE o.debut >= $2 AND o.debut < $3 GROUP BY o.type, SUBSTR(o.debut, 1, 7)",
+        f.replace("e.", "p.")
+    ))
+    .bind(dep)
+    .bind(iso_date(depuis))
+    .bind(iso_date(aujourdhui))
+    .fetch_all(&mut *conn)
+    .await?;
+    let tenues = sqlx::query(&format!(
+        "SELECT p.type, SUBSTR(x.jour, 1, 7) AS mois, COUNT(*) AS n, \
+         CAST(SUM(CASE WHEN x.etat = 'honoree' AND x.traitee_le <= x.jour THEN 1 ELSE 0 END) AS BIGINT) AS ok \
+         FROM echeances x JOIN procedures p ON p.departement_id = x.departement_id AND p.id = x.procedure_id \
+         WHERE x.departement_id = $1 AND x.etat IN ('honoree', 'ouverte') AND x.jour >= $2 AND x.jour < $3 {} \
+         GROUP BY p.type, SUBSTR(x.jour, 1, 7)",
+        f.replace("e.", "x.")
+    ))
+    .bind(dep)
+    .bind(iso_date(depuis))
+    .bind(iso_date(aujourdhui))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out: BTreeMap<(String, String), MoisProcedure> = BTreeMap::new();
+    for r in &ouvertes {
+        let (mois, type_): (String, String) = (r.get("mois"), r.get("type"));
+        let m = out
+            .entry((mois.clone(), type_.clone()))
+            .or_insert_with(|| MoisProcedure {
+                mois,
+                type_,
+                ..Default::default()
+            });
+        m.ouvertes = r.get("n");
+    }
+    for r in &tenues {
+        let (mois, type_): (String, String) = (r.get("mois"), r.get("type"));
+        let m = out
+            .entry((mois.clone(), type_.clone()))
+            .or_insert_with(|| MoisProcedure {
+                mois,
+                type_,
+                ..Default::default()
+            });
+        m.echeances = r.get("n");
+        m.dans_le_delai = r.get("ok");
+    }
+    Ok(out.into_values().collect())
 }

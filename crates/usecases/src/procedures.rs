@@ -362,6 +362,8 @@ pub struct ChiffresRsa {
         parcours_domain::procedures::chiffres::IndicateursRsa,
     )>,
     pub total: parcours_domain::procedures::chiffres::IndicateursRsa,
+    /// Every procedure's opened count and due dates met, by month, over the last 12 months.
+    pub par_mois: Vec<parcours_store::procedures::MoisProcedure>,
 }
 
 /// The RSA figures of the cadre's MDS, or of the département for the direction and the central team
@@ -397,8 +399,14 @@ pub async fn chiffres_rsa(
         })
         .collect();
     par_mds.sort_by(|a, b| a.0.cmp(&b.0));
+    let today = parcours_store::clock().today();
+    let depuis = chrono::Datelike::with_day(&today, 1)
+        .and_then(|d| d.checked_sub_months(chrono::Months::new(11)))
+        .unwrap_or(today);
+    let par_mois = store::par_mois(&mut conn, dep, &perimetre, depuis, today).await?;
     Ok(ChiffresRsa {
         par_mds,
         total: indicateurs_rsa(ech, &tous),
+        par_mois,
     })
 }

@@ -39,7 +39,7 @@ const NAV: &[(&str, &str, Action)] = &[
     ),
     (
         "/procedures/chiffres",
-        "Chiffres du RSA",
+        "Chiffres des procédures",
         Action::EcheancesChiffres,
     ),
     ("/agenda", "Agendas", Action::AgendaLire),

@@ -127,6 +127,7 @@ async fn an_rsa_procedure_runs_on_the_legal_clocks_and_escalates_when_late() {
         "{}",
         liste.body
     );
+    assert!(liste.body.contains("Yvonne"), "{}", liste.body);
     let home = app.get("/").await;
     assert!(
         home.body.contains("<strong>0</strong> en retard"),
@@ -408,6 +409,7 @@ async fn another_mds_and_a_token_without_the_scope_reach_no_procedure() {
         let l = app.get("/echeances?horizon=mois").await;
         assert!(!l.body.contains(&format!("/procedures/{p}")));
         assert!(!l.body.contains("Insertion"));
+        assert!(!l.body.contains("Yvonne"));
     }
     assert_eq!(etapes(&app, p).await, 1);
     let mut conn = app.db.store().read().await.unwrap();
@@ -611,6 +613,15 @@ async fn the_rsa_figures_judge_the_delays_by_the_law_and_export_with_their_defin
     assert!(page.body.contains("35,0 j"), "{}", page.body);
     assert!(page.body.contains("100,0 %"));
     assert!(page.body.contains("social 1"));
+    // By month: opened in October; the orientation due in November and the contract due in December
+    // were both met on time.
+    assert!(page.body.contains("oct. 2026"));
+    assert_eq!(
+        page.body.matches("1 / 1 (100,0 %)").count(),
+        2,
+        "{}",
+        page.body
+    );
     let csv = app.get("/procedures/chiffres.csv").await;
     assert!(
         csv.body

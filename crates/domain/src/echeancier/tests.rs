@@ -283,3 +283,67 @@ fn a_bad_line_is_named_and_nothing_is_produced() {
     let e = calculer_lot(&ech, b"regle,debut,naissance\nASE_FUGUE_72H,2026-02-10,\n").unwrap_err();
     assert!(e.message.contains("heure"), "{e}");
 }
+
+/// An independent count, written from §0.2 without chrono's month arithmetic: the same day number in
+/// the target month, or that month's last day.
+fn oracle_mois(d: NaiveDate, n: i32) -> NaiveDate {
+    let total = d.year() * 12 + d.month0() as i32 + n;
+    let (y, m) = (total.div_euclid(12), total.rem_euclid(12) as u32 + 1);
+    let dernier = (28..=31)
+        .rev()
+        .find(|j| NaiveDate::from_ymd_opt(y, m, *j).is_some())
+        .unwrap();
+    NaiveDate::from_ymd_opt(y, m, d.day().min(dernier)).unwrap()
+}
+
+#[test]
+fn ten_thousand_random_starts_agree_with_an_independent_count() {
+    use chrono::TimeZone;
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+    let ech = Echeancier::default();
+    let regles_mois: Vec<&Regle> = regles()
+        .iter()
+        .filter(|r| matches!(r.unite, Unite::Mois | Unite::Ans) && r.moins_2_ans.is_none())
+        .collect();
+    let regles_jours: Vec<&Regle> = regles()
+        .iter()
+        .filter(|r| matches!(r.unite, Unite::Jours | Unite::Semaines))
+        .collect();
+    let fugue = regle("ASE_FUGUE_72H").unwrap();
+    let paris = chrono_tz::Europe::Paris;
+    for _ in 0..10_000 {
+        let debut = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()
+            + chrono::Duration::days(rng.gen_range(0..20_000));
+        let r = regles_mois[rng.gen_range(0..regles_mois.len())];
+        let n = (r.duree * if r.unite == Unite::Ans { 12 } else { 1 }) as i32;
+        let n = if r.sens == Sens::Avant { -n } else { n };
+        assert_eq!(
+            ech.echeance(r, Moment::Jour(debut), None).unwrap(),
+            Moment::Jour(oracle_mois(debut, n)),
+            "{} depuis {debut}",
+            r.id
+        );
+        let r = regles_jours[rng.gen_range(0..regles_jours.len())];
+        let jours = i64::from(r.duree) * if r.unite == Unite::Semaines { 7 } else { 1 };
+        let jours = if r.sens == Sens::Avant { -jours } else { jours };
+        assert_eq!(
+            ech.echeance(r, Moment::Jour(debut), None).unwrap(),
+            Moment::Jour(debut + chrono::Duration::days(jours)),
+            "{} depuis {debut}",
+            r.id
+        );
+        // 72 elapsed hours, through the zone's offsets at both ends.
+        let t = debut
+            .and_hms_opt(rng.gen_range(0..24), rng.gen_range(0..60), 0)
+            .unwrap();
+        if let chrono::LocalResult::Single(local) = paris.from_local_datetime(&t) {
+            let fin = (local + chrono::Duration::hours(72)).naive_local();
+            assert_eq!(
+                ech.echeance(fugue, Moment::Heure(t), None).unwrap(),
+                Moment::Heure(fin),
+                "72 h depuis {t}"
+            );
+        }
+    }
+}

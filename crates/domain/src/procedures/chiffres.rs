@@ -39,7 +39,7 @@ pub struct IndicateursRsa {
 }
 
 /// Definitions shown beside the figures and in the exports.
-pub const DEFINITIONS: [(&str, &str); 6] = [
+pub const DEFINITIONS: [(&str, &str); 8] = [
     (
         "Procédures RSA ouvertes",
         "Procédures RSA dont l'ouverture du droit ou l'inscription est enregistrée.",
@@ -63,6 +63,14 @@ pub const DEFINITIONS: [(&str, &str); 6] = [
     (
         "Échéances en retard",
         "Échéances légales encore ouvertes dont la date est passée, au jour de la consultation.",
+    ),
+    (
+        "Procédures ouvertes par mois",
+        "Procédures (RSA, MASP, prévention des expulsions) dont la première étape enregistrée tombe dans le mois.",
+    ),
+    (
+        "Échéances tenues dans le délai",
+        "Échéances légales dont la date tombe dans le mois et est passée (honorées ou encore ouvertes ; les échéances levées sont exclues), et parmi elles celles honorées au plus tard à leur date.",
     ),
 ];
 

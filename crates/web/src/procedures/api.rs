@@ -161,6 +161,8 @@ pub struct EcheanceListeeOut {
     pub type_: String,
     pub dossier_id: i64,
     pub dossier: String,
+    /// The person the dossier is about; absent for a foyer's dossier.
+    pub personne: Option<String>,
     pub referent: Option<String>,
     pub mds: Option<String>,
 }
@@ -222,6 +224,7 @@ pub async fn echeances(
                     type_: e.type_,
                     dossier_id: e.dossier_id,
                     dossier: e.dossier,
+                    personne: e.personne,
                     referent: e.referent_nom,
                     mds: e.site_nom,
                 }

@@ -496,10 +496,14 @@ pub async fn echeances(
                 )),
                 Cell::link(
                     format!(
-                        "{} — {}",
+                        "{} — {}{}",
                         TypeProcedure::parse(&e.type_)
                             .map(|t| t.court())
                             .unwrap_or(""),
+                        e.personne
+                            .as_deref()
+                            .map(|p| format!("{p}, "))
+                            .unwrap_or_default(),
                         e.dossier
                     ),
                     format!("/procedures/{}", e.procedure_id),
@@ -686,7 +690,55 @@ struct ChiffresPage {
     lignes: Vec<LigneChiffres>,
     total: LigneChiffres,
     barres: Vec<Barre>,
+    mois: Vec<(String, Vec<String>)>,
+    barres_mois: Vec<Barre>,
     definitions: &'static [(&'static str, &'static str)],
+}
+
+/// The 12 months of the figures, oldest first: (`AAAA-MM`, « janv. 2026 »).
+fn douze_mois() -> Vec<(String, String)> {
+    use chrono::Datelike;
+    const NOMS: [&str; 12] = [
+        "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+        "déc.",
+    ];
+    let premier = today().with_day(1).unwrap_or_else(today);
+    (0..12u32)
+        .rev()
+        .filter_map(|k| premier.checked_sub_months(chrono::Months::new(k)))
+        .map(|d| {
+            (
+                d.format("%Y-%m").to_string(),
+                format!("{} {}", NOMS[d.month0() as usize], d.year()),
+            )
+        })
+        .collect()
+}
+
+/// For each month and procedure type: opened, and due dates met on time out of those due.
+fn table_mois(
+    par_mois: &[parcours_store::procedures::MoisProcedure],
+) -> Vec<(String, Vec<String>)> {
+    douze_mois()
+        .into_iter()
+        .map(|(code, nom)| {
+            let mut cells = Vec::new();
+            for t in TypeProcedure::ALL {
+                let m = par_mois
+                    .iter()
+                    .find(|m| m.mois == code && m.type_ == t.code());
+                let (o, e, ok) =
+                    m.map_or((0, 0, 0), |m| (m.ouvertes, m.echeances, m.dans_le_delai));
+                cells.push(o.to_string());
+                cells.push(if e == 0 {
+                    "—".into()
+                } else {
+                    format!("{ok} / {e} ({})", pct(Some(ok as f64 / e as f64)))
+                });
+            }
+            (nom, cells)
+        })
+        .collect()
 }
 
 pub async fn chiffres(State(state): State<AppState>, ctx: Ctx) -> WebResult<Response> {
@@ -707,11 +759,36 @@ pub async fn chiffres(State(state): State<AppState>, ctx: Ctx) -> WebResult<Resp
             }
         })
         .collect();
+    let ouvertes: Vec<(String, i64)> = douze_mois()
+        .into_iter()
+        .map(|(code, nom)| {
+            let n = c
+                .par_mois
+                .iter()
+                .filter(|m| m.mois == code)
+                .map(|m| m.ouvertes)
+                .sum();
+            (nom, n)
+        })
+        .collect();
+    let max = ouvertes.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let barres_mois = ouvertes
+        .into_iter()
+        .enumerate()
+        .map(|(k, (nom, n))| Barre {
+            site: nom,
+            n,
+            y: k * 28 + 5,
+            largeur: (n as f64 / max as f64 * 340.0).round() as i64,
+        })
+        .collect();
     Ok(render(&ChiffresPage {
         l: ctx.layout(),
         lignes: c.par_mds.iter().map(|(m, i)| ligne(m, i)).collect(),
         total: ligne("Total", &c.total),
         barres,
+        mois: table_mois(&c.par_mois),
+        barres_mois,
         definitions: &parcours_domain::procedures::chiffres::DEFINITIONS,
     }))
 }
@@ -823,6 +900,30 @@ fn classeur_rsa(
         }
         ws.write_number(r, 5, i.contrats as f64)?;
         ws.write_string(r, 8, ligne(m, i).par_parcours)?;
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name("Par mois")?;
+    ws.write_string_with_format(0, 0, "Mois", &gras)?;
+    ws.write_string_with_format(0, 1, "Procédure", &gras)?;
+    ws.write_string_with_format(0, 2, "Ouvertes", &gras)?;
+    ws.write_string_with_format(0, 3, "Échéances arrivées à terme", &gras)?;
+    ws.write_string_with_format(0, 4, "Tenues dans le délai", &gras)?;
+    ws.write_string_with_format(0, 5, "Part dans le délai", &gras)?;
+    ws.set_column_width(1, 28)?;
+    for (r, m) in c.par_mois.iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, &m.mois)?;
+        ws.write_string(
+            r,
+            1,
+            TypeProcedure::parse(&m.type_).map_or(m.type_.as_str(), |t| t.court()),
+        )?;
+        ws.write_number(r, 2, m.ouvertes as f64)?;
+        ws.write_number(r, 3, m.echeances as f64)?;
+        ws.write_number(r, 4, m.dans_le_delai as f64)?;
+        if m.echeances > 0 {
+            ws.write_number_with_format(r, 5, m.dans_le_delai as f64 / m.echeances as f64, &part)?;
+        }
     }
     let ws = wb.add_worksheet();
     ws.set_name("Définitions")?;
