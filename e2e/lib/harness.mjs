@@ -357,7 +357,8 @@ export function pathPattern(path) {
 /**
  * Parcours en largeur des liens GET de même origine, à partir de la navigation
  * principale, en suivant les liens du contenu (`main`) jusqu'à `maxDepth`.
- * Une seule page par forme de chemin (…/territoires/{id}), sans paramètres.
+ * Une seule page par forme de chemin (…/territoires/{id}), sans paramètres ; les liens de
+ * téléchargement (attribut `download` : exports CSV, XLSX) ne sont pas des pages.
  * `visit(path, response)` est appelé sur chaque page ouverte.
  */
 export async function crawl(page, base, { maxDepth = 2, maxPages = 60, visit } = {}) {
@@ -377,7 +378,7 @@ export async function crawl(page, base, { maxDepth = 2, maxPages = 60, visit } =
     await visit?.(path, resp, from);
     if (depth >= maxDepth || resp.status() >= 400) continue;
     const hrefs = await page
-      .locator('main a[href]')
+      .locator('main a[href]:not([download])')
       .evaluateAll((as) => as.map((a) => a.href));
     for (const h of hrefs) {
       const u = new URL(h);
