@@ -268,7 +268,7 @@ pub async fn prolonger(
         .prolonger(r, e.echeance, e.prolongations as usize)
         .map_err(|err| {
             let mut f = FieldErrors::default();
-            f.add("prolongation", capitalised(&err.to_string()));
+            f.add("prolongation", err.phrase());
             Error::Invalid(f)
         })?;
     store::prolonger(tx.conn(), dep, echeance_id, nouvelle).await?;
@@ -280,13 +280,6 @@ pub async fn prolonger(
     )
     .await?;
     Ok(nouvelle)
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
 }
 
 /// Whose due dates the agent's list shows: a social worker's own (as référent), a cadre's MDS, the

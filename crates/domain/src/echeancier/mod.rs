@@ -106,7 +106,6 @@ pub struct Regle {
     /// Annulled by a court: kept for history, never started by a procedure.
     pub annulee: bool,
     date_fixe: Option<NaiveDate>,
-    plage_fin: Option<(u32, u32)>,
 }
 
 impl Regle {
@@ -244,6 +243,17 @@ pub enum ErreurEcheance {
     },
 }
 
+impl ErreurEcheance {
+    /// The message as a sentence of its own (it is written to follow « ligne N : » in the batch).
+    pub fn phrase(&self) -> String {
+        let m = self.to_string();
+        let mut c = m.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
+    }
+}
+
 /// The yearly truce of evictions (CPCE L412-6): 1 November – 31 March in metropolitan France; in
 /// the overseas départements the préfet sets the dates (UNCONFIRMED per département: settings
 /// `PARCOURS_TREVE_DEBUT` and `PARCOURS_TREVE_FIN`).
@@ -349,30 +359,16 @@ fn lire_table(text: &str) -> Result<Vec<Regle>, String> {
             "plage" => Unite::Plage,
             u => return Err(format!("ligne {}: unité « {u} »", i + 2)),
         };
-        let (duree, date_fixe, plage_fin) = match unite {
+        let (duree, date_fixe) = match unite {
             Unite::Date => (
                 0,
                 Some(NaiveDate::parse_from_str(&f(3), "%Y-%m-%d").map_err(|e| e.to_string())?),
-                None,
             ),
-            Unite::Plage => {
-                let (_, fin) = f(3)
-                    .split_once("..")
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .ok_or("plage")?;
-                let (m, d) = fin.split_once('-').ok_or("plage")?;
-                (
-                    0,
-                    None,
-                    Some((
-                        m.parse().map_err(|_| "plage")?,
-                        d.parse().map_err(|_| "plage")?,
-                    )),
-                )
-            }
+            // The truce's dates are the département's settings (`Parametres::treve`); the table's
+            // « 11-01..03-31 » is their metropolitan default.
+            Unite::Plage => (0, None),
             _ => (
                 f(3).parse().map_err(|e| format!("ligne {}: {e}", i + 2))?,
-                None,
                 None,
             ),
         };
@@ -409,7 +405,6 @@ fn lire_table(text: &str) -> Result<Vec<Regle>, String> {
             reglage: opt(14),
             annulee: f(15) == "oui",
             date_fixe,
-            plage_fin,
         });
     }
     Ok(out)
@@ -549,19 +544,12 @@ impl Echeancier {
                 .date_fixe
                 .map(Moment::Jour)
                 .ok_or(ErreurEcheance::HorsCalendrier),
-            Unite::Plage => {
-                let t = Treve {
-                    fin: if r.id == "EXP_TREVE" {
-                        self.parametres.treve.fin
-                    } else {
-                        r.plage_fin.unwrap_or(self.parametres.treve.fin)
-                    },
-                    ..self.parametres.treve
-                };
-                t.fin_apres(debut.jour())
-                    .map(Moment::Jour)
-                    .ok_or(ErreurEcheance::HorsCalendrier)
-            }
+            Unite::Plage => self
+                .parametres
+                .treve
+                .fin_apres(debut.jour())
+                .map(Moment::Jour)
+                .ok_or(ErreurEcheance::HorsCalendrier),
             u => decaler(debut.jour(), n, u, r.sens)
                 .map(Moment::Jour)
                 .ok_or(ErreurEcheance::HorsCalendrier),

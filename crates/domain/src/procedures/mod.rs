@@ -11,7 +11,7 @@ pub use catalogue::etapes;
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::echeancier::{regle, suivi::Etat, Borne, Echeancier, Moment};
@@ -392,15 +392,12 @@ pub fn decider(
                         }
                         valeurs.insert(nom.to_string(), n.to_string());
                         demarrer.push(Demarrage {
-                            regle: r_id(id),
+                            regle: r.id.as_str(),
                             debut: Moment::Jour(d),
                             echeance: fin,
                         });
                     }
-                    Err(e) => errors.add(
-                        nom,
-                        format!("{} ({}).", capitalise(&e.to_string()), r.source),
-                    ),
+                    Err(e) => errors.add(nom, format!("{} ({}).", e.phrase(), r.source)),
                 }
             }
         }
@@ -437,18 +434,6 @@ pub fn decider(
     })
 }
 
-fn r_id(id: &str) -> &'static str {
-    regle(id).map(|r| r.id.as_str()).unwrap_or("")
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
-}
-
 fn demarrage(ech: &Echeancier, id: &str, debut: Moment) -> Result<Demarrage, String> {
     let r = regle(id).ok_or_else(|| format!("règle {id} inconnue"))?;
     if r.annulee {
@@ -456,7 +441,7 @@ fn demarrage(ech: &Echeancier, id: &str, debut: Moment) -> Result<Demarrage, Str
     }
     let echeance = ech.echeance(r, debut, None).map_err(|e| e.to_string())?;
     Ok(Demarrage {
-        regle: r_id(id),
+        regle: r.id.as_str(),
         debut,
         echeance,
     })
@@ -484,11 +469,6 @@ pub fn expulsion_possible_le(
     } else {
         Some(fin_commandement_quitter)
     }
-}
-
-/// A civil time, for the hour timers' display.
-pub fn heure_fr(t: NaiveDateTime) -> String {
-    t.format("%d/%m/%Y à %H h %M").to_string()
 }
 
 #[cfg(test)]
