@@ -1,7 +1,8 @@
 // Procédures et échéancier dans le navigateur : ouverture d'une procédure RSA dans un dossier, étape
 // enregistrée au clavier, étape refusée (date dans le futur) avec la saisie conservée, liste des
 // échéances de la travailleuse sociale ; pages du cadre et de la direction (retards par MDS et
-// secteur, chiffres des procédures avec leurs graphiques) — axe-core sans violation sur chaque page.
+// secteur, chiffres des procédures avec leurs graphiques) ; information préoccupante reçue par la CRIP
+// (informant exigé d'un professionnel) et chiffres de la CRIP — axe-core sans violation sur chaque page.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -83,6 +84,46 @@ describe('procédures et échéances', () => {
     await axeClean('mes échéances');
     await page.screenshot({ path: `${SCREENSHOT_DIR}/mes-echeances.png`, fullPage: true });
     await page.goto(`${app.url}${procedure}`);
+    await logout(page);
+  });
+
+  test('une information préoccupante reçue par la CRIP, et ses chiffres', async () => {
+    await login(page, app.url, app.byRole.equipe_centrale.email);
+    await page.goto(`${app.url}/personnes?q=Le Floch`);
+    await page.click('a:has-text("Créer une nouvelle personne")');
+    await page.fill('#nom_naissance', 'Le Floch');
+    await page.fill('#prenoms', 'Awen');
+    await page.selectOption('#sexe', '2');
+    await page.fill('#date_naissance', '14/03/2019');
+    await page.click('button:has-text("Créer la personne")');
+    await page.fill('#intitule', 'Protection de l\'enfance');
+    await page.click('button:has-text("Ouvrir le dossier")');
+    await page.click('a:has-text("Ouvrir une procédure")');
+    await page.selectOption('#type', 'ip');
+    await page.click('button:has-text("Ouvrir la procédure")');
+    assert.match(new URL(page.url()).pathname, /^\/procedures\/\d+$/);
+
+    // A school that transmits without being named: refused, what was typed kept.
+    await page.click('a:has-text("Réception de l\'information préoccupante")');
+    await axeClean('réception d\'une information préoccupante');
+    await page.fill('#date', isoDaysFromNow(-2));
+    await page.selectOption('#source', 'education');
+    await page.selectOption('#danger', 'negligences');
+    await page.selectOption('#confidentialite', 'non');
+    await page.click('button:has-text("Enregistrer l\'étape")');
+    assert.match(await page.textContent('#erreurs'), /L226-5/);
+    await axeClean('réception refusée');
+    await page.fill('#informant', 'Directrice de l\'école Jean-Macé');
+    await page.keyboard.press('Tab');
+    await page.click('button:has-text("Enregistrer l\'étape")');
+    assert.match(await page.textContent('#echeances ~ div'), /D226-2-4/);
+    await axeClean('information préoccupante');
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/information-preoccupante.png`, fullPage: true });
+
+    await page.goto(`${app.url}/crip/chiffres`);
+    assert.match(await page.textContent('main'), /Définitions/);
+    await axeClean('chiffres de la CRIP');
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/chiffres-crip.png`, fullPage: true });
     await logout(page);
   });
 

@@ -88,6 +88,35 @@ pub struct Store {
 static MIGRATOR_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static MIGRATOR_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The rebuild of `procedures` with `ip` in its CHECK list (SQLite, see `procedures_ip_sqlite`): the
+/// columns of migration 0015, unchanged.
+const PROCEDURES_IP_SQLITE: [&str; 5] = [
+    "CREATE TABLE procedures_nouvelle ( \
+        id INTEGER PRIMARY KEY, \
+        departement_id TEXT NOT NULL REFERENCES departements(id), \
+        dossier_id INTEGER NOT NULL, \
+        type TEXT NOT NULL CHECK (type IN ('rsa', 'masp', 'expulsion', 'ip')), \
+        service_id INTEGER, \
+        site_id INTEGER, \
+        secteur_id INTEGER, \
+        referent_id INTEGER, \
+        motif_depassement TEXT, \
+        ouverte_le TEXT NOT NULL, \
+        close_le TEXT, \
+        created_by INTEGER, \
+        created_at TEXT NOT NULL, \
+        UNIQUE (departement_id, id), \
+        FOREIGN KEY (departement_id, dossier_id) REFERENCES dossiers(departement_id, id), \
+        FOREIGN KEY (departement_id, referent_id) REFERENCES agents(departement_id, id))",
+    "INSERT INTO procedures_nouvelle (id, departement_id, dossier_id, type, service_id, site_id, \
+        secteur_id, referent_id, motif_depassement, ouverte_le, close_le, created_by, created_at) \
+        SELECT id, departement_id, dossier_id, type, service_id, site_id, secteur_id, referent_id, \
+        motif_depassement, ouverte_le, close_le, created_by, created_at FROM procedures",
+    "DROP TABLE procedures",
+    "ALTER TABLE procedures_nouvelle RENAME TO procedures",
+    "CREATE INDEX procedures_dossier ON procedures (departement_id, dossier_id)",
+];
+
 impl Store {
     /// Opens the database named by a `sqlite://` or `postgres://` URL (a SQLite file is created if
     /// missing, in WAL mode with foreign keys on).
@@ -146,10 +175,54 @@ impl Store {
     /// Applies the pending migrations of this backend.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self.backend {
-            Backend::Sqlite => MIGRATOR_SQLITE.run(&self.write).await?,
+            Backend::Sqlite => {
+                MIGRATOR_SQLITE.run(&self.write).await?;
+                self.procedures_ip_sqlite().await?;
+            }
             Backend::Postgres => MIGRATOR_POSTGRES.run(&self.write).await?,
         }
         self.complete_search_index().await
+    }
+
+    /// Migration 0016 on SQLite: adds `ip` to the CHECK list of `procedures.type` by rebuilding the
+    /// table as SQLite's documentation prescribes (« Making Other Kinds Of Table Schema Changes »):
+    /// foreign keys off outside any transaction, the new table, the copy, the swap and the foreign-key
+    /// check in one transaction — a killed process leaves the old table or the new one, and the next
+    /// start redoes it if needed (it reads the table's schema first).
+    async fn procedures_ip_sqlite(&self) -> anyhow::Result<()> {
+        use sqlx::Row;
+        let mut conn = self.write.acquire().await?;
+        let sql: String = sqlx::query(
+            "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'procedures'",
+        )
+        .fetch_one(&mut *conn)
+        .await?
+        .get("sql");
+        if sql.contains("'ip'") {
+            return Ok(());
+        }
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&mut *conn)
+            .await?;
+        let rebuilt = async {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            for statement in PROCEDURES_IP_SQLITE {
+                sqlx::query(statement).execute(&mut *tx).await?;
+            }
+            let orphans = sqlx::query("PRAGMA foreign_key_check")
+                .fetch_all(&mut *tx)
+                .await?;
+            if !orphans.is_empty() {
+                anyhow::bail!("reconstruction de la table procedures : références rompues");
+            }
+            tx.commit().await?;
+            anyhow::Ok(())
+        }
+        .await;
+        sqlx::query("PRAGMA foreign_keys = ON")
+            .execute(&mut *conn)
+            .await?;
+        rebuilt
     }
 
     /// Migration 0004 could only copy the folded names of the people recorded before it (SQL cannot

@@ -200,6 +200,7 @@ pub fn faites(etapes: &[EtapeEnregistree]) -> Vec<EtapeFaite> {
             Some(EtapeFaite {
                 code: e.etape.clone(),
                 date: NaiveDate::parse_from_str(&e.date, "%Y-%m-%d").ok()?,
+                valeurs: e.valeurs.clone(),
             })
         })
         .collect()
@@ -331,6 +332,8 @@ pub async fn record(
 pub enum Perimetre {
     Referent(i64),
     Sites(Vec<i64>),
+    /// The procedures a central service carries (the CRIP's informations préoccupantes).
+    Service(i64),
     Departement,
 }
 
@@ -401,6 +404,10 @@ fn filtre(p: &Perimetre) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        // A central service's procedures: few, read through the procedures' primary key.
+        Perimetre::Service(id) => format!(
+            "AND e.procedure_id IN (SELECT q.id FROM procedures q WHERE q.departement_id = $1 AND q.service_id = {id})"
+        ),
         Perimetre::Departement => String::new(),
     }
 }
@@ -455,8 +462,9 @@ pub async fn retards(
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        // A référent's counts are read from the due dates themselves (`compter`).
-        Perimetre::Referent(_) => "AND 1 = 0".to_string(),
+        // A référent's or a central service's counts are read from the due dates themselves
+        // (`compter`): the day counts know MDS and secteur only.
+        Perimetre::Referent(_) | Perimetre::Service(_) => "AND 1 = 0".to_string(),
         Perimetre::Departement => String::new(),
     };
     let rows = sqlx::query(&format!(
@@ -544,10 +552,11 @@ pub async fn compter(
     jusqu_au: NaiveDate,
 ) -> Result<(i64, i64)> {
     let sql = match perimetre {
-        Perimetre::Referent(id) => format!(
+        Perimetre::Referent(_) | Perimetre::Service(_) => format!(
             "SELECT CAST(COALESCE(SUM(CASE WHEN e.jour < $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS en_retard, \
              CAST(COALESCE(SUM(CASE WHEN e.jour >= $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS a_venir \
-             FROM echeances e WHERE e.departement_id = $1 AND e.etat = 'ouverte' AND e.jour <= $3 AND e.referent_id = {id}"
+             FROM echeances e WHERE e.departement_id = $1 AND e.etat = 'ouverte' AND e.jour <= $3 {}",
+            filtre(perimetre)
         ),
         p => {
             let filtre = match p {
@@ -696,13 +705,50 @@ pub async fn parcours_rsa(
 /// A step of the demo: its code, date and fields.
 type EtapeDemo = (&'static str, String, Vec<(&'static str, &'static str)>);
 
+/// Records a demo scenario's steps through the same decision as an agent's (a step the law refuses
+/// is left out).
+async fn jouer(
+    conn: &mut Conn,
+    dep: &str,
+    id: i64,
+    naissance: Option<NaiveDate>,
+    scenario: Vec<EtapeDemo>,
+    auteur: i64,
+) -> Result<()> {
+    use parcours_domain::echeancier::Echeancier;
+    use parcours_domain::procedures::{decider, Contexte, EtapeForm};
+    let ech = Echeancier::default();
+    let today = crate::clock().today();
+    for (etape, date, valeurs) in scenario {
+        let p = get(conn, dep, id).await?;
+        let faites = faites(&etapes(conn, dep, id).await?);
+        let en_cours = echeances(conn, dep, id).await?;
+        let form = EtapeForm {
+            etape: etape.into(),
+            date,
+            valeurs: valeurs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            commentaire: String::new(),
+        };
+        let ctx = Contexte {
+            type_: p.type_,
+            faites: &faites,
+            echeances: &en_cours,
+            naissance,
+        };
+        if let Ok(d) = decider(&ech, ctx, &form, today) {
+            record(conn, dep, &p, &d, Some(auteur)).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Procedures of the demo département on its dossiers (RSA at every stage, some late; MASP
 /// contracts; evictions after a commandement de payer), recorded through the same decision as the
 /// pages, so that each role lands on due dates to follow. Returns how many were opened.
 pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<usize> {
-    use parcours_domain::echeancier::Echeancier;
-    use parcours_domain::procedures::{decider, EtapeForm};
-    let ech = Echeancier::default();
     let today = crate::clock().today();
     let rows = sqlx::query(
         "SELECT d.id, d.personne_id, r.agent_id, s.site_id, s.service_id FROM dossiers d \
@@ -769,7 +815,8 @@ pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<usize> {
                     vec![("duree", "12"), ("gestion", "accompagnement")],
                 ),
             ],
-            TypeProcedure::Expulsion => vec![
+            // Informations préoccupantes are seeded by the CRIP on minors (`seed_demo_ip`).
+            TypeProcedure::Expulsion | TypeProcedure::Ip => vec![
                 (
                     "commandement_payer",
                     jour(debut),
@@ -778,26 +825,235 @@ pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<usize> {
                 ("ccapex", jour(debut / 2), vec![]),
             ],
         };
-        for (etape, date, valeurs) in scenario {
-            let p = get(conn, dep, id).await?;
-            let faites = faites(&etapes(conn, dep, id).await?);
-            let en_cours = echeances(conn, dep, id).await?;
-            let form = EtapeForm {
-                etape: etape.into(),
-                date,
-                valeurs: valeurs
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-                commentaire: String::new(),
-            };
-            if let Ok(d) = decider(&ech, type_, &faites, &en_cours, &form, today) {
-                record(conn, dep, &p, &d, Some(referent)).await?;
+        jouer(conn, dep, id, None, scenario, referent).await?;
+        n += 1;
+    }
+    Ok(n + seed_demo_ip(conn, dep).await?)
+}
+
+/// Informations préoccupantes at every stage, received by the CRIP about minors of the demo who
+/// have a dossier: in evaluation, concluded, referred to the procureur, not an IP.
+async fn seed_demo_ip(conn: &mut Conn, dep: &str) -> Result<usize> {
+    let today = crate::clock().today();
+    let Some(crip) = sqlx::query(
+        "SELECT a.id, a.service_id FROM agents a JOIN services s ON s.departement_id = a.departement_id \
+         AND s.id = a.service_id WHERE a.departement_id = $1 AND s.kind = 'CRIP' AND a.ferme_le IS NULL ORDER BY a.id LIMIT 1",
+    )
+    .bind(dep)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(0);
+    };
+    let (agent, service): (i64, i64) = (crip.get("id"), crip.get("service_id"));
+    let majorite = iso_date(today - chrono::Duration::days(18 * 365));
+    enfants_demo(conn, dep, agent, service, today).await?;
+    let rows = sqlx::query(
+        "SELECT d.id, p.date_naissance FROM dossiers d JOIN personnes p ON p.departement_id = d.departement_id \
+         AND p.id = d.personne_id WHERE d.departement_id = $1 AND d.clos_le IS NULL AND p.date_naissance > $2 \
+         ORDER BY d.id LIMIT 60",
+    )
+    .bind(dep)
+    .bind(&majorite)
+    .fetch_all(&mut *conn)
+    .await?;
+    let jour = |n: i64| (today - chrono::Duration::days(n)).to_string();
+    let mut n = 0;
+    for (i, r) in rows.iter().enumerate() {
+        let i = i as i64;
+        let naissance: Option<String> = r.get("date_naissance");
+        let naissance = naissance.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+        let id = create(
+            conn,
+            dep,
+            &NewProcedure {
+                dossier_id: r.get("id"),
+                type_: TypeProcedure::Ip,
+                service_id: Some(service),
+                site_id: None,
+                secteur_id: None,
+                referent_id: Some(agent),
+                motif_depassement: None,
+                ouverte_le: today,
+                created_by: Some(agent),
+            },
+        )
+        .await?;
+        let recue = 5 + (i * 11) % 300;
+        let source = [
+            "education",
+            "sante",
+            "snated_119",
+            "police",
+            "particulier",
+            "anonyme",
+        ][(i % 6) as usize];
+        let informant = match source {
+            "anonyme" | "particulier" => "",
+            "education" => "Directrice de l'école élémentaire (démonstration)",
+            "sante" => "Service de pédiatrie du centre hospitalier (démonstration)",
+            "snated_119" => "SNATED, transmission écrite (démonstration)",
+            _ => "Brigade de gendarmerie (démonstration)",
+        };
+        let danger = [
+            "negligences",
+            "violences_physiques",
+            "education",
+            "violences_conjugales",
+        ][(i % 4) as usize];
+        let mut scenario: Vec<EtapeDemo> = vec![(
+            "reception",
+            jour(recue),
+            vec![
+                ("source", source),
+                ("danger", danger),
+                ("informant", informant),
+                (
+                    "confidentialite",
+                    if source == "particulier" {
+                        "oui"
+                    } else {
+                        "non"
+                    },
+                ),
+            ],
+        )];
+        match i % 5 {
+            // Not an IP: reoriented.
+            0 => scenario.push((
+                "non_ip",
+                jour(recue - 2),
+                vec![("orientation", "service_social")],
+            )),
+            // Danger grave et immédiat.
+            1 => scenario.push((
+                "saisine",
+                jour(recue - 1),
+                vec![("motif", "danger_grave"), ("parents_informes", "oui")],
+            )),
+            _ => {
+                scenario.push((
+                    "evaluation",
+                    jour(recue - 3),
+                    vec![("parents_informes", "oui"), ("autres_mineurs", "1")],
+                ));
+                if recue > 40 {
+                    scenario.push(("visite", jour(recue - 30), vec![("mineur_seul", "oui")]));
+                }
+                // Most conclude within the 3 months, some after.
+                let fin = if i % 7 == 0 { 100 } else { 60 };
+                if recue > fin + 5 {
+                    let conclusion = if i % 2 == 0 {
+                        "classement"
+                    } else {
+                        "proposition"
+                    };
+                    scenario.push((
+                        "rapport",
+                        jour(recue - fin),
+                        vec![("conclusion", conclusion)],
+                    ));
+                }
             }
         }
+        let conclue = scenario
+            .iter()
+            .find(|(e, _, _)| *e == "rapport" || *e == "saisine")
+            .map(|(_, d, _)| d.clone());
+        if let Some(d) = conclue {
+            let d = NaiveDate::parse_from_str(&d, "%Y-%m-%d").unwrap_or(today);
+            let retour = d + chrono::Duration::days(20 + i % 90);
+            if retour <= today && !informant.is_empty() {
+                scenario.push(("retour_informant", retour.to_string(), vec![]));
+            }
+        }
+        jouer(conn, dep, id, naissance, scenario, agent).await?;
         n += 1;
     }
     Ok(n)
+}
+
+/// The demo's people are adults: the CRIP's demo needs children. Each of the first 40 adults with a
+/// dossier gets a child of their family name (synthetic, like every demo person), whose dossier the
+/// CRIP opens. Nothing when the demo already has minors with a dossier.
+async fn enfants_demo(
+    conn: &mut Conn,
+    dep: &str,
+    crip: i64,
+    service: i64,
+    today: NaiveDate,
+) -> Result<()> {
+    use parcours_domain::dossiers::Titulaire;
+    use parcours_domain::personnes::{NewPersonne, Sexe};
+    const PRENOMS: [(&str, Sexe); 10] = [
+        ("Lina", Sexe::Feminin),
+        ("Noah", Sexe::Masculin),
+        ("Jade", Sexe::Feminin),
+        ("Malo", Sexe::Masculin),
+        ("Rose", Sexe::Feminin),
+        ("Elouan", Sexe::Masculin),
+        ("Nina", Sexe::Feminin),
+        ("Timéo", Sexe::Masculin),
+        ("Louise", Sexe::Feminin),
+        ("Gabin", Sexe::Masculin),
+    ];
+    let majorite = iso_date(today - chrono::Duration::days(18 * 365));
+    let mineurs: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM dossiers d JOIN personnes p ON p.departement_id = d.departement_id \
+         AND p.id = d.personne_id WHERE d.departement_id = $1 AND p.date_naissance > $2",
+    )
+    .bind(dep)
+    .bind(&majorite)
+    .fetch_one(&mut *conn)
+    .await?
+    .get("n");
+    if mineurs > 0 {
+        return Ok(());
+    }
+    let parents = sqlx::query(
+        "SELECT p.nom_naissance FROM dossiers d JOIN personnes p ON p.departement_id = d.departement_id \
+         AND p.id = d.personne_id WHERE d.departement_id = $1 ORDER BY d.id LIMIT 40",
+    )
+    .bind(dep)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (i, r) in parents.iter().enumerate() {
+        let (prenom, sexe) = PRENOMS[i % PRENOMS.len()];
+        // From a few months to 16 years old; a quarter under 2.
+        let jours = if i % 4 == 0 {
+            120 + (i as i64 * 37) % 500
+        } else {
+            800 + (i as i64 * 211) % 5000
+        };
+        let enfant = crate::personnes::create(
+            conn,
+            dep,
+            &NewPersonne {
+                nom_naissance: r.get("nom_naissance"),
+                nom_usage: None,
+                prenoms: vec![prenom.to_string()],
+                sexe,
+                date_naissance: Some(today - chrono::Duration::days(jours)),
+                lieu_naissance: None,
+                nir: None,
+                telephones: vec![],
+                email: None,
+            },
+        )
+        .await?;
+        crate::dossiers::create(
+            conn,
+            dep,
+            Titulaire::Personne(enfant),
+            "Protection de l'enfance",
+            today,
+            service,
+            Some(crip),
+            crip,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// A month of a procedure type: procedures opened (first step in the month) and due dates that fell
@@ -812,6 +1068,71 @@ pub struct MoisProcedure {
     pub echeances: i64,
     /// Of which honoured on or before their date.
     pub dans_le_delai: i64,
+}
+
+/// The informations préoccupantes received from `depuis` on, as the CRIP's figures read them: their
+/// steps and their IP_EVAL and IP_FEEDBACK due dates.
+pub async fn ip_resumes(
+    conn: &mut Conn,
+    dep: &str,
+    depuis: NaiveDate,
+) -> Result<Vec<parcours_domain::procedures::chiffres_ip::ResumeIp>> {
+    use parcours_domain::procedures::chiffres_ip::ResumeIp;
+    let choisies = "SELECT r.procedure_id FROM procedure_etapes r WHERE r.departement_id = $1 \
+         AND r.etape = 'reception' AND r.date >= $2";
+    let etapes = sqlx::query(&format!(
+        "SELECT p.id, e.etape, e.date, e.valeurs FROM procedures p JOIN procedure_etapes e \
+         ON e.departement_id = p.departement_id AND e.procedure_id = p.id \
+         WHERE p.departement_id = $1 AND p.type = 'ip' AND p.id IN ({choisies}) ORDER BY p.id, e.date, e.id"
+    ))
+    .bind(dep)
+    .bind(iso_date(depuis))
+    .fetch_all(&mut *conn)
+    .await?;
+    let timers = sqlx::query(&format!(
+        "SELECT x.procedure_id, x.regle, x.jour FROM echeances x WHERE x.departement_id = $1 \
+         AND x.regle IN ('IP_EVAL', 'IP_FEEDBACK') AND x.procedure_id IN ({choisies}) ORDER BY x.id"
+    ))
+    .bind(dep)
+    .bind(iso_date(depuis))
+    .fetch_all(&mut *conn)
+    .await?;
+    let jour = |s: String| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok();
+    let mut par: BTreeMap<i64, ResumeIp> = BTreeMap::new();
+    for r in &etapes {
+        let Some(date) = jour(r.get("date")) else {
+            continue;
+        };
+        let ip = par.entry(r.get("id")).or_default();
+        let valeurs: BTreeMap<String, String> =
+            serde_json::from_str(&r.get::<String, _>("valeurs")).unwrap_or_default();
+        match r.get::<String, _>("etape").as_str() {
+            "reception" => {
+                ip.reception = Some(date);
+                ip.source = valeurs.get("source").cloned().unwrap_or_default();
+            }
+            "non_ip" => ip.non_ip = true,
+            "evaluation" => ip.evaluation = true,
+            "signalement_direct" => ip.signalement_direct = true,
+            "rapport" => {
+                ip.rapport = Some((date, valeurs.get("conclusion").cloned().unwrap_or_default()))
+            }
+            "saisine" => ip.saisine = Some(date),
+            "retour_informant" => ip.retour_informant = Some(date),
+            _ => {}
+        }
+    }
+    for r in &timers {
+        let Some(ip) = par.get_mut(&r.get::<i64, _>("procedure_id")) else {
+            continue;
+        };
+        // The latest timer of each rule (an extension moves the due date).
+        match r.get::<String, _>("regle").as_str() {
+            "IP_EVAL" => ip.echeance_evaluation = jour(r.get("jour")),
+            _ => ip.echeance_retour = jour(r.get("jour")),
+        }
+    }
+    Ok(par.into_values().collect())
 }
 
 /// Procedures opened and due dates met, by month and type, from `depuis` to yesterday, in the

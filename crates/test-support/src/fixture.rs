@@ -259,6 +259,37 @@ impl Fixture {
         Ok(AgentsB { agents: agents_b })
     }
 
+    /// An educator of the ASE at MDS-A (a social worker of another service than the fixture's):
+    /// returns (id, e-mail).
+    pub async fn seed_educateur_ase(&self, store: &Store) -> (i64, String) {
+        let email = "educateur.ase@cd96.test".to_string();
+        let mut tx = store.begin().await.expect("transaction");
+        let id = agents::create(
+            &mut tx,
+            &self.departement,
+            &NewAgent {
+                matricule: "E0001".into(),
+                prenom: "Éducatrice".into(),
+                nom: "ASE MDS-A".into(),
+                email: email.clone(),
+                metier: "EDUC".into(),
+                role: Role::TravailleurSocial,
+                service_id: self.service(ServiceKind::Ase),
+                site_id: Some(self.site_a),
+                secteur_id: None,
+                etp_centiemes: 100,
+                pool_remplacement: false,
+            },
+        )
+        .await
+        .expect("éducatrice ASE");
+        agents::set_password(&mut tx, &self.departement, id, password_hash())
+            .await
+            .expect("mot de passe");
+        tx.commit().await.expect("commit");
+        (id, email)
+    }
+
     /// Seeds département 95 beside 96 (see [`OtherFixture`]).
     pub async fn seed_other(store: &Store) -> OtherFixture {
         match OtherFixture::try_seed(store).await {

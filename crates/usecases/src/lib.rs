@@ -4,6 +4,7 @@
 
 pub mod agenda;
 pub mod creation;
+pub mod crip;
 pub mod dossiers;
 pub mod doublons;
 pub mod personnes;

@@ -5,7 +5,10 @@
 
 use parcours_domain::echeancier::{regle, suivi::Etat, Echeancier, Moment};
 use parcours_domain::habilitations::{Principal, Role};
-use parcours_domain::procedures::{self as domain, EcheanceEnregistree, EtapeForm, TypeProcedure};
+use parcours_domain::procedures::{
+    self as domain, Contexte, EcheanceEnregistree, EtapeForm, TypeProcedure,
+};
+use parcours_domain::referentiel::ServiceKind;
 use parcours_domain::{FieldErrors, Invalid};
 use parcours_store::procedures::{
     self as store, EcheanceListee, EtapeEnregistree, NewProcedure, Perimetre, Procedure,
@@ -24,6 +27,49 @@ pub struct Vue {
     pub echeances: Vec<EcheanceEnregistree>,
 }
 
+/// The services whose agents read a dossier's informations préoccupantes: the CRIP that receives
+/// and evaluates them and the ASE that carries the measures that follow (CASF L226-2-2). The other
+/// teams following the dossier do not see them — the stricter reading of the secret partagé, for
+/// the DPO to confirm.
+const LECTEURS_IP: &[ServiceKind] = &[ServiceKind::Crip, ServiceKind::Ase];
+
+/// Who transmitted an IP is known to the CRIP only (reference §1.2: the informant's identity may be
+/// kept from the family; the stricter reading keeps it from every other team).
+const MASQUE_INFORMANT: &str = "(connu de la CRIP seulement)";
+
+/// The kind of the acting agent's service.
+async fn service_kind(
+    conn: &mut parcours_store::Conn,
+    acteur: &Acteur,
+) -> Result<Option<ServiceKind>> {
+    Ok(match acteur.principal.service_id {
+        Some(id) => Some(
+            parcours_store::referentiel::service_get(conn, acteur.dep(), id)
+                .await?
+                .kind,
+        ),
+        None => None,
+    })
+}
+
+/// The procedures of a dossier the acting agent may see: all but the informations préoccupantes,
+/// which only `LECTEURS_IP` read. The dossier page lists them with this, inside the audited read of
+/// the dossier that already decided the agent's access.
+pub async fn visibles(
+    conn: &mut parcours_store::Conn,
+    acteur: &Acteur,
+    dossier_id: i64,
+) -> Result<Vec<Procedure>> {
+    let lit_ip = service_kind(conn, acteur)
+        .await?
+        .is_some_and(|k| LECTEURS_IP.contains(&k));
+    Ok(store::of_dossier(conn, acteur.dep(), dossier_id)
+        .await?
+        .into_iter()
+        .filter(|p| p.type_ != TypeProcedure::Ip || lit_ip)
+        .collect())
+}
+
 /// The procedures of a dossier the agent opens (audited as a read of the dossier's procedures).
 pub async fn lister(
     store_: &Store,
@@ -34,9 +80,17 @@ pub async fn lister(
     let tx = AuditedTx::begin(store_, acteur).await?;
     let (mut tx, _) = ouvrir_dossier(tx, acteur, dossier_id, canal).await?;
     let dep = acteur.dep();
+    let kind = service_kind(tx.conn(), acteur).await?;
     let mut out = Vec::new();
-    for p in store::of_dossier(tx.conn(), dep, dossier_id).await? {
-        let etapes = store::etapes(tx.conn(), dep, p.id).await?;
+    for p in visibles(tx.conn(), acteur, dossier_id).await? {
+        let mut etapes = store::etapes(tx.conn(), dep, p.id).await?;
+        if p.type_ == TypeProcedure::Ip && kind != Some(ServiceKind::Crip) {
+            for e in &mut etapes {
+                if let Some(v) = e.valeurs.get_mut("informant") {
+                    *v = MASQUE_INFORMANT.to_string();
+                }
+            }
+        }
         let echeances = store::echeances(tx.conn(), dep, p.id).await?;
         out.push(Vue {
             procedure: p,
@@ -105,6 +159,16 @@ pub async fn ouvrir(
     let (mut tx, ouvert) = ouvrir_dossier(tx, acteur, dossier_id, canal).await?;
     if ouvert.dossier.est_clos() {
         return Err(Error::Conflict("le dossier est clos".into()));
+    }
+    // IPs are centralised at the CRIP (CASF L226-3): another team transmits, the CRIP records.
+    if type_ == TypeProcedure::Ip
+        && service_kind(tx.conn(), acteur).await? != Some(ServiceKind::Crip)
+    {
+        return Err(Invalid::field(
+            "type",
+            "Une information préoccupante est enregistrée par la CRIP : transmettez-la à la cellule.",
+        )
+        .into());
     }
     let dep = acteur.dep();
     let referent = referent_id.unwrap_or(agent);
@@ -185,16 +249,22 @@ async fn personne_secteur(
 }
 
 /// The procedure, decided through its dossier, in the use case's transaction.
+/// An IP is written by the CRIP and read by the services of `LECTEURS_IP` only.
 async fn ouvrir_procedure(
     tx: AuditedTx,
     acteur: &Acteur,
     id: i64,
     canal: Canal,
-) -> Result<(AuditedTx, Procedure)> {
+) -> Result<(AuditedTx, Procedure, Option<i64>)> {
     let mut tx = tx;
     let p = store::get(tx.conn(), acteur.dep(), id).await?;
-    let (tx, _) = ouvrir_dossier(tx, acteur, p.dossier_id, canal).await?;
-    Ok((tx, p))
+    let (mut tx, ouvert) = ouvrir_dossier(tx, acteur, p.dossier_id, canal).await?;
+    if p.type_ == TypeProcedure::Ip
+        && service_kind(tx.conn(), acteur).await? != Some(ServiceKind::Crip)
+    {
+        return Err(Error::Forbidden { audited: false });
+    }
+    Ok((tx, p, ouvert.personne_id))
 }
 
 /// Records a step: checked by `procedures::decider` against the history and the law (a French
@@ -209,19 +279,31 @@ pub async fn enregistrer_etape(
 ) -> Result<i64> {
     let agent = acteur.agent()?;
     let tx = AuditedTx::begin(store_, acteur).await?;
-    let (mut tx, p) = ouvrir_procedure(tx, acteur, id, canal).await?;
+    let (mut tx, p, personne_id) = ouvrir_procedure(tx, acteur, id, canal).await?;
     if p.close_le.is_some() {
         return Err(Error::Conflict("la procédure est close".into()));
     }
     let dep = acteur.dep();
     let etapes = store::etapes(tx.conn(), dep, id).await?;
     let echeances = store::echeances(tx.conn(), dep, id).await?;
+    let naissance = match personne_id {
+        Some(pid) => {
+            parcours_store::personnes::get(tx.conn(), dep, pid)
+                .await?
+                .date_naissance
+        }
+        None => None,
+    };
     let today = parcours_store::clock().today();
+    let faites = store::faites(&etapes);
     let decision = domain::decider(
         ech,
-        p.type_,
-        &store::faites(&etapes),
-        &echeances,
+        Contexte {
+            type_: p.type_,
+            faites: &faites,
+            echeances: &echeances,
+            naissance,
+        },
         form,
         today,
     )?;
@@ -253,7 +335,7 @@ pub async fn prolonger(
 ) -> Result<Moment> {
     acteur.agent()?;
     let tx = AuditedTx::begin(store_, acteur).await?;
-    let (mut tx, p) = ouvrir_procedure(tx, acteur, procedure_id, canal).await?;
+    let (mut tx, p, _) = ouvrir_procedure(tx, acteur, procedure_id, canal).await?;
     let dep = acteur.dep();
     let e = store::echeances(tx.conn(), dep, p.id)
         .await?
@@ -282,15 +364,21 @@ pub async fn prolonger(
     Ok(nouvelle)
 }
 
-/// Whose due dates the agent's list shows: a social worker's own (as référent), a cadre's MDS, the
-/// central team's whole département.
+/// Whose due dates the agent's list shows: a social worker's own (as référent), a cadre's MDS, a
+/// central team's service (the CRIP's IPs), the direction's département (counts only).
 pub fn perimetre(p: &Principal) -> Result<Perimetre> {
     match p.role {
         Role::TravailleurSocial => Ok(Perimetre::Referent(
             p.agent_id.ok_or(Error::Forbidden { audited: false })?,
         )),
         Role::Cadre => Ok(Perimetre::Sites(p.site_ids.clone())),
-        Role::EquipeCentrale | Role::Direction => Ok(Perimetre::Departement),
+        // A central team (the CRIP) works on the procedures its service carries, not on every
+        // dossier of the département.
+        Role::EquipeCentrale => p
+            .service_id
+            .map(Perimetre::Service)
+            .ok_or(Error::Forbidden { audited: false }),
+        Role::Direction => Ok(Perimetre::Departement),
         _ => Err(Error::Forbidden { audited: false }),
     }
 }

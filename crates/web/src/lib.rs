@@ -11,6 +11,7 @@ pub mod appui;
 pub mod audit;
 pub mod auth;
 pub mod chiffres;
+pub mod crip;
 pub mod dossiers;
 pub mod doublons;
 pub mod error;

@@ -42,6 +42,11 @@ const NAV: &[(&str, &str, Action)] = &[
         "Chiffres des procédures",
         Action::EcheancesChiffres,
     ),
+    (
+        "/crip/chiffres",
+        "Chiffres de la CRIP",
+        Action::CripChiffres,
+    ),
     ("/agenda", "Agendas", Action::AgendaLire),
     ("/accueil/contacts", "Main courante", Action::AccueilLire),
     (

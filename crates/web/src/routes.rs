@@ -14,7 +14,7 @@ use parcours_domain::habilitations::policy::{allows, Action};
 use crate::auth::{login_redirect, Auth};
 use crate::error::{ApiError, WebError};
 use crate::{
-    accueil, admin, agenda, agents, api, appui, audit, auth, chiffres, dossiers, doublons,
+    accueil, admin, agenda, agents, api, appui, audit, auth, chiffres, crip, dossiers, doublons,
     groupes_projet, ops, personnes, procedures, referentiel, rgpd, AppState,
 };
 
@@ -81,6 +81,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         personnes::routes::routes(),
         dossiers::routes::routes(),
         procedures::routes::routes(),
+        crip::routes(),
         doublons::routes::routes(),
         accueil::routes::routes(),
         appui::routes::routes(),

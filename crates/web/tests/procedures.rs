@@ -6,23 +6,9 @@
 mod common;
 
 use axum::http::StatusCode;
-use chrono::NaiveDateTime;
-use common::{Answer, TestApp};
+use common::{civil, id_after, Answer, TestApp};
 use parcours_domain::habilitations::Role;
 use parcours_test_support::PASSWORD;
-
-fn civil(s: &str) -> NaiveDateTime {
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
-}
-
-fn id_after(location: &str, prefix: &str) -> i64 {
-    location
-        .split(prefix)
-        .nth(1)
-        .and_then(|s| s.split(['/', '?', '#']).next())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("pas d'identifiant après {prefix} dans {location}"))
-}
 
 fn json(a: &Answer) -> serde_json::Value {
     serde_json::from_str(&a.body).unwrap_or_else(|e| panic!("JSON attendu ({e}) : {}", a.body))
@@ -36,14 +22,7 @@ async fn installer(app: &mut TestApp, type_: &str) -> (i64, i64) {
     let p = app
         .personne_avec_adresse("Quéméneur", "Yvonne", "03/09/1992", "96001", "96100")
         .await;
-    let a = app
-        .post(
-            &format!("/personnes/{p}/dossiers"),
-            &[("intitule", "Insertion")],
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    let d = id_after(&a.location.unwrap(), "/dossiers/");
+    let d = app.ouvrir_dossier(p, "Insertion").await;
     let form = app.get(&format!("/dossiers/{d}/procedures/nouvelle")).await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
     assert!(form.body.contains("Référent de la procédure"));

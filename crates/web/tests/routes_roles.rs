@@ -183,6 +183,9 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
             "GET /echeances/retards.csv",
             "cadre direction equipe_centrale",
         ),
+        ("GET /crip/chiffres", "direction equipe_centrale"),
+        ("GET /crip/chiffres.csv", "direction equipe_centrale"),
+        ("GET /crip/chiffres.xlsx", "direction equipe_centrale"),
         (
             "GET /api/v1/dossiers/{id}/procedures",
             "travailleur_social cadre equipe_centrale",

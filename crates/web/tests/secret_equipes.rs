@@ -8,7 +8,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{Answer, TestApp};
+use common::{id_after, Answer, TestApp};
 use parcours_domain::habilitations::Role;
 use parcours_test_support::{AgentsB, PASSWORD};
 
@@ -48,15 +48,6 @@ async fn api(app: &TestApp, method: &str, path: &str, body: Option<&str>) -> Ans
         .body(Body::from(body.unwrap_or_default().to_string()))
         .expect("request");
     app.send(req).await
-}
-
-fn id_after(location: &str, prefix: &str) -> i64 {
-    location
-        .split(prefix)
-        .nth(1)
-        .and_then(|s| s.split(['/', '?', '#']).next())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("pas d'identifiant après {prefix} dans {location}"))
 }
 
 /// The social worker of MDS-A receives a person of her secteur, opens a dossier and writes in it.

@@ -66,6 +66,9 @@ pub enum Action {
     EcheancesLire,
     /// Read the counts of late due dates by MDS and secteur (no dossier named).
     EcheancesChiffres,
+    /// Read the CRIP's figures (informations préoccupantes by source, delays, outcomes; no child
+    /// named).
+    CripChiffres,
 }
 
 impl Action {
@@ -162,6 +165,9 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         EcheancesLire => matches!(role, TravailleurSocial | Cadre | EquipeCentrale),
         // Escalation: past the due date the direction is told how many files are late, where.
         EcheancesChiffres => matches!(role, Cadre | Direction | EquipeCentrale),
+        // The CRIP is a central cell: its figures are the central team's and the direction's, not
+        // an MDS's.
+        CripChiffres => matches!(role, Direction | EquipeCentrale),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The steps of each procedure, as data: what a step needs before it, which legal timers it starts
 //! and which it honours. Reference §3 (RSA, 2025 regime), §4 (MASP) and §5 (prévention des
-//! expulsions).
+//! expulsions), and the information préoccupante at the CRIP (§1.3–1.5).
 
 use super::{Champ, Etape, TypeProcedure};
 
@@ -460,11 +460,271 @@ const EXPULSION: &[Etape] = &[
     },
 ];
 
+/// Who transmitted the information préoccupante (reference §1.2: every source is admissible).
+pub const SOURCES_IP: &[(&str, &str)] = &[
+    ("education", "Éducation nationale (école, collège, lycée)"),
+    ("sante", "Santé (hôpital, médecin, PMI)"),
+    ("police", "Police ou gendarmerie"),
+    ("mds", "Accueil ou équipe d'une MDS"),
+    ("snated_119", "Le 119 (SNATED)"),
+    ("judiciaire", "Autorité judiciaire"),
+    ("autre_departement", "Autre département"),
+    (
+        "professionnel",
+        "Autre professionnel (association, service)",
+    ),
+    ("particulier", "Famille, entourage, voisinage"),
+    ("mineur", "Le mineur lui-même"),
+    ("anonyme", "Anonyme"),
+];
+
+/// The sources that are professionals: they must be named, since the law owes them the feedback of
+/// L226-5 within 3 months.
+pub const SOURCES_PROFESSIONNELLES: &[&str] = &[
+    "education",
+    "sante",
+    "police",
+    "mds",
+    "snated_119",
+    "judiciaire",
+    "autre_departement",
+    "professionnel",
+];
+
+const OUI_NON_INTERET: &[(&str, &str)] = &[
+    ("oui", "Oui"),
+    ("non", "Non : contraire à l'intérêt de l'enfant"),
+];
+
+const IP: &[Etape] = &[
+    Etape {
+        code: "reception",
+        libelle: "Réception de l'information préoccupante",
+        requiert: &[],
+        demarre: &["IP_EVAL"],
+        honore: &[],
+        pas_avant: &[],
+        champs: &[
+            Champ::Choix {
+                nom: "source",
+                libelle: "Origine de l'information",
+                options: SOURCES_IP,
+            },
+            Champ::Choix {
+                nom: "danger",
+                libelle: "Nature du danger ou du risque signalé",
+                options: &[
+                    ("violences_physiques", "Violences physiques"),
+                    ("violences_psychologiques", "Violences psychologiques"),
+                    ("violences_sexuelles", "Violences sexuelles"),
+                    ("negligences", "Négligences lourdes"),
+                    (
+                        "violences_conjugales",
+                        "Exposition aux violences conjugales",
+                    ),
+                    (
+                        "education",
+                        "Conditions d'éducation ou de développement compromises",
+                    ),
+                    ("autre", "Autre"),
+                ],
+            },
+            Champ::Texte {
+                nom: "informant",
+                libelle: "Qui transmet : nom, fonction, coordonnées (vide si anonyme)",
+                max: 300,
+            },
+            Champ::Choix {
+                nom: "confidentialite",
+                libelle: "Identité de l'informant tenue confidentielle vis-à-vis de la famille",
+                options: &[("non", "Non"), ("oui", "Oui")],
+            },
+        ],
+        unique: true,
+        fin: false,
+    },
+    Etape {
+        code: "signalement_direct",
+        libelle: "Copie reçue d'un signalement adressé directement au procureur",
+        requiert: &["reception"],
+        demarre: &[],
+        honore: &[],
+        pas_avant: &[],
+        champs: &[],
+        unique: true,
+        fin: false,
+    },
+    Etape {
+        code: "non_ip",
+        libelle: "Qualification : pas une information préoccupante (réorientée)",
+        requiert: &["reception"],
+        demarre: &[],
+        honore: &[],
+        pas_avant: &[],
+        champs: &[Champ::Choix {
+            nom: "orientation",
+            libelle: "Réorientée vers",
+            options: &[
+                ("service_social", "Service social départemental"),
+                ("pmi", "PMI"),
+                ("autre_departement", "Un autre département"),
+                ("autre", "Autre service"),
+            ],
+        }],
+        unique: true,
+        fin: true,
+    },
+    Etape {
+        code: "evaluation",
+        libelle: "Évaluation confiée à l'équipe pluridisciplinaire",
+        requiert: &["reception"],
+        demarre: &[],
+        honore: &[],
+        pas_avant: &[],
+        champs: &[
+            Champ::Choix {
+                nom: "parents_informes",
+                libelle: "Parents informés du début de l'évaluation (D226-2-6 I)",
+                options: OUI_NON_INTERET,
+            },
+            Champ::Nombre {
+                nom: "autres_mineurs",
+                libelle: "Autres mineurs du foyer évalués (L226-3)",
+                min: 0,
+                max: 15,
+            },
+        ],
+        unique: true,
+        fin: false,
+    },
+    Etape {
+        code: "visite",
+        libelle: "Visite au domicile : mineur et parents rencontrés",
+        requiert: &["evaluation"],
+        demarre: &[],
+        honore: &[],
+        pas_avant: &[],
+        champs: &[Champ::Choix {
+            nom: "mineur_seul",
+            libelle: "Mineur rencontré seul (D226-2-6 II)",
+            options: &[
+                ("oui", "Oui"),
+                ("age", "Non : âge ou maturité"),
+                ("refus", "Non : refus des parents"),
+            ],
+        }],
+        unique: false,
+        fin: false,
+    },
+    Etape {
+        code: "saisine",
+        libelle: "Saisine de l'autorité judiciaire (signalement au procureur)",
+        requiert: &["reception"],
+        demarre: &["IP_FEEDBACK"],
+        honore: &["IP_EVAL"],
+        pas_avant: &[],
+        champs: &[
+            Champ::Choix {
+                nom: "motif",
+                libelle: "Motif de la saisine (L226-4)",
+                options: MOTIFS_SAISINE,
+            },
+            Champ::Choix {
+                nom: "parents_informes",
+                libelle: "Parents informés par écrit de la saisine (L226-5)",
+                options: OUI_NON_INTERET,
+            },
+        ],
+        unique: true,
+        fin: false,
+    },
+    Etape {
+        code: "rapport",
+        libelle: "Rapport d'évaluation : conclusion administrative",
+        requiert: &["visite"],
+        demarre: &["IP_FEEDBACK"],
+        honore: &["IP_EVAL"],
+        pas_avant: &[],
+        champs: &[Champ::Choix {
+            nom: "conclusion",
+            libelle: "Conclusion unique du rapport (D226-2-7)",
+            options: &[
+                ("classement", "Classement sans suite"),
+                (
+                    "proposition",
+                    "Proposition d'accompagnement ou de prestation (ASE, PMI, service social)",
+                ),
+            ],
+        }],
+        unique: true,
+        fin: false,
+    },
+    Etape {
+        code: "retour_informant",
+        libelle: "Informant informé des suites données (L226-5)",
+        requiert: &[],
+        demarre: &[],
+        honore: &["IP_FEEDBACK"],
+        pas_avant: &[],
+        champs: &[],
+        unique: true,
+        fin: false,
+    },
+    Etape {
+        code: "retour_parquet",
+        libelle: "Retour du parquet sur le signalement",
+        requiert: &["saisine"],
+        demarre: &[],
+        honore: &[],
+        pas_avant: &[],
+        champs: &[Champ::Choix {
+            nom: "suite",
+            libelle: "Suite donnée",
+            options: &[
+                ("juge_enfants", "Juge des enfants saisi"),
+                ("opp", "Ordonnance de placement provisoire"),
+                ("enquete", "Enquête"),
+                ("classement", "Classement par le parquet"),
+                ("autre", "Autre suite"),
+            ],
+        }],
+        unique: false,
+        fin: false,
+    },
+    Etape {
+        code: "cloture",
+        libelle: "Clôture de l'information préoccupante",
+        requiert: &[],
+        demarre: &[],
+        honore: &[],
+        pas_avant: &[],
+        champs: &[],
+        unique: true,
+        fin: true,
+    },
+];
+
+/// Why the CRIP seizes the judiciary (L226-4, D226-2-4, D226-2-6 II).
+pub const MOTIFS_SAISINE: &[(&str, &str)] = &[
+    ("danger_grave", "Danger grave et immédiat"),
+    ("mineur_non_rencontre", "Mineur impossible à rencontrer"),
+    (
+        "pendant_evaluation",
+        "Situation de L226-4 apparue pendant l'évaluation",
+    ),
+    (
+        "refus_famille",
+        "Refus ou impossibilité de la famille de collaborer",
+    ),
+    ("conclusion", "Conclusion du rapport d'évaluation"),
+];
+
 /// The steps of a procedure type.
 pub fn etapes(t: TypeProcedure) -> &'static [Etape] {
     match t {
         TypeProcedure::Rsa => RSA,
         TypeProcedure::Masp => MASP,
         TypeProcedure::Expulsion => EXPULSION,
+        TypeProcedure::Ip => IP,
     }
 }

@@ -1,4 +1,5 @@
-//! Procedures (capability 6): RSA, MASP and prévention des expulsions, opened in a dossier. Each is a
+//! Procedures (capabilities 6 and 7): RSA, MASP, prévention des expulsions and the information
+//! préoccupante at the CRIP, opened in a dossier. Each is a
 //! list of steps (`catalogue`) recorded with their date; a step starts or honours legal timers of the
 //! échéancier. One decision function checks a step before anything is written: no date in the future,
 //! no step before the ones the law puts first (no sanction without the contradictory procedure and
@@ -6,8 +7,9 @@
 
 mod catalogue;
 pub mod chiffres;
+pub mod chiffres_ip;
 
-pub use catalogue::etapes;
+pub use catalogue::{etapes, MOTIFS_SAISINE, SOURCES_IP, SOURCES_PROFESSIONNELLES};
 
 use std::collections::BTreeMap;
 
@@ -24,13 +26,16 @@ pub enum TypeProcedure {
     Rsa,
     Masp,
     Expulsion,
+    /// An information préoccupante received by the CRIP (reference §1), in the child's dossier.
+    Ip,
 }
 
 impl TypeProcedure {
-    pub const ALL: [TypeProcedure; 3] = [
+    pub const ALL: [TypeProcedure; 4] = [
         TypeProcedure::Rsa,
         TypeProcedure::Masp,
         TypeProcedure::Expulsion,
+        TypeProcedure::Ip,
     ];
 
     pub fn code(self) -> &'static str {
@@ -38,6 +43,7 @@ impl TypeProcedure {
             TypeProcedure::Rsa => "rsa",
             TypeProcedure::Masp => "masp",
             TypeProcedure::Expulsion => "expulsion",
+            TypeProcedure::Ip => "ip",
         }
     }
 
@@ -48,6 +54,7 @@ impl TypeProcedure {
             }
             TypeProcedure::Masp => "MASP : mesure d'accompagnement social personnalisé",
             TypeProcedure::Expulsion => "Prévention des expulsions locatives",
+            TypeProcedure::Ip => "Information préoccupante (CRIP) : évaluation, décision, retours",
         }
     }
 
@@ -56,6 +63,7 @@ impl TypeProcedure {
             TypeProcedure::Rsa => "RSA",
             TypeProcedure::Masp => "MASP",
             TypeProcedure::Expulsion => "Prévention des expulsions",
+            TypeProcedure::Ip => "Information préoccupante",
         }
     }
 
@@ -114,6 +122,12 @@ pub enum Champ {
         libelle: &'static str,
         options: &'static [(&'static str, &'static str, &'static str)],
     },
+    /// Free text of at most `max` characters, optional unless a rule of the procedure asks for it.
+    Texte {
+        nom: &'static str,
+        libelle: &'static str,
+        max: usize,
+    },
     /// A date that may be ahead (a hearing) from which a timer counts (backwards).
     DateAVenir {
         nom: &'static str,
@@ -126,6 +140,7 @@ impl Champ {
     pub fn nom(&self) -> &'static str {
         match self {
             Champ::Choix { nom, .. }
+            | Champ::Texte { nom, .. }
             | Champ::Nombre { nom, .. }
             | Champ::Regle { nom, .. }
             | Champ::DateAVenir { nom, .. } => nom,
@@ -136,6 +151,7 @@ impl Champ {
     pub fn libelle(&self) -> &'static str {
         match self {
             Champ::Choix { libelle, .. }
+            | Champ::Texte { libelle, .. }
             | Champ::Nombre { libelle, .. }
             | Champ::Regle { libelle, .. }
             | Champ::DateAVenir { libelle, .. }
@@ -165,6 +181,7 @@ pub struct EtapeForm {
 pub struct EtapeFaite {
     pub code: String,
     pub date: NaiveDate,
+    pub valeurs: BTreeMap<String, String>,
 }
 
 /// A timer registered on the procedure.
@@ -204,15 +221,29 @@ pub struct Decision {
 
 const COMMENTAIRE_MAX: usize = 2000;
 
+/// What `decider` knows of the procedure.
+#[derive(Debug, Clone, Copy)]
+pub struct Contexte<'a> {
+    pub type_: TypeProcedure,
+    pub faites: &'a [EtapeFaite],
+    pub echeances: &'a [EcheanceEnregistree],
+    /// The birth date of the dossier's person: the delays of a child under 2 are shorter.
+    pub naissance: Option<NaiveDate>,
+}
+
 /// Checks the step against the procedure's history and the law; `Err` with a message per field.
 pub fn decider(
     ech: &Echeancier,
-    type_: TypeProcedure,
-    faites: &[EtapeFaite],
-    echeances: &[EcheanceEnregistree],
+    ctx: Contexte<'_>,
     form: &EtapeForm,
     aujourdhui: NaiveDate,
 ) -> Result<Decision, Invalid> {
+    let Contexte {
+        type_,
+        faites,
+        echeances,
+        naissance,
+    } = ctx;
     let mut errors = FieldErrors::default();
     let Some(etape) = type_.etape(form.etape.trim()) else {
         errors.add("etape", "Choisissez une étape de la procédure.");
@@ -286,7 +317,7 @@ pub fn decider(
             }
         }
         for id in etape.demarre {
-            match demarrage(ech, id, Moment::Jour(d)) {
+            match demarrage(ech, id, Moment::Jour(d), naissance) {
                 Ok(x) => demarrer.push(x),
                 Err(m) => errors.add("etape", m),
             }
@@ -310,6 +341,13 @@ pub fn decider(
                     );
                 }
             }
+            Champ::Texte { max, .. } => {
+                if v.chars().count() > *max {
+                    errors.add(nom, format!("Au plus {max} caractères."));
+                } else if !v.is_empty() {
+                    valeurs.insert(nom.to_string(), v);
+                }
+            }
             Champ::Nombre { min, max, .. } => match v.parse::<u32>() {
                 Ok(n) if (*min..=*max).contains(&n) => {
                     valeurs.insert(nom.to_string(), n.to_string());
@@ -320,7 +358,7 @@ pub fn decider(
                 Some((_, _, id)) => {
                     valeurs.insert(nom.to_string(), v.clone());
                     if let Some(d) = date {
-                        match demarrage(ech, id, Moment::Jour(d)) {
+                        match demarrage(ech, id, Moment::Jour(d), naissance) {
                             Ok(x) => demarrer.push(x),
                             Err(m) => errors.add(nom, m),
                         }
@@ -338,7 +376,7 @@ pub fn decider(
                     }
                     Ok(a) => {
                         valeurs.insert(nom.to_string(), v.clone());
-                        match demarrage(ech, id, Moment::Jour(a)) {
+                        match demarrage(ech, id, Moment::Jour(a), naissance) {
                             Ok(x) => demarrer.push(x),
                             Err(m) => errors.add(nom, m),
                         }
@@ -402,6 +440,9 @@ pub fn decider(
             }
         }
     }
+    if type_ == TypeProcedure::Ip {
+        verifier_ip(etape.code, faites, date, &valeurs, &mut errors);
+    }
     if !errors.is_empty() {
         return Err(Invalid(errors));
     }
@@ -434,12 +475,108 @@ pub fn decider(
     })
 }
 
-fn demarrage(ech: &Echeancier, id: &str, debut: Moment) -> Result<Demarrage, String> {
+/// The rules of the CRIP's procedure the step list cannot say (reference §1.2–1.5): a professional
+/// who transmits is named (the feedback of L226-5 is owed to them), an anonymous one is not; one
+/// single conclusion (D226-2-7): an administrative report or a judicial referral, not both; a
+/// referral « during the evaluation » needs an evaluation; the feedback follows the decision; the
+/// file closes on a conclusion.
+fn verifier_ip(
+    code: &str,
+    faites: &[EtapeFaite],
+    date: Option<NaiveDate>,
+    valeurs: &BTreeMap<String, String>,
+    errors: &mut FieldErrors,
+) {
+    let fait = |c: &str| {
+        faites
+            .iter()
+            .any(|f| f.code == c && date.is_none_or(|d| f.date <= d))
+    };
+    let reception = faites.iter().find(|f| f.code == "reception");
+    let source = |v: &BTreeMap<String, String>| v.get("source").cloned().unwrap_or_default();
+    match code {
+        "reception" => {
+            let s = source(valeurs);
+            let nomme = valeurs.contains_key("informant");
+            if s == "anonyme" && nomme {
+                errors.add(
+                    "informant",
+                    "Une information anonyme ne nomme personne : videz ce champ ou choisissez une autre origine.",
+                );
+            }
+            if SOURCES_PROFESSIONNELLES.contains(&s.as_str()) && !nomme {
+                errors.add(
+                    "informant",
+                    "Nommez le professionnel ou le service qui transmet : la loi lui doit un retour sur les suites sous 3 mois (CASF L226-5).",
+                );
+            }
+        }
+        "non_ip" if faites.iter().any(|f| f.code == "evaluation") => errors.add(
+            "etape",
+            "L'évaluation est engagée : elle se conclut par un rapport ou une saisine judiciaire.",
+        ),
+        "rapport" if faites.iter().any(|f| f.code == "saisine") => errors.add(
+            "etape",
+            "L'autorité judiciaire est déjà saisie : le rapport n'a qu'une conclusion (CASF D226-2-7).",
+        ),
+        "saisine" => {
+            if faites.iter().any(|f| f.code == "rapport") {
+                errors.add(
+                    "etape",
+                    "Le rapport d'évaluation a déjà conclu : une nouvelle information fait l'objet d'une nouvelle IP.",
+                );
+            }
+            let motif = valeurs.get("motif").map(String::as_str).unwrap_or("");
+            let requis = match motif {
+                "conclusion" => Some(("visite", "une visite au domicile")),
+                "pendant_evaluation" | "mineur_non_rencontre" => {
+                    Some(("evaluation", "l'évaluation confiée"))
+                }
+                _ => None,
+            };
+            if let Some((c, quoi)) = requis {
+                if !fait(c) {
+                    errors.add(
+                        "motif",
+                        format!("Ce motif suppose {quoi}, enregistrée à cette date ou avant."),
+                    );
+                }
+            }
+        }
+        "retour_informant" => {
+            if reception.is_some_and(|r| source(&r.valeurs) == "anonyme") {
+                errors.add(
+                    "etape",
+                    "L'information est anonyme : il n'y a personne à informer des suites.",
+                );
+            } else if !fait("rapport") && !fait("saisine") {
+                errors.add(
+                    "etape",
+                    "Il faut d'abord une décision sur les suites : rapport d'évaluation ou saisine judiciaire.",
+                );
+            }
+        }
+        "cloture" if !fait("rapport") && !fait("saisine") => errors.add(
+            "etape",
+            "L'information préoccupante se clôt sur une conclusion : rapport d'évaluation ou saisine judiciaire (ou « pas une information préoccupante »).",
+        ),
+        _ => {}
+    }
+}
+
+fn demarrage(
+    ech: &Echeancier,
+    id: &str,
+    debut: Moment,
+    naissance: Option<NaiveDate>,
+) -> Result<Demarrage, String> {
     let r = regle(id).ok_or_else(|| format!("règle {id} inconnue"))?;
     if r.annulee {
         return Err(format!("La règle {id} a été annulée : {}.", r.effet));
     }
-    let echeance = ech.echeance(r, debut, None).map_err(|e| e.to_string())?;
+    let echeance = ech
+        .echeance(r, debut, naissance)
+        .map_err(|e| e.to_string())?;
     Ok(Demarrage {
         regle: r.id.as_str(),
         debut,

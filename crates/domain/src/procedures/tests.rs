@@ -22,6 +22,20 @@ fn faite(code: &str, date: &str) -> EtapeFaite {
     EtapeFaite {
         code: code.into(),
         date: d(date),
+        valeurs: BTreeMap::new(),
+    }
+}
+
+fn ctx<'a>(
+    type_: TypeProcedure,
+    faites: &'a [EtapeFaite],
+    echeances: &'a [EcheanceEnregistree],
+) -> Contexte<'a> {
+    Contexte {
+        type_,
+        faites,
+        echeances,
+        naissance: None,
     }
 }
 
@@ -59,9 +73,7 @@ fn opening_rsa_starts_the_six_weeks_of_orientation() {
     let ech = Echeancier::default();
     let dec = decider(
         &ech,
-        TypeProcedure::Rsa,
-        &[],
-        &[],
+        ctx(TypeProcedure::Rsa, &[], &[]),
         &form("ouverture", "2026-11-02", &[]),
         d(AUJOURDHUI),
     )
@@ -75,9 +87,7 @@ fn opening_rsa_starts_the_six_weeks_of_orientation() {
 fn a_step_in_the_future_is_refused() {
     let e = decider(
         &Echeancier::default(),
-        TypeProcedure::Rsa,
-        &[],
-        &[],
+        ctx(TypeProcedure::Rsa, &[], &[]),
         &form("ouverture", "2026-12-08", &[]),
         d(AUJOURDHUI),
     )
@@ -96,9 +106,7 @@ fn no_sanction_without_the_contradictory_procedure_and_the_equipe_pluridisciplin
     let sanction = form("sanction", "2026-11-20", &[("duree", "2"), ("taux", "50")]);
     let e = decider(
         &ech,
-        TypeProcedure::Rsa,
-        &faites,
-        &[],
+        ctx(TypeProcedure::Rsa, &faites, &[]),
         &sanction,
         d(AUJOURDHUI),
     )
@@ -113,9 +121,7 @@ fn no_sanction_without_the_contradictory_procedure_and_the_equipe_pluridisciplin
     faites.push(faite("equipe_pluridisciplinaire", "2026-11-10"));
     let dec = decider(
         &ech,
-        TypeProcedure::Rsa,
-        &faites,
-        &[],
+        ctx(TypeProcedure::Rsa, &faites, &[]),
         &sanction,
         d(AUJOURDHUI),
     )
@@ -125,9 +131,7 @@ fn no_sanction_without_the_contradictory_procedure_and_the_equipe_pluridisciplin
     // 3 months is beyond the 1-2 months of R262-68; 20 % below the 30 % floor.
     let e = decider(
         &ech,
-        TypeProcedure::Rsa,
-        &faites,
-        &[],
+        ctx(TypeProcedure::Rsa, &faites, &[]),
         &form("sanction", "2026-11-20", &[("duree", "3"), ("taux", "20")]),
         d(AUJOURDHUI),
     )
@@ -145,9 +149,7 @@ fn a_masp_contract_is_six_to_twenty_four_months_and_four_years_in_all() {
     let faites = vec![faite("proposition", "2023-01-05")];
     let e = decider(
         &ech,
-        TypeProcedure::Masp,
-        &faites,
-        &[],
+        ctx(TypeProcedure::Masp, &faites, &[]),
         &form(
             "contrat",
             "2023-01-10",
@@ -159,9 +161,7 @@ fn a_masp_contract_is_six_to_twenty_four_months_and_four_years_in_all() {
     assert!(e.0.get("duree").unwrap().contains("entre 6 et 24 mois"));
     let dec = decider(
         &ech,
-        TypeProcedure::Masp,
-        &faites,
-        &[],
+        ctx(TypeProcedure::Masp, &faites, &[]),
         &form(
             "contrat",
             "2023-01-10",
@@ -198,9 +198,7 @@ fn a_masp_contract_is_six_to_twenty_four_months_and_four_years_in_all() {
     ];
     let dec = decider(
         &ech,
-        TypeProcedure::Masp,
-        &faites,
-        &echeances,
+        ctx(TypeProcedure::Masp, &faites, &echeances),
         &form("renouvellement", "2025-01-10", &[("duree", "24")]),
         d(AUJOURDHUI),
     )
@@ -208,9 +206,7 @@ fn a_masp_contract_is_six_to_twenty_four_months_and_four_years_in_all() {
     assert_eq!(dec.honorer, vec![2]);
     let e = decider(
         &ech,
-        TypeProcedure::Masp,
-        &faites,
-        &echeances,
+        ctx(TypeProcedure::Masp, &faites, &echeances),
         &form("renouvellement", "2026-06-01", &[("duree", "12")]),
         d(AUJOURDHUI),
     )
@@ -232,9 +228,7 @@ fn the_judge_is_asked_for_direct_payment_only_after_two_months_of_unpaid_rent() 
     }];
     let e = decider(
         &ech,
-        TypeProcedure::Masp,
-        &faites,
-        &echeances,
+        ctx(TypeProcedure::Masp, &faites, &echeances),
         &form("saisine_juge", "2026-11-01", &[]),
         d(AUJOURDHUI),
     )
@@ -242,9 +236,7 @@ fn the_judge_is_asked_for_direct_payment_only_after_two_months_of_unpaid_rent() 
     assert!(e.0.get("date").unwrap().contains("15/11/2026"));
     assert!(decider(
         &ech,
-        TypeProcedure::Masp,
-        &faites,
-        &echeances,
+        ctx(TypeProcedure::Masp, &faites, &echeances),
         &form("saisine_juge", "2026-11-16", &[]),
         d(AUJOURDHUI),
     )
@@ -256,9 +248,7 @@ fn the_lease_date_picks_the_delay_of_the_commandement_and_the_hearing_counts_bac
     let ech = Echeancier::default();
     let dec = decider(
         &ech,
-        TypeProcedure::Expulsion,
-        &[],
-        &[],
+        ctx(TypeProcedure::Expulsion, &[], &[]),
         &form(
             "commandement_payer",
             "2026-10-01",
@@ -271,9 +261,7 @@ fn the_lease_date_picks_the_delay_of_the_commandement_and_the_hearing_counts_bac
     assert_eq!(dec.demarrer[0].echeance, Moment::Jour(d("2026-11-12")));
     let dec = decider(
         &ech,
-        TypeProcedure::Expulsion,
-        &[],
-        &[],
+        ctx(TypeProcedure::Expulsion, &[], &[]),
         &form("commandement_payer", "2026-10-01", &[("bail", "anterieur")]),
         d(AUJOURDHUI),
     )
@@ -282,9 +270,7 @@ fn the_lease_date_picks_the_delay_of_the_commandement_and_the_hearing_counts_bac
     // The hearing is ahead: allowed, and the DSF is due 6 weeks before it.
     let dec = decider(
         &ech,
-        TypeProcedure::Expulsion,
-        &[],
-        &[],
+        ctx(TypeProcedure::Expulsion, &[], &[]),
         &form("assignation", "2026-12-01", &[("audience", "2027-03-12")]),
         d(AUJOURDHUI),
     )
@@ -306,9 +292,11 @@ fn the_end_of_a_procedure_lifts_its_open_timers() {
     }];
     let dec = decider(
         &ech,
-        TypeProcedure::Rsa,
-        &[faite("ouverture", "2026-10-01")],
-        &echeances,
+        ctx(
+            TypeProcedure::Rsa,
+            &[faite("ouverture", "2026-10-01")],
+            &echeances,
+        ),
         &form("fin", "2026-12-01", &[("motif", "emploi")]),
         d(AUJOURDHUI),
     )
@@ -330,4 +318,218 @@ fn an_eviction_waits_for_the_end_of_the_truce() {
     );
     assert!(regime_rsa(d("2024-12-31")).contains("2009"));
     assert!(regime_rsa(d("2025-01-01")).contains("plein emploi"));
+}
+
+fn faite_avec(code: &str, date: &str, valeurs: &[(&str, &str)]) -> EtapeFaite {
+    EtapeFaite {
+        valeurs: valeurs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..faite(code, date)
+    }
+}
+
+const RECEPTION_ECOLE: &[(&str, &str)] = &[
+    ("source", "education"),
+    ("danger", "negligences"),
+    (
+        "informant",
+        "Mme Le Goff, directrice de l'école Jules-Ferry, 02 96 00 00 00",
+    ),
+    ("confidentialite", "non"),
+];
+
+#[test]
+fn an_ip_starts_the_three_months_of_evaluation_shorter_under_two_when_set() {
+    let f = form("reception", "2026-11-15", RECEPTION_ECOLE);
+    let dec = decider(
+        &Echeancier::default(),
+        ctx(TypeProcedure::Ip, &[], &[]),
+        &f,
+        d(AUJOURDHUI),
+    )
+    .unwrap();
+    assert_eq!(dec.demarrer[0].regle, "IP_EVAL");
+    assert_eq!(dec.demarrer[0].echeance, Moment::Jour(d("2027-02-15")));
+    // A child of 14 months with a local delay of 1 month for under-2s.
+    let mut ech = Echeancier::default();
+    ech.parametres.ip_eval_moins_2_ans_mois = Some(1);
+    let c = Contexte {
+        naissance: Some(d("2025-09-01")),
+        ..ctx(TypeProcedure::Ip, &[], &[])
+    };
+    let dec = decider(&ech, c, &f, d(AUJOURDHUI)).unwrap();
+    assert_eq!(dec.demarrer[0].echeance, Moment::Jour(d("2026-12-15")));
+    // The same child at 2 years and a day keeps the 3 months.
+    let c = Contexte {
+        naissance: Some(d("2024-11-14")),
+        ..ctx(TypeProcedure::Ip, &[], &[])
+    };
+    let dec = decider(&ech, c, &f, d(AUJOURDHUI)).unwrap();
+    assert_eq!(dec.demarrer[0].echeance, Moment::Jour(d("2027-02-15")));
+}
+
+#[test]
+fn a_professional_source_is_named_and_an_anonymous_one_is_not() {
+    let ech = Echeancier::default();
+    let f = form(
+        "reception",
+        "2026-11-15",
+        &[
+            ("source", "sante"),
+            ("danger", "violences_physiques"),
+            ("confidentialite", "non"),
+        ],
+    );
+    let e = decider(&ech, ctx(TypeProcedure::Ip, &[], &[]), &f, d(AUJOURDHUI)).unwrap_err();
+    assert!(e.0.get("informant").unwrap().contains("L226-5"));
+    let f = form(
+        "reception",
+        "2026-11-15",
+        &[
+            ("source", "anonyme"),
+            ("danger", "violences_physiques"),
+            ("informant", "Un voisin, M. Dupont"),
+            ("confidentialite", "oui"),
+        ],
+    );
+    let e = decider(&ech, ctx(TypeProcedure::Ip, &[], &[]), &f, d(AUJOURDHUI)).unwrap_err();
+    assert!(e.0.get("informant").unwrap().contains("anonyme"));
+}
+
+#[test]
+fn the_report_needs_a_home_visit_and_has_one_conclusion() {
+    let ech = Echeancier::default();
+    let mut faites = vec![
+        faite_avec("reception", "2026-09-01", RECEPTION_ECOLE),
+        faite("evaluation", "2026-09-03"),
+    ];
+    let rapport = form("rapport", "2026-11-20", &[("conclusion", "proposition")]);
+    let e = decider(
+        &ech,
+        ctx(TypeProcedure::Ip, &faites, &[]),
+        &rapport,
+        d(AUJOURDHUI),
+    )
+    .unwrap_err();
+    assert!(e.0.get("etape").unwrap().contains("Visite au domicile"));
+    faites.push(faite("visite", "2026-10-10"));
+    let ouverte = EcheanceEnregistree {
+        id: 9,
+        regle: "IP_EVAL".into(),
+        debut: Moment::Jour(d("2026-09-01")),
+        echeance: Moment::Jour(d("2026-12-01")),
+        etat: Etat::Ouverte,
+        prolongations: 0,
+    };
+    let dec = decider(
+        &ech,
+        ctx(TypeProcedure::Ip, &faites, std::slice::from_ref(&ouverte)),
+        &rapport,
+        d(AUJOURDHUI),
+    )
+    .unwrap();
+    assert_eq!(dec.honorer, vec![9]);
+    assert_eq!(dec.demarrer[0].regle, "IP_FEEDBACK");
+    assert_eq!(dec.demarrer[0].echeance, Moment::Jour(d("2027-02-20")));
+    // After an administrative conclusion, no referral in the same IP.
+    faites.push(faite("rapport", "2026-11-20"));
+    let saisine = form(
+        "saisine",
+        "2026-11-25",
+        &[("motif", "danger_grave"), ("parents_informes", "oui")],
+    );
+    let e = decider(
+        &ech,
+        ctx(TypeProcedure::Ip, &faites, &[]),
+        &saisine,
+        d(AUJOURDHUI),
+    )
+    .unwrap_err();
+    assert!(e.0.get("etape").unwrap().contains("nouvelle IP"));
+}
+
+#[test]
+fn a_referral_during_the_evaluation_needs_one_and_the_feedback_follows_the_decision() {
+    let ech = Echeancier::default();
+    let mut faites = vec![faite_avec("reception", "2026-11-02", RECEPTION_ECOLE)];
+    let pendant = form(
+        "saisine",
+        "2026-11-05",
+        &[("motif", "pendant_evaluation"), ("parents_informes", "non")],
+    );
+    let e = decider(
+        &ech,
+        ctx(TypeProcedure::Ip, &faites, &[]),
+        &pendant,
+        d(AUJOURDHUI),
+    )
+    .unwrap_err();
+    assert!(e.0.get("motif").unwrap().contains("évaluation"));
+    let retour = form("retour_informant", "2026-11-06", &[]);
+    let e = decider(
+        &ech,
+        ctx(TypeProcedure::Ip, &faites, &[]),
+        &retour,
+        d(AUJOURDHUI),
+    )
+    .unwrap_err();
+    assert!(e.0.get("etape").unwrap().contains("décision"));
+    // Danger grave et immédiat: straight to the procureur, then the school is told.
+    let grave = form(
+        "saisine",
+        "2026-11-03",
+        &[("motif", "danger_grave"), ("parents_informes", "oui")],
+    );
+    decider(
+        &ech,
+        ctx(TypeProcedure::Ip, &faites, &[]),
+        &grave,
+        d(AUJOURDHUI),
+    )
+    .unwrap();
+    faites.push(faite("saisine", "2026-11-03"));
+    decider(
+        &ech,
+        ctx(TypeProcedure::Ip, &faites, &[]),
+        &retour,
+        d(AUJOURDHUI),
+    )
+    .unwrap();
+    // Nobody to tell after an anonymous IP.
+    let anonyme = vec![
+        faite_avec("reception", "2026-11-02", &[("source", "anonyme")]),
+        faite("saisine", "2026-11-03"),
+    ];
+    let e = decider(
+        &ech,
+        ctx(TypeProcedure::Ip, &anonyme, &[]),
+        &retour,
+        d(AUJOURDHUI),
+    )
+    .unwrap_err();
+    assert!(e.0.get("etape").unwrap().contains("anonyme"));
+}
+
+#[test]
+fn an_ip_closes_on_a_conclusion() {
+    let ech = Echeancier::default();
+    let faites = vec![faite_avec("reception", "2026-11-02", RECEPTION_ECOLE)];
+    let e = decider(
+        &ech,
+        ctx(TypeProcedure::Ip, &faites, &[]),
+        &form("cloture", "2026-11-10", &[]),
+        d(AUJOURDHUI),
+    )
+    .unwrap_err();
+    assert!(e.0.get("etape").unwrap().contains("conclusion"));
+    let dec = decider(
+        &ech,
+        ctx(TypeProcedure::Ip, &faites, &[]),
+        &form("non_ip", "2026-11-10", &[("orientation", "service_social")]),
+        d(AUJOURDHUI),
+    )
+    .unwrap();
+    assert!(dec.fin);
 }

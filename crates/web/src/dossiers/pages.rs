@@ -373,7 +373,7 @@ pub(super) async fn dossier_page(
     }
     evenements.sort_by(|a, b| b.date.cmp(&a.date));
     let plan = store::plan(&mut tx, dep, id).await?;
-    let procedures = parcours_store::procedures::of_dossier(&mut tx, dep, id)
+    let procedures = parcours_usecases::procedures::visibles(&mut tx, &ctx.acteur(), id)
         .await?
         .into_iter()
         .map(|p| {

@@ -262,8 +262,17 @@ async fn procedure_page(
         );
         for c in def.champs {
             let nom = c.nom();
-            let f = Field::text(nom, c.libelle(), &g(nom)).required();
+            let f = Field::text(nom, c.libelle(), &g(nom));
             let f = match c {
+                // Free text is optional unless a rule of the procedure asks for it (a professional
+                // who transmits an IP is named): the decision says so per field.
+                Champ::Texte { max, .. } => f.kind("textarea").hint(&format!(
+                    "Facultatif selon le cas ; au plus {max} caractères."
+                )),
+                _ => f.required(),
+            };
+            let f = match c {
+                Champ::Texte { .. } => f,
                 Champ::Choix { options, .. } => f.select(crate::pages::options(
                     "— choisir —",
                     options.iter().map(|(k, l)| (k.to_string(), l.to_string())),
@@ -715,6 +724,14 @@ fn douze_mois() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The procedures the MDS carry; the CRIP's informations préoccupantes have their own figures
+/// (`crate::crip`), read by the CRIP and the direction only.
+const TYPES_MDS: [TypeProcedure; 3] = [
+    TypeProcedure::Rsa,
+    TypeProcedure::Masp,
+    TypeProcedure::Expulsion,
+];
+
 /// For each month and procedure type: opened, and due dates met on time out of those due.
 fn table_mois(
     par_mois: &[parcours_store::procedures::MoisProcedure],
@@ -723,7 +740,7 @@ fn table_mois(
         .into_iter()
         .map(|(code, nom)| {
             let mut cells = Vec::new();
-            for t in TypeProcedure::ALL {
+            for t in TYPES_MDS {
                 let m = par_mois
                     .iter()
                     .find(|m| m.mois == code && m.type_ == t.code());
@@ -765,7 +782,7 @@ pub async fn chiffres(State(state): State<AppState>, ctx: Ctx) -> WebResult<Resp
             let n = c
                 .par_mois
                 .iter()
-                .filter(|m| m.mois == code)
+                .filter(|m| m.mois == code && TYPES_MDS.iter().any(|t| t.code() == m.type_))
                 .map(|m| m.ouvertes)
                 .sum();
             (nom, n)
@@ -910,7 +927,11 @@ fn classeur_rsa(
     ws.write_string_with_format(0, 4, "Tenues dans le délai", &gras)?;
     ws.write_string_with_format(0, 5, "Part dans le délai", &gras)?;
     ws.set_column_width(1, 28)?;
-    for (r, m) in c.par_mois.iter().enumerate() {
+    let mds = c
+        .par_mois
+        .iter()
+        .filter(|m| TYPES_MDS.iter().any(|t| t.code() == m.type_));
+    for (r, m) in mds.enumerate() {
         let r = r as u32 + 1;
         ws.write_string(r, 0, &m.mois)?;
         ws.write_string(
@@ -925,24 +946,61 @@ fn classeur_rsa(
             ws.write_number_with_format(r, 5, m.dans_le_delai as f64 / m.echeances as f64, &part)?;
         }
     }
-    let ws = wb.add_worksheet();
-    ws.set_name("Définitions")?;
-    ws.write_string_with_format(0, 0, "Indicateur", &gras)?;
-    ws.write_string_with_format(0, 1, "Définition", &gras)?;
-    ws.set_column_width(0, 30)?;
-    ws.set_column_width(1, 100)?;
-    for (r, (k, d)) in parcours_domain::procedures::chiffres::DEFINITIONS
-        .iter()
-        .enumerate()
-    {
-        ws.write_string(r as u32 + 1, 0, *k)?;
-        ws.write_string(r as u32 + 1, 1, *d)?;
-    }
+    feuille(
+        &mut wb,
+        "Définitions",
+        ("Indicateur", "Définition"),
+        parcours_domain::procedures::chiffres::DEFINITIONS
+            .iter()
+            .map(|(k, d)| (k.to_string(), Valeur::Texte(d.to_string()))),
+    )?;
     wb.save_to_buffer()
 }
 
+/// The second column of a two-column sheet.
+pub(crate) enum Valeur {
+    Texte(String),
+    Nombre(i64),
+}
+
+/// A two-column sheet of a workbook (a label and its value): the definitions of the figures, counts
+/// by category.
+pub(crate) fn feuille(
+    wb: &mut rust_xlsxwriter::Workbook,
+    nom: &str,
+    entetes: (&str, &str),
+    lignes: impl Iterator<Item = (String, Valeur)>,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let gras = rust_xlsxwriter::Format::new().set_bold().set_text_wrap();
+    let ws = wb.add_worksheet();
+    ws.set_name(nom)?;
+    ws.write_string_with_format(0, 0, entetes.0, &gras)?;
+    ws.write_string_with_format(0, 1, entetes.1, &gras)?;
+    ws.set_column_width(0, 40)?;
+    let mut large = false;
+    for (r, (k, v)) in lignes.enumerate() {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, k)?;
+        match v {
+            Valeur::Texte(t) => {
+                large = true;
+                ws.write_string(r, 1, t)?;
+            }
+            Valeur::Nombre(n) => {
+                ws.write_number(r, 1, n as f64)?;
+            }
+        }
+    }
+    ws.set_column_width(1, if large { 100 } else { 16 })?;
+    Ok(())
+}
+
 /// A file to download: its type, its name, its bytes.
-fn fichier(content_type: &'static str, nom: &str, body: impl Into<axum::body::Body>) -> Response {
+pub(crate) fn fichier(
+    content_type: &'static str,
+    nom: &str,
+    body: impl Into<axum::body::Body>,
+) -> Response {
     (
         [
             (axum::http::header::CONTENT_TYPE, content_type.to_string()),

@@ -12,6 +12,21 @@ use parcours_domain::habilitations::Role;
 use parcours_test_support::{Fixture, TestDb, PASSWORD};
 use tower::ServiceExt;
 
+/// The id in a redirect's location after `prefix` (`/procedures/` in `/procedures/12#etapes`).
+pub fn id_after(location: &str, prefix: &str) -> i64 {
+    location
+        .split(prefix)
+        .nth(1)
+        .and_then(|s| s.split(['/', '?', '#']).next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("pas d'identifiant après {prefix} dans {location}"))
+}
+
+/// A civil date and time of the département, `AAAA-MM-JJTHH:MM`.
+pub fn civil(s: &str) -> chrono::NaiveDateTime {
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
+}
+
 pub struct TestApp {
     pub db: TestDb,
     pub fx: Fixture,
@@ -216,6 +231,18 @@ impl TestApp {
         }
         .expect("request");
         self.send(req).await
+    }
+
+    /// Opens a dossier for the person as the agent signed in; returns its id.
+    pub async fn ouvrir_dossier(&self, personne: i64, intitule: &str) -> i64 {
+        let a = self
+            .post(
+                &format!("/personnes/{personne}/dossiers"),
+                &[("intitule", intitule)],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+        id_after(&a.location.expect("redirection"), "/dossiers/")
     }
 
     pub async fn login_as(&mut self, role: Role) -> Answer {
