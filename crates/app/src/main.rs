@@ -78,6 +78,8 @@ enum Command {
     },
     /// Tirage au sort équitable et vérifiable d'un groupe projet (LEXIMIN).
     Tirage(parcours_tirage::TirageCommand),
+    /// Propositions d'orientation des enfants vers les places d'accueil (modèle placement.md).
+    Placement(parcours_placement::PlacementCommand),
     /// Mesures de performance sur des données fictives.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -383,6 +385,10 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<std::process::ExitC
         Command::Tirage(cmd) => {
             // CPU-bound and synchronous: off the async workers.
             tokio::task::spawn_blocking(move || parcours_tirage::run(cmd)).await??;
+        }
+        Command::Placement(cmd) => {
+            // CPU-bound and synchronous: off the async workers.
+            tokio::task::spawn_blocking(move || parcours_placement::run(cmd)).await??;
         }
         Command::Bench(cmd) => bench::run(cmd).await?,
         Command::Openapi => println!("{}", parcours_web::api::document()?),

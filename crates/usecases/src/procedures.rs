@@ -25,6 +25,9 @@ pub struct Vue {
     pub procedure: Procedure,
     pub etapes: Vec<EtapeEnregistree>,
     pub echeances: Vec<EcheanceEnregistree>,
+    /// Whether the agent's service records its steps (an IP: the CRIP only), the role's policy
+    /// aside.
+    pub ecriture: bool,
 }
 
 /// The services whose agents read a dossier's informations préoccupantes: the CRIP that receives
@@ -92,10 +95,12 @@ pub async fn lister(
             }
         }
         let echeances = store::echeances(tx.conn(), dep, p.id).await?;
+        let ecriture = p.type_ != TypeProcedure::Ip || kind == Some(ServiceKind::Crip);
         out.push(Vue {
             procedure: p,
             etapes,
             echeances,
+            ecriture,
         });
     }
     let ids: Vec<i64> = out.iter().map(|v| v.procedure.id).collect();

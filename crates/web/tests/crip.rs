@@ -135,6 +135,10 @@ async fn the_crip_records_an_ip_that_no_other_team_reads() {
     assert!(page.body.contains("Réception de l"), "{}", page.body);
     assert!(!page.body.contains("Dr Le Bihan"), "{}", page.body);
     assert!(page.body.contains("connu de la CRIP seulement"));
+    assert!(
+        !page.body.contains("?etape="),
+        "pas d'étape proposée à l'ASE"
+    );
     let w = etape(&app, p, &[("etape", "evaluation"), ("date", "2026-12-02")]).await;
     assert_eq!(w.status, StatusCode::FORBIDDEN);
 
@@ -266,6 +270,12 @@ async fn the_crip_records_an_ip_that_no_other_team_reads() {
     );
     let x = app.get("/crip/chiffres.xlsx").await;
     assert_eq!(x.status, StatusCode::OK);
+    let api = app.json("GET", "/api/v1/crip/chiffres", None, None).await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    let v: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(v["total"]["recues"], 1);
+    assert_eq!(v["total"]["propositions_administratives"], 1);
+    assert_eq!(v["total"]["par_origine"]["sante"], 1);
     app.login_as(Role::Direction).await;
     assert_eq!(app.get("/crip/chiffres").await.status, StatusCode::OK);
     assert_eq!(

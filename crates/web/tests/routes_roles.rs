@@ -186,6 +186,7 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ("GET /crip/chiffres", "direction equipe_centrale"),
         ("GET /crip/chiffres.csv", "direction equipe_centrale"),
         ("GET /crip/chiffres.xlsx", "direction equipe_centrale"),
+        ("GET /api/v1/crip/chiffres", "direction equipe_centrale"),
         (
             "GET /api/v1/dossiers/{id}/procedures",
             "travailleur_social cadre equipe_centrale",
@@ -641,6 +642,7 @@ fn expected_tokens() -> BTreeMap<&'static str, &'static str> {
         ("GET /api/v1/accueil/tableau", ""),
         ("GET /api/v1/accueil/chiffres", ""),
         ("GET /api/v1/creneaux", "creneaux:lire"),
+        ("GET /api/v1/crip/chiffres", ""),
         ("GET /api/v1/rendez-vous", ""),
         ("POST /api/v1/rendez-vous", "rendez-vous:gerer"),
         ("GET /api/v1/rendez-vous/{id}", ""),

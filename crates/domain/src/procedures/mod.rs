@@ -475,6 +475,29 @@ pub fn decider(
     })
 }
 
+/// The steps the procedure allows now, whatever their date and fields: their prerequisites are
+/// recorded, a unique step is not, and for an IP the order of §1.3–1.5 holds (the others would be
+/// refused).
+pub fn possibles(type_: TypeProcedure, faites: &[EtapeFaite]) -> Vec<&'static Etape> {
+    etapes(type_)
+        .iter()
+        .filter(|e| {
+            e.requiert
+                .iter()
+                .all(|r| faites.iter().any(|f| f.code == *r))
+        })
+        .filter(|e| !(e.unique && faites.iter().any(|f| f.code == e.code)))
+        .filter(|e| {
+            if type_ != TypeProcedure::Ip {
+                return true;
+            }
+            let mut errors = FieldErrors::default();
+            verifier_ip(e.code, faites, None, &BTreeMap::new(), &mut errors);
+            errors.get("etape").is_none()
+        })
+        .collect()
+}
+
 /// The rules of the CRIP's procedure the step list cannot say (reference §1.2–1.5): a professional
 /// who transmits is named (the feedback of L226-5 is owed to them), an anonymous one is not; one
 /// single conclusion (D226-2-7): an administrative report or a judicial referral, not both; a

@@ -533,3 +533,27 @@ fn an_ip_closes_on_a_conclusion() {
     .unwrap();
     assert!(dec.fin);
 }
+
+#[test]
+fn the_steps_offered_on_an_ip_follow_its_order() {
+    let codes = |faites: &[EtapeFaite]| -> Vec<&str> {
+        possibles(TypeProcedure::Ip, faites)
+            .iter()
+            .map(|e| e.code)
+            .collect()
+    };
+    assert_eq!(codes(&[]), vec!["reception"]);
+    let recue = vec![faite_avec("reception", "2026-11-02", RECEPTION_ECOLE)];
+    let c = codes(&recue);
+    assert!(c.contains(&"evaluation") && c.contains(&"saisine") && c.contains(&"non_ip"));
+    assert!(!c.contains(&"retour_informant") && !c.contains(&"cloture") && !c.contains(&"rapport"));
+    let mut conclue = recue.clone();
+    conclue.extend([
+        faite("evaluation", "2026-11-03"),
+        faite("visite", "2026-11-10"),
+        faite("rapport", "2026-11-20"),
+    ]);
+    let c = codes(&conclue);
+    assert!(c.contains(&"retour_informant") && c.contains(&"cloture"));
+    assert!(!c.contains(&"saisine") && !c.contains(&"non_ip") && !c.contains(&"rapport"));
+}

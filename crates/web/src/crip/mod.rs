@@ -1,7 +1,8 @@
 //! The CRIP's pages: the figures of the informations préoccupantes (reference §1.6) with their
 //! chart, definitions and exports. The IPs themselves are procedures of the child's dossier
-//! (`crate::procedures`), recorded by the CRIP alone.
+//! (`crate::procedures`), recorded by the CRIP alone. The API serves the same figures as JSON.
 
+pub mod api;
 mod pages;
 
 use axum::http::Method;
@@ -30,6 +31,12 @@ pub(crate) fn routes() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             "/crip/chiffres.xlsx",
             Action::CripChiffres,
             get(pages::chiffres_xlsx),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/crip/chiffres",
+            Action::CripChiffres,
+            get(api::chiffres),
         ),
     ]
 }

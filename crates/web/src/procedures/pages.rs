@@ -12,7 +12,7 @@ use axum::Form;
 use chrono::Duration;
 use parcours_domain::habilitations::policy::{allows, Action};
 use parcours_domain::habilitations::Role;
-use parcours_domain::procedures::{etapes, regime_rsa, Champ, EtapeForm, TypeProcedure};
+use parcours_domain::procedures::{regime_rsa, Champ, EtapeForm, TypeProcedure};
 use parcours_domain::FieldErrors;
 use parcours_store::agents::{AgentFilter, AgentSort};
 use parcours_usecases::{Canal, Error as UcError};
@@ -236,16 +236,10 @@ async fn procedure_page(
         .map(|e| echeance_vue(e, aujourdhui, preavis))
         .partition(|e| e.etat == "ouverte");
     let faites = parcours_store::procedures::faites(&vue.etapes);
-    let can_write = allows(&ctx.principal, Action::DossiersEcrire) && p.close_le.is_none();
-    // The steps whose prerequisites are recorded (the others would be refused).
-    let possibles: Vec<(&str, &str)> = etapes(p.type_)
-        .iter()
-        .filter(|e| {
-            e.requiert
-                .iter()
-                .all(|r| faites.iter().any(|f| f.code == *r))
-        })
-        .filter(|e| !(e.unique && faites.iter().any(|f| f.code == e.code)))
+    let can_write =
+        allows(&ctx.principal, Action::DossiersEcrire) && vue.ecriture && p.close_le.is_none();
+    let possibles: Vec<(&str, &str)> = parcours_domain::procedures::possibles(p.type_, &faites)
+        .into_iter()
         .map(|e| (e.code, e.libelle))
         .collect();
     let choisie = etape.and_then(|c| p.type_.etape(c));
