@@ -40,6 +40,13 @@ const LECTEURS_IP: &[ServiceKind] = &[ServiceKind::Crip, ServiceKind::Ase];
 /// kept from the family; the stricter reading keeps it from every other team).
 const MASQUE_INFORMANT: &str = "(connu de la CRIP seulement)";
 
+/// The audit entry of an IP refused to an agent outside the CRIP (read) or outside `LECTEURS_IP`.
+fn refus_ip(acteur: &Acteur, id: i64, canal: Canal) -> parcours_domain::audit::AuditEvent {
+    acteur
+        .event("refus", "procedure", id)
+        .purpose(canal.purpose("information préoccupante réservée à la CRIP et à l'ASE"))
+}
+
 /// The kind of the acting agent's service.
 async fn service_kind(
     conn: &mut parcours_store::Conn,
@@ -114,12 +121,21 @@ pub async fn lister(
     Ok(out)
 }
 
-/// One procedure, through its dossier.
+/// One procedure, through its dossier; an IP outside `LECTEURS_IP` is an audited refusal.
 pub async fn lire(store_: &Store, acteur: &Acteur, id: i64, canal: Canal) -> Result<Vue> {
-    let dossier_id = {
+    let (dossier_id, lit) = {
         let mut conn = store_.read().await?;
-        store::get(&mut conn, acteur.dep(), id).await?.dossier_id
+        let p = store::get(&mut conn, acteur.dep(), id).await?;
+        let lit = p.type_ != TypeProcedure::Ip
+            || service_kind(&mut conn, acteur)
+                .await?
+                .is_some_and(|k| LECTEURS_IP.contains(&k));
+        (p.dossier_id, lit)
     };
+    if !lit {
+        let tx = AuditedTx::begin(store_, acteur).await?;
+        return Err(tx.refuse(refus_ip(acteur, id, canal)).await);
+    }
     lister(store_, acteur, dossier_id, canal)
         .await?
         .into_iter()
@@ -267,7 +283,7 @@ async fn ouvrir_procedure(
     if p.type_ == TypeProcedure::Ip
         && service_kind(tx.conn(), acteur).await? != Some(ServiceKind::Crip)
     {
-        return Err(Error::Forbidden { audited: false });
+        return Err(tx.refuse(refus_ip(acteur, id, canal)).await);
     }
     Ok((tx, p, ouvert.personne_id))
 }

@@ -150,10 +150,33 @@ async fn the_crip_records_an_ip_that_no_other_team_reads() {
     assert!(!dossier.body.contains("Dr Le Bihan"));
     assert_eq!(
         app.get(&format!("/procedures/{p}")).await.status,
-        StatusCode::NOT_FOUND
+        StatusCode::FORBIDDEN
     );
     let w = etape(&app, p, &[("etape", "evaluation"), ("date", "2026-12-02")]).await;
     assert_eq!(w.status, StatusCode::FORBIDDEN);
+    // Both refusals are in the audit log.
+    {
+        let mut conn = app.db.store().read().await.unwrap();
+        let (refus, _) = parcours_store::audit::list(
+            &mut conn,
+            "96",
+            &parcours_store::audit::AuditFilter {
+                record_type: Some("procedure".into()),
+                action: Some("refus".into()),
+                ..Default::default()
+            },
+            50,
+            0,
+        )
+        .await
+        .unwrap();
+        let ts = app.fx.agent(Role::TravailleurSocial);
+        let n = refus
+            .iter()
+            .filter(|e| e.agent_id == Some(ts) && e.record_id == p.to_string())
+            .count();
+        assert_eq!(n, 2, "{refus:?}");
+    }
     let api = app
         .json(
             "GET",
