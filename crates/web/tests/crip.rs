@@ -299,8 +299,14 @@ async fn the_crip_records_an_ip_that_no_other_team_reads() {
     assert_eq!(v["total"]["recues"], 1);
     assert_eq!(v["total"]["propositions_administratives"], 1);
     assert_eq!(v["total"]["par_origine"]["sante"], 1);
+    assert!(c.body.contains("href=\"/echeances\""));
     app.login_as(Role::Direction).await;
-    assert_eq!(app.get("/crip/chiffres").await.status, StatusCode::OK);
+    let c = app.get("/crip/chiffres").await;
+    assert_eq!(c.status, StatusCode::OK);
+    assert!(
+        !c.body.contains("href=\"/echeances\""),
+        "lien que la direction ne peut ouvrir"
+    );
     assert_eq!(
         app.get(&format!("/procedures/{p}")).await.status,
         StatusCode::FORBIDDEN,

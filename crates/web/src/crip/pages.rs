@@ -3,6 +3,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
+use parcours_domain::habilitations::policy::{allows, Action};
 use parcours_domain::procedures::chiffres_ip::{
     libelle_source, IndicateursIp, DEFINITIONS_IP, TRANCHES,
 };
@@ -81,6 +82,8 @@ struct ChiffresPage {
     barres: Vec<Barre>,
     signalements_directs: i64,
     definitions: &'static [(&'static str, &'static str)],
+    /// The CRIP opens its list of due dates; the direction, which reads counts only, does not.
+    lien_echeances: bool,
 }
 
 /// The evaluations by delay, as (label, count), in the order of `TRANCHES`.
@@ -126,6 +129,7 @@ pub async fn chiffres(State(state): State<AppState>, ctx: Ctx) -> WebResult<Resp
         barres,
         signalements_directs: c.total.signalements_directs,
         definitions: &DEFINITIONS_IP,
+        lien_echeances: allows(&ctx.principal, Action::EcheancesLire),
     }))
 }
 
