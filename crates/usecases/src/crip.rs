@@ -37,22 +37,23 @@ pub async fn chiffres_ip(store_: &Store, acteur: &Acteur) -> Result<ChiffresIp> 
     let depuis = debut_periode(aujourdhui);
     let mut conn = store_.read().await?;
     let ips = parcours_store::procedures::ip_resumes(&mut conn, acteur.dep(), depuis).await?;
-    let mut par_mois = Vec::new();
-    for k in 0..12u32 {
-        let Some(m) = depuis.checked_add_months(Months::new(k)) else {
-            continue;
-        };
-        let code = m.format("%Y-%m").to_string();
-        let du_mois: Vec<_> = ips
-            .iter()
-            .filter(|ip| {
-                ip.reception
-                    .is_some_and(|r| r.format("%Y-%m").to_string() == code)
-            })
-            .cloned()
-            .collect();
-        par_mois.push((code, indicateurs_ip(&du_mois, aujourdhui)));
+    // Each IP in its month of reception, once; every month of the period present.
+    let mut mois: std::collections::BTreeMap<String, Vec<_>> = (0..12u32)
+        .filter_map(|k| depuis.checked_add_months(Months::new(k)))
+        .map(|m| (m.format("%Y-%m").to_string(), Vec::new()))
+        .collect();
+    for ip in &ips {
+        if let Some(v) = ip
+            .reception
+            .and_then(|r| mois.get_mut(&r.format("%Y-%m").to_string()))
+        {
+            v.push(ip.clone());
+        }
     }
+    let par_mois = mois
+        .into_iter()
+        .map(|(code, du_mois)| (code, indicateurs_ip(&du_mois, aujourdhui)))
+        .collect();
     Ok(ChiffresIp {
         depuis,
         total: indicateurs_ip(&ips, aujourdhui),

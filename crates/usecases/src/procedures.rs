@@ -70,9 +70,18 @@ pub async fn visibles(
     acteur: &Acteur,
     dossier_id: i64,
 ) -> Result<Vec<Procedure>> {
-    let lit_ip = service_kind(conn, acteur)
-        .await?
-        .is_some_and(|k| LECTEURS_IP.contains(&k));
+    let kind = service_kind(conn, acteur).await?;
+    visibles_pour(conn, acteur, dossier_id, kind).await
+}
+
+/// `visibles` for an agent whose service kind is already read.
+async fn visibles_pour(
+    conn: &mut parcours_store::Conn,
+    acteur: &Acteur,
+    dossier_id: i64,
+    kind: Option<ServiceKind>,
+) -> Result<Vec<Procedure>> {
+    let lit_ip = kind.is_some_and(|k| LECTEURS_IP.contains(&k));
     Ok(store::of_dossier(conn, acteur.dep(), dossier_id)
         .await?
         .into_iter()
@@ -92,7 +101,7 @@ pub async fn lister(
     let dep = acteur.dep();
     let kind = service_kind(tx.conn(), acteur).await?;
     let mut out = Vec::new();
-    for p in visibles(tx.conn(), acteur, dossier_id).await? {
+    for p in visibles_pour(tx.conn(), acteur, dossier_id, kind).await? {
         let mut etapes = store::etapes(tx.conn(), dep, p.id).await?;
         if p.type_ == TypeProcedure::Ip && kind != Some(ServiceKind::Crip) {
             for e in &mut etapes {

@@ -67,18 +67,6 @@ pub struct IndicateursIp {
     pub retours_dans_delai: i64,
 }
 
-/// Counts months date to date, as the law does (2 months from 15 March end on 15 May).
-fn mois_ecoules(debut: NaiveDate, fin: NaiveDate) -> u32 {
-    let mut n = 0;
-    while debut
-        .checked_add_months(chrono::Months::new(n + 1))
-        .is_some_and(|d| d <= fin)
-    {
-        n += 1;
-    }
-    n
-}
-
 fn median(mut v: Vec<i64>) -> Option<f64> {
     if v.is_empty() {
         return None;
@@ -121,18 +109,16 @@ pub fn indicateurs_ip(ips: &[ResumeIp], aujourdhui: NaiveDate) -> IndicateursIp 
                 if ip.echeance_evaluation.is_none_or(|e| fin <= e) {
                     dans_delai += 1;
                 }
-                Some(match mois_ecoules(reception, fin) {
-                    0 => "moins_1_mois",
-                    1 => "1_2_mois",
-                    2 => "2_3_mois",
-                    _ if fin
-                        == reception
-                            .checked_add_months(chrono::Months::new(3))
-                            .unwrap_or(fin) =>
-                    {
-                        "2_3_mois"
-                    }
-                    _ => "plus_3_mois",
+                // Months date to date; the third month's last day is still within the 3 months.
+                let apres = |n| reception.checked_add_months(chrono::Months::new(n));
+                Some(if apres(1).is_some_and(|d| fin < d) {
+                    "moins_1_mois"
+                } else if apres(2).is_some_and(|d| fin < d) {
+                    "1_2_mois"
+                } else if apres(3).is_some_and(|d| fin <= d) {
+                    "2_3_mois"
+                } else {
+                    "plus_3_mois"
                 })
             }
             None if ip.non_ip => None,

@@ -13,28 +13,14 @@ use parcours_usecases::crip::ChiffresIp;
 use crate::auth::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::pages::{render, Layout};
-use crate::procedures::pages::{feuille, fichier, Barre, Valeur};
+use crate::procedures::pages::{feuille, fichier, jours, pct, Barre, Valeur, MOIS_COURTS};
 use crate::AppState;
 
 /// « déc. 2026 » for `2026-12`.
 fn mois_fr(code: &str) -> String {
-    const NOMS: [&str; 12] = [
-        "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
-        "déc.",
-    ];
     let (a, m) = code.split_once('-').unwrap_or((code, "1"));
     let m: usize = m.parse().unwrap_or(1);
-    format!("{} {a}", NOMS[(m.max(1) - 1).min(11)])
-}
-
-fn pct(p: Option<f64>) -> String {
-    p.map(|p| format!("{:.1} %", p * 100.0).replace('.', ","))
-        .unwrap_or_else(|| "—".into())
-}
-
-fn jours(j: Option<f64>) -> String {
-    j.map(|j| format!("{j:.1} j").replace('.', ","))
-        .unwrap_or_else(|| "—".into())
+    format!("{} {a}", MOIS_COURTS[(m.max(1) - 1).min(11)])
 }
 
 /// One row of the table by month (and the total).

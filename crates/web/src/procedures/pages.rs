@@ -651,12 +651,12 @@ struct LigneChiffres {
     par_parcours: String,
 }
 
-fn pct(p: Option<f64>) -> String {
+pub(crate) fn pct(p: Option<f64>) -> String {
     p.map(|p| format!("{:.1} %", p * 100.0).replace('.', ","))
         .unwrap_or_else(|| "—".into())
 }
 
-fn jours(j: Option<f64>) -> String {
+pub(crate) fn jours(j: Option<f64>) -> String {
     j.map(|j| format!("{j:.1} j").replace('.', ","))
         .unwrap_or_else(|| "—".into())
 }
@@ -698,13 +698,15 @@ struct ChiffresPage {
     definitions: &'static [(&'static str, &'static str)],
 }
 
+/// The months as the figures print them.
+pub(crate) const MOIS_COURTS: [&str; 12] = [
+    "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+    "déc.",
+];
+
 /// The 12 months of the figures, oldest first: (`AAAA-MM`, « janv. 2026 »).
 fn douze_mois() -> Vec<(String, String)> {
     use chrono::Datelike;
-    const NOMS: [&str; 12] = [
-        "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
-        "déc.",
-    ];
     let premier = today().with_day(1).unwrap_or_else(today);
     (0..12u32)
         .rev()
@@ -712,7 +714,7 @@ fn douze_mois() -> Vec<(String, String)> {
         .map(|d| {
             (
                 d.format("%Y-%m").to_string(),
-                format!("{} {}", NOMS[d.month0() as usize], d.year()),
+                format!("{} {}", MOIS_COURTS[d.month0() as usize], d.year()),
             )
         })
         .collect()
