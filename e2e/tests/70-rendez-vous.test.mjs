@@ -81,7 +81,7 @@ describe('agendas et rendez-vous', () => {
     await page.focus('button:has-text("Réserver le rendez-vous")');
     await Promise.all([page.waitForURL(/\/rendez-vous\/\d+/), page.keyboard.press('Enter')]);
     assert.match(await page.locator('h1').innerText(), /Rendez-vous du/);
-    assert.match(await page.locator('.details').innerText(), /prévu/);
+    assert.match(await page.locator('.details').innerText(), /Prévu/);
     await axeClean('/rendez-vous/{id}');
     await page.screenshot({ path: `${SCREENSHOT_DIR}/rendez-vous-detail.png`, fullPage: true });
 

@@ -66,7 +66,7 @@ describe("main courante de l'accueil", () => {
     assert.ok(keystrokes <= 6, `${keystrokes} frappes`);
 
     // A blank form again, with the notice and the contact in the day's list below.
-    assert.match(await page.locator('.notice').innerText(), /Enregistrement créé/);
+    assert.match(await page.locator('.notice').innerText(), /Contact (anonyme|de .+) enregistré à \d+ h \d\d/);
     assert.equal(await page.locator('#typologie').inputValue(), '');
     assert.equal(await page.locator('#attente').inputValue(), '');
     assert.equal(await page.locator('table tbody tr').count(), before + 1);

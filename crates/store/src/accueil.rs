@@ -141,14 +141,8 @@ pub async fn jour(
     .await?
     .get("n");
     let rows = sqlx::query(
-        "SELECT c.id, c.moment, c.canal, c.site_id, c.personne_id, c.typologie, c.reponse, c.partenaire, \
-         c.attente_minutes, pe.nom AS permanence, p.nom_naissance, p.nom_usage, p.prenoms, m.libelle AS motif \
-         FROM accueil_contacts c \
-         LEFT JOIN accueil_motifs m ON m.departement_id = c.departement_id AND m.id = c.motif_id \
-         LEFT JOIN permanences pe ON pe.departement_id = c.departement_id AND pe.id = c.permanence_id \
-         LEFT JOIN personnes p ON p.departement_id = c.departement_id AND p.id = c.personne_id \
-         WHERE c.departement_id = $1 AND c.site_id = $2 AND c.moment >= $3 AND c.moment < $4 \
-         ORDER BY c.moment DESC, c.id DESC LIMIT $5 OFFSET $6",
+        &format!("{CONTACT_SQL} WHERE c.departement_id = $1 AND c.site_id = $2 AND c.moment >= $3 AND c.moment < $4 \
+         ORDER BY c.moment DESC, c.id DESC LIMIT $5 OFFSET $6"),
     )
     .bind(dep)
     .bind(site_id)
@@ -158,39 +152,75 @@ pub async fn jour(
     .bind(offset)
     .fetch_all(&mut *conn)
     .await?;
-    let contacts = rows
-        .iter()
-        .map(|r| {
-            let naissance: Option<String> = r.get("nom_naissance");
-            let usage: Option<String> = r.get("nom_usage");
-            let prenoms: Option<String> = r.get("prenoms");
-            let moment: String = r.get("moment");
-            let canal: String = r.get("canal");
-            let typologie: String = r.get("typologie");
-            let reponse: String = r.get("reponse");
-            Contact {
-                id: r.get("id"),
-                moment: heure::parse(&moment).unwrap_or_default(),
-                canal: Canal::from_code(&canal).unwrap_or(Canal::Visite),
-                site_id: r.get("site_id"),
-                permanence: r.get("permanence"),
-                personne_id: r.get("personne_id"),
-                personne: naissance.map(|n| {
-                    format!(
-                        "{} {}",
-                        usage.unwrap_or(n).to_uppercase(),
-                        prenoms.unwrap_or_default().replace(',', " ")
-                    )
-                }),
-                typologie: Typologie::from_code(&typologie).unwrap_or(Typologie::Autre),
-                motif: r.get("motif"),
-                reponse: Reponse::from_code(&reponse).unwrap_or(Reponse::Information),
-                partenaire: r.get("partenaire"),
-                attente_minutes: r.get("attente_minutes"),
-            }
-        })
-        .collect();
+    let contacts = rows.iter().map(contact).collect();
     Ok((contacts, total))
+}
+
+/// The columns of a contact, its place, its person and its motif (aliases of `contact`).
+const CONTACT_SQL: &str = "SELECT c.id, c.moment, c.canal, c.site_id, c.personne_id, c.typologie, c.reponse, c.partenaire, \
+     c.attente_minutes, pe.nom AS permanence, p.nom_naissance, p.nom_usage, p.prenoms, m.libelle AS motif \
+     FROM accueil_contacts c \
+     LEFT JOIN accueil_motifs m ON m.departement_id = c.departement_id AND m.id = c.motif_id \
+     LEFT JOIN permanences pe ON pe.departement_id = c.departement_id AND pe.id = c.permanence_id \
+     LEFT JOIN personnes p ON p.departement_id = c.departement_id AND p.id = c.personne_id";
+
+fn contact(r: &sqlx::any::AnyRow) -> Contact {
+    let naissance: Option<String> = r.get("nom_naissance");
+    let usage: Option<String> = r.get("nom_usage");
+    let prenoms: Option<String> = r.get("prenoms");
+    let moment: String = r.get("moment");
+    let canal: String = r.get("canal");
+    let typologie: String = r.get("typologie");
+    let reponse: String = r.get("reponse");
+    Contact {
+        id: r.get("id"),
+        moment: heure::parse(&moment).unwrap_or_default(),
+        canal: Canal::from_code(&canal).unwrap_or(Canal::Visite),
+        site_id: r.get("site_id"),
+        permanence: r.get("permanence"),
+        personne_id: r.get("personne_id"),
+        personne: naissance.map(|n| {
+            format!(
+                "{} {}",
+                usage.unwrap_or(n).to_uppercase(),
+                prenoms.unwrap_or_default().replace(',', " ")
+            )
+        }),
+        typologie: Typologie::from_code(&typologie).unwrap_or(Typologie::Autre),
+        motif: r.get("motif"),
+        reponse: Reponse::from_code(&reponse).unwrap_or(Reponse::Information),
+        partenaire: r.get("partenaire"),
+        attente_minutes: r.get("attente_minutes"),
+    }
+}
+
+/// A person's contacts with the desk, latest first, on these sites (`None`: the whole département).
+pub async fn de_personne(
+    conn: &mut Conn,
+    dep: &str,
+    personne_id: i64,
+    sites: Option<&[i64]>,
+    limit: i64,
+) -> Result<Vec<Contact>> {
+    let filtre = match sites {
+        // Ids of the principal's sites, integers: written as literals.
+        Some([]) => " AND 1 = 0".to_string(),
+        Some(s) => format!(
+            " AND c.site_id IN ({})",
+            s.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        ),
+        None => String::new(),
+    };
+    let rows = sqlx::query(&format!(
+        "{CONTACT_SQL} WHERE c.departement_id = $1 AND c.personne_id = $2{filtre} \
+         ORDER BY c.moment DESC, c.id DESC LIMIT {}",
+        limit.clamp(1, 500)
+    ))
+    .bind(dep)
+    .bind(personne_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.iter().map(contact).collect())
 }
 
 // ---------------------------------------------------------------------------------------------------

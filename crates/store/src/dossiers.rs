@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::dossiers::{
     secret::{DossierAcces, Equipe},
-    BaseLegale, Document, Dossier, Ecrit, EcritKind, EcritVersion, NewAccesMotive, NewCorrection,
-    NewDocument, NewEcrit, NewPlanItem, NewResultat, Objectif, PlanItem, Referent, StatutPlan,
-    Titulaire, TypeDocument, Visibilite,
+    BaseLegale, Cloture, Document, Dossier, Ecrit, EcritKind, EcritVersion, MotifCloture,
+    NewAccesMotive, NewCloture, NewCorrection, NewDocument, NewEcrit, NewPlanItem, NewResultat,
+    Objectif, PlanItem, Referent, StatutPlan, Titulaire, TypeDocument, Visibilite,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -353,6 +353,71 @@ pub async fn referents(conn: &mut Conn, dep: &str, dossier_id: i64) -> Result<Ve
         .collect())
 }
 
+/// An open dossier an agent follows, as their home page lists it: whom it is about and what is due
+/// next in it (a legal due date of its procedures, an action of its plan).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierSuivi {
+    pub id: i64,
+    pub intitule: String,
+    /// The person it is about (usual name, then given names); `None` for a foyer's dossier.
+    pub personne: Option<String>,
+    pub foyer_id: Option<i64>,
+    /// The earliest open legal due date: (`AAAA-MM-JJ`, rule id).
+    pub echeance: Option<(String, String)>,
+    /// The earliest dated action of the plan still in progress: (`AAAA-MM-JJ`, label).
+    pub action: Option<(String, String)>,
+}
+
+/// The open dossiers `agent_id` follows, as référent of a service or of a procedure, the most
+/// pressing first (earliest due date or planned action), at most `limit`. A due date of an
+/// information préoccupante counts only for the IP's own référent: the others may not know of it.
+pub async fn suivis_par(
+    conn: &mut Conn,
+    dep: &str,
+    agent_id: i64,
+    limit: i64,
+) -> Result<Vec<DossierSuivi>> {
+    let rows = sqlx::query(&format!(
+        "WITH mes (dossier_id) AS ( \
+           SELECT dossier_id FROM dossier_referents WHERE departement_id = $1 AND agent_id = $2 AND jusqu_au IS NULL \
+           UNION SELECT dossier_id FROM procedures WHERE departement_id = $1 AND referent_id = $2 AND close_le IS NULL), \
+         x AS (SELECT d.id, d.intitule, d.personne_id, d.foyer_id, \
+           (SELECT e.jour || '|' || e.regle FROM echeances e JOIN procedures q ON q.departement_id = e.departement_id AND q.id = e.procedure_id \
+             WHERE e.departement_id = $1 AND q.dossier_id = d.id AND e.etat = 'ouverte' AND (q.type <> 'ip' OR e.referent_id = $2) \
+             ORDER BY e.jour, e.id LIMIT 1) AS echeance, \
+           (SELECT i.echeance || '|' || i.libelle FROM plan_items i WHERE i.departement_id = $1 AND i.dossier_id = d.id \
+             AND i.echeance IS NOT NULL AND i.statut = 'en_cours' ORDER BY i.echeance, i.id LIMIT 1) AS action \
+           FROM mes m JOIN dossiers d ON d.departement_id = $1 AND d.id = m.dossier_id WHERE d.clos_le IS NULL) \
+         SELECT x.*, COALESCE(pe.nom_usage, pe.nom_naissance) || ' ' || REPLACE(pe.prenoms, ',', ' ') AS personne \
+         FROM x LEFT JOIN personnes pe ON pe.departement_id = $1 AND pe.id = x.personne_id \
+         ORDER BY CASE WHEN x.echeance IS NULL AND x.action IS NULL THEN 1 ELSE 0 END, \
+           CASE WHEN x.echeance IS NULL THEN x.action WHEN x.action IS NULL OR x.echeance < x.action THEN x.echeance ELSE x.action END, \
+           x.id LIMIT {}",
+        limit.clamp(1, 500)
+    ))
+    .bind(dep)
+    .bind(agent_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let paire = |v: Option<String>| {
+        v.and_then(|v| {
+            v.split_once('|')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        })
+    };
+    Ok(rows
+        .iter()
+        .map(|r| DossierSuivi {
+            id: r.get("id"),
+            intitule: r.get("intitule"),
+            personne: r.get("personne"),
+            foyer_id: r.get("foyer_id"),
+            echeance: paire(r.get("echeance")),
+            action: paire(r.get("action")),
+        })
+        .collect())
+}
+
 /// What the secret partagé needs to know of a dossier.
 pub async fn acces(conn: &mut Conn, dep: &str, dossier_id: i64) -> Result<DossierAcces> {
     let equipes = current_equipes(conn, dep, dossier_id).await?;
@@ -369,7 +434,15 @@ pub async fn acces(conn: &mut Conn, dep: &str, dossier_id: i64) -> Result<Dossie
     Ok(DossierAcces { equipes, referents })
 }
 
-pub async fn close(conn: &mut Conn, dep: &str, dossier_id: i64, le: NaiveDate) -> Result<()> {
+/// Closes the dossier on `le` for the reason given by `par`; a dossier already closed is a conflict.
+pub async fn close(
+    conn: &mut Conn,
+    dep: &str,
+    dossier_id: i64,
+    le: NaiveDate,
+    cloture: &NewCloture,
+    par: i64,
+) -> Result<()> {
     let done = sqlx::query(
         "UPDATE dossiers SET clos_le = $1 WHERE departement_id = $2 AND id = $3 AND clos_le IS NULL",
     )
@@ -378,7 +451,85 @@ pub async fn close(conn: &mut Conn, dep: &str, dossier_id: i64, le: NaiveDate) -
     .bind(dossier_id)
     .execute(&mut *conn)
     .await?;
-    touched(done.rows_affected(), StoreError::Conflict("clos_le"))
+    touched(done.rows_affected(), StoreError::Conflict("clos_le"))?;
+    sqlx::query(
+        "INSERT INTO dossier_clotures (departement_id, dossier_id, clos_le, motif, precision, clos_par, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(dep)
+    .bind(dossier_id)
+    .bind(iso(le))
+    .bind(cloture.motif.code())
+    .bind(cloture.precision.as_deref())
+    .bind(par)
+    .bind(now())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Reopens a closed dossier (not an archived one: the retention job has taken it) and records why
+/// on its last closing; a dossier that is open is a conflict.
+pub async fn reopen(
+    conn: &mut Conn,
+    dep: &str,
+    dossier_id: i64,
+    le: NaiveDate,
+    motif: &str,
+    par: i64,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE dossiers SET clos_le = NULL WHERE departement_id = $1 AND id = $2 \
+         AND clos_le IS NOT NULL AND archive_le IS NULL",
+    )
+    .bind(dep)
+    .bind(dossier_id)
+    .execute(&mut *conn)
+    .await?;
+    touched(done.rows_affected(), StoreError::Conflict("clos_le"))?;
+    // Dossiers closed before the history existed have no closing row: nothing to complete then.
+    sqlx::query(
+        "UPDATE dossier_clotures SET rouvert_le = $1, motif_reouverture = $2, rouvert_par = $3 \
+         WHERE departement_id = $4 AND dossier_id = $5 AND rouvert_le IS NULL",
+    )
+    .bind(iso(le))
+    .bind(motif)
+    .bind(par)
+    .bind(dep)
+    .bind(dossier_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The closings of a dossier, latest first, with who closed and reopened it.
+pub async fn clotures(conn: &mut Conn, dep: &str, dossier_id: i64) -> Result<Vec<Cloture>> {
+    let rows = sqlx::query(
+        "SELECT c.clos_le, c.motif, c.precision, c.rouvert_le, c.motif_reouverture, \
+         a.prenom || ' ' || a.nom AS par, r.prenom || ' ' || r.nom AS rouvert_par \
+         FROM dossier_clotures c \
+         JOIN agents a ON a.departement_id = c.departement_id AND a.id = c.clos_par \
+         LEFT JOIN agents r ON r.departement_id = c.departement_id AND r.id = c.rouvert_par \
+         WHERE c.departement_id = $1 AND c.dossier_id = $2 ORDER BY c.id DESC",
+    )
+    .bind(dep)
+    .bind(dossier_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Cloture {
+                clos_le: r.get("clos_le"),
+                motif: MotifCloture::parse(&r.get::<String, _>("motif"))
+                    .ok_or_else(|| corrupt("motif de clôture"))?,
+                precision: r.get("precision"),
+                par: r.get("par"),
+                rouvert_le: r.get("rouvert_le"),
+                motif_reouverture: r.get("motif_reouverture"),
+                rouvert_par: r.get("rouvert_par"),
+            })
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------------

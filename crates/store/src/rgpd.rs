@@ -134,6 +134,57 @@ pub async fn demandes(conn: &mut Conn, dep: &str, personne_id: i64) -> Result<Ve
         .collect())
 }
 
+/// One request of the register the DPO keeps (RGPD art. 30 and 12.3): when it came, what right,
+/// its deadline and answer, who recorded it — not whom it is about.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DemandeRegistre {
+    pub demande: Demande,
+    pub par: String,
+}
+
+/// Every request for a right of the département, latest first, at most `limit`, and their number.
+pub async fn registre(
+    conn: &mut Conn,
+    dep: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<DemandeRegistre>, i64)> {
+    let total: i64 = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM demandes_droits WHERE departement_id = $1",
+    )
+    .bind(dep)
+    .fetch_one(&mut *conn)
+    .await?
+    .get("n");
+    let rows = sqlx::query(
+        "SELECT d.id, d.droit, d.recue_le, d.echeance, d.prolongee, d.repondue_le, \
+         a.prenom || ' ' || a.nom AS par FROM demandes_droits d \
+         JOIN agents a ON a.departement_id = d.departement_id AND a.id = d.par_id \
+         WHERE d.departement_id = $1 ORDER BY d.recue_le DESC, d.id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(dep)
+    .bind(limit.clamp(1, 1000))
+    .bind(offset.max(0))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok((
+        rows.iter()
+            .map(|r| DemandeRegistre {
+                demande: Demande {
+                    id: r.get("id"),
+                    droit: r.get("droit"),
+                    recue_le: r.get("recue_le"),
+                    echeance: r.get("echeance"),
+                    prolongee: r.get::<i64, _>("prolongee") == 1,
+                    repondue_le: r.get("repondue_le"),
+                },
+                par: r.get("par"),
+            })
+            .collect(),
+        total,
+    ))
+}
+
 /// Extends the deadline to three months (the person must be told within the first month: the caller
 /// refuses it after the first deadline).
 pub async fn demande_prolonger(

@@ -7,6 +7,7 @@ pub mod creation;
 pub mod crip;
 pub mod dossiers;
 pub mod doublons;
+pub mod mon_travail;
 pub mod personnes;
 pub mod procedures;
 pub mod rgpd;

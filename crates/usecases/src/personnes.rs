@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use parcours_domain::dossiers::secret::{portee, DossierAcces, Portee};
 use parcours_domain::dossiers::Dossier;
+use parcours_domain::habilitations::policy::{allows, Action};
 use parcours_domain::personnes::{Adresse, Membre, Personne, Situation};
 use parcours_store::{dossiers, doublons, personnes, Conn, Store, StoreError};
 
@@ -92,6 +93,10 @@ pub struct Fiche {
     pub dossiers: Vec<parcours_domain::dossiers::Dossier>,
     /// Set when this file was merged into another (the duplicate's survivor).
     pub fusionnee_dans: Option<i64>,
+    /// The person's appointments on the agent's sites, latest first (`None`: not for this role).
+    pub rendez_vous: Option<Vec<parcours_store::agenda::RendezVous>>,
+    /// The person's contacts with the desk of the agent's sites, latest first.
+    pub contacts: Option<Vec<parcours_store::accueil::Contact>>,
 }
 
 /// Reads a person's fiche as the agent's scope allows, and audits the read with that scope; out of
@@ -129,6 +134,29 @@ pub async fn lire_fiche(
     } else {
         personne.nir = None;
     }
+    // The desk and the social workers receive the person and book with them: their appointments and
+    // desk contacts on the agent's own sites, never another MDS's.
+    let pr = &acteur.principal;
+    let sites = pr.site_ids.clone();
+    let rendez_vous = if allows(pr, Action::AgendaLire) {
+        let filtre = parcours_store::agenda::RdvFilter {
+            personne_id: Some(id),
+            sites: Some(sites.clone()),
+            ..Default::default()
+        };
+        Some(
+            parcours_store::agenda::list(tx.conn(), dep, &filtre, 50, 0)
+                .await?
+                .0,
+        )
+    } else {
+        None
+    };
+    let contacts = if allows(pr, Action::AccueilLire) {
+        Some(parcours_store::accueil::de_personne(tx.conn(), dep, id, Some(&sites), 20).await?)
+    } else {
+        None
+    };
     let purpose = if scope.acces_motive.is_some() {
         "consultation de la fiche (accès motivé)"
     } else {
@@ -138,10 +166,16 @@ pub async fn lire_fiche(
         acteur
             .event("lecture", "personne", id)
             .purpose(canal.purpose(purpose))
-            .details(serde_json::json!({ "portee": format!("{:?}", scope.portee) })),
+            .details(serde_json::json!({
+                "portee": format!("{:?}", scope.portee),
+                "rendez_vous": rendez_vous.as_ref().map(Vec::len),
+                "contacts": contacts.as_ref().map(Vec::len),
+            })),
     )
     .await?;
     Ok(Fiche {
+        rendez_vous,
+        contacts,
         personne,
         portee: scope.portee,
         acces_motive: scope.acces_motive,

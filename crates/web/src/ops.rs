@@ -1,15 +1,11 @@
-//! Operations and shell: health check, Prometheus metrics, the embedded static assets, the home page,
-//! and the request counter.
+//! Operations and shell: health check, Prometheus metrics, the embedded static assets and the request
+//! counter.
 
-use askama::Template;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::Ctx;
-use crate::error::WebResult;
-use crate::pages::{render, Layout};
 use crate::AppState;
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
@@ -49,6 +45,7 @@ pub async fn count_requests(req: Request, next: Next) -> Response {
 }
 
 const CSS: &str = include_str!("../static/parcours.css");
+const JS: &str = include_str!("../static/parcours.js");
 const LOGO: &str = include_str!("../static/logo.svg");
 
 pub async fn css() -> Response {
@@ -83,51 +80,14 @@ pub async fn logo(State(state): State<AppState>) -> Response {
     }
 }
 
-#[derive(Template)]
-#[template(path = "accueil.html")]
-pub struct HomePage {
-    pub l: Layout,
-    pub name: String,
-    /// The agent's due dates: late, and due within 7 days (social workers, cadres, central team).
-    pub echeances: Option<(i64, i64)>,
-    /// Late files by MDS and secteur (cadres, direction, central team): the escalation.
-    pub retards: Vec<parcours_store::procedures::RetardsSecteur>,
-}
-
-/// Each role lands on its own work: the due dates of a social worker or of a cadre's MDS, and the
-/// late files by secteur for those the escalation reaches. Counts only: no dossier is named here.
-pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult<Response> {
-    use parcours_domain::habilitations::policy::{allows, Action};
-    let today = parcours_store::clock().today();
-    let echeances = if allows(&ctx.principal, Action::EcheancesLire) {
-        match parcours_usecases::procedures::perimetre(&ctx.principal) {
-            Ok(p) => {
-                let mut conn = state.store.read().await?;
-                Some(
-                    parcours_store::procedures::compter(
-                        &mut conn,
-                        ctx.dep(),
-                        &p,
-                        today,
-                        today + chrono::Duration::days(7),
-                    )
-                    .await?,
-                )
-            }
-            Err(_) => None,
-        }
-    } else {
-        None
-    };
-    let retards = if allows(&ctx.principal, Action::EcheancesChiffres) {
-        parcours_usecases::procedures::retards(&state.store, &ctx.acteur()).await?
-    } else {
-        vec![]
-    };
-    Ok(render(&HomePage {
-        name: ctx.principal.display_name.clone(),
-        l: ctx.layout(),
-        echeances,
-        retards,
-    }))
+/// The script every page loads: it only moves the focus to a form's error summary.
+pub async fn js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        JS,
+    )
+        .into_response()
 }

@@ -58,6 +58,11 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/doublons", "Doublons", Action::DoublonsGerer),
     ("/acces-motives", "Accès motivés", Action::AccesMotivesLire),
     (
+        "/rgpd/demandes",
+        "Demandes de droits",
+        Action::RgpdRegistreLire,
+    ),
+    (
         "/rgpd/transmissions",
         "Droits d'accès à examiner",
         Action::RgpdGerer,
@@ -148,6 +153,8 @@ pub struct Field {
     pub required: bool,
     pub autocomplete: Option<&'static str>,
     pub accept: Option<&'static str>,
+    /// The search-then-choose list of a `choix` field (a person or agents chosen by name).
+    pub choix: Option<crate::choix::Liste>,
 }
 
 impl Field {
@@ -174,6 +181,12 @@ impl Field {
     }
     pub fn autocomplete(mut self, a: &'static str) -> Self {
         self.autocomplete = Some(a);
+        self
+    }
+    /// A person or agents chosen by name (`crate::choix`): a search box, its button, the matches.
+    pub fn choix(mut self, liste: crate::choix::Liste) -> Self {
+        self.kind = "choix";
+        self.choix = Some(liste);
         self
     }
     pub fn select(mut self, options: Vec<(String, String)>) -> Self {
@@ -221,6 +234,8 @@ pub struct FormPage {
     pub multipart: bool,
     pub buttons: Vec<ButtonForm>,
     pub details: Vec<(String, String)>,
+    /// Other pages of the same record (href, label), listed under the form.
+    pub liens: Vec<(String, String)>,
 }
 
 impl FormPage {

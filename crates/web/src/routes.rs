@@ -15,7 +15,7 @@ use crate::auth::{login_redirect, Auth};
 use crate::error::{ApiError, WebError};
 use crate::{
     accueil, admin, agenda, agents, api, appui, audit, auth, chiffres, crip, dossiers, doublons,
-    groupes_projet, ops, personnes, procedures, referentiel, rgpd, AppState,
+    groupes_projet, mon_travail, ops, personnes, procedures, referentiel, rgpd, AppState,
 };
 
 /// One route: method, path template (axum syntax) and the action it performs.
@@ -52,6 +52,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         r(M::GET, "/healthz", Public, get(ops::healthz)),
         r(M::GET, "/metrics", MetriquesLire, get(ops::metrics)),
         r(M::GET, "/static/parcours.css", Public, get(ops::css)),
+        r(M::GET, "/static/parcours.js", Public, get(ops::js)),
         r(M::GET, "/static/logo", Public, get(ops::logo)),
         r(M::GET, "/connexion", Public, get(auth::login::login_page)),
         r(M::POST, "/connexion", Public, post(auth::login::login)),
@@ -63,7 +64,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             get(auth::oidc::callback),
         ),
         r(M::POST, "/deconnexion", Connecte, post(auth::login::logout)),
-        r(M::GET, "/", Connecte, get(ops::home)),
+        r(M::GET, "/", Connecte, get(mon_travail::home)),
         r(M::GET, "/compte", Connecte, get(auth::login::account_page)),
         r(
             M::POST,

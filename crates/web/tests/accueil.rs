@@ -100,19 +100,26 @@ async fn the_desk_records_a_contact_with_the_defaults() {
         .post("/accueil/contacts/nouveau", &saisie(&form.body, &site_a))
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    assert_eq!(
-        a.location.as_deref(),
-        Some("/accueil/contacts/nouveau?message=cree")
-    );
     let list = contacts(&app, app.fx.site_a).await;
+    assert_eq!(
+        a.location,
+        Some(format!(
+            "/accueil/contacts/nouveau?message=cree&contact={}",
+            list[0].id
+        ))
+    );
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].attente_minutes, Some(5));
     assert_eq!(list[0].personne, None);
     assert_eq!(audits(&app, "accueil_contact").await, 1);
 
     // Back to a blank form with a notice, and the day's contacts below it (a read that is audited).
-    let after = app.get("/accueil/contacts/nouveau?message=cree").await;
-    assert!(after.body.contains("Enregistrement créé"), "{}", after.body);
+    let after = app.get(a.location.as_deref().unwrap()).await;
+    assert!(
+        after.body.contains("Contact anonyme enregistré à"),
+        "{}",
+        after.body
+    );
     assert!(after.body.contains("data-enregistre=\"oui\""));
     assert!(after.body.contains("Logement"));
     assert!(audits(&app, "accueil_contacts").await >= 1);
@@ -135,7 +142,19 @@ async fn the_desk_records_a_contact_with_the_defaults() {
     ]);
     let b = app.post("/accueil/contacts/nouveau", &f).await;
     assert_eq!(b.status, StatusCode::SEE_OTHER, "{}", b.body);
+    // The confirmation names whose contact was saved, and when.
+    let after = app.get(b.location.as_deref().unwrap()).await;
     let list = contacts(&app, app.fx.site_a).await;
+    let saved = list.iter().find(|c| c.personne_id == Some(id)).unwrap();
+    let quand =
+        parcours_domain::agenda::heure::hm(parcours_domain::agenda::heure::minutes(saved.moment));
+    assert!(
+        after
+            .body
+            .contains(&format!("Contact de GUICHARD Anne enregistré à {quand}.")),
+        "{}",
+        after.body
+    );
     assert_eq!(list.len(), 2);
     assert!(list
         .iter()

@@ -142,7 +142,7 @@ async fn a_booking_refuses_double_bookings_closed_hours_and_the_past_with_french
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let detail = app.get(ok.location.as_deref().unwrap()).await;
     assert!(
-        detail.body.contains("MARTIN Claire") && detail.body.contains("prévu"),
+        detail.body.contains("MARTIN Claire") && detail.body.contains("Prévu"),
         "{}",
         detail.body
     );

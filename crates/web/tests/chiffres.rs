@@ -189,8 +189,8 @@ async fn the_api_answers_the_same_figures_in_json() {
 }
 
 #[tokio::test]
-async fn the_direction_and_the_dpo_may_not_see_the_figures() {
-    for role in [Role::Dpo, Role::Direction, Role::Administrateur] {
+async fn the_dpo_and_the_administrator_may_not_see_the_figures() {
+    for role in [Role::Dpo, Role::Administrateur] {
         let mut app = TestApp::new().await;
         app.login_as(role).await;
         for path in [
@@ -204,6 +204,39 @@ async fn the_direction_and_the_dpo_may_not_see_the_figures() {
         let home = app.get("/").await;
         assert!(!home.body.contains("/accueil/chiffres"), "{role:?}");
     }
+}
+
+#[tokio::test]
+async fn the_direction_reads_the_counts_of_the_departement_but_not_each_agents() {
+    let mut app = TestApp::new().await;
+    seed(&app).await;
+    app.login_as(Role::Direction).await;
+    let m = parcours_store::chiffres::Mois::of(mois_dernier()).code();
+    let page = app.get("/accueil/chiffres").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("MDS d&#39;Aubier") || page.body.contains("MDS d'Aubier"));
+    assert!(
+        !page.body.contains("Rendez-vous par agent"),
+        "{}",
+        page.body
+    );
+    let home = app.get("/").await;
+    assert!(home.body.contains("href=\"/accueil/chiffres\""));
+    let csv = app.get("/accueil/chiffres.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.contains(&format!("{m};MDS d'Aubier;3;")));
+    assert_eq!(
+        app.get("/accueil/chiffres.csv?tableau=agents").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/api/v1/accueil/chiffres").await.status,
+        StatusCode::OK
+    );
+    // The central team, on the same figures, has the table per agent the direction lacks.
+    app.login_as(Role::EquipeCentrale).await;
+    let central = app.get("/accueil/chiffres").await;
+    assert!(central.body.contains("Rendez-vous par agent"));
 }
 
 #[tokio::test]

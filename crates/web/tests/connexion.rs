@@ -237,10 +237,41 @@ async fn an_administrator_reset_ends_every_session_of_the_agent() {
     let agent_session = app.cookie.clone();
     app.login_as(Role::Administrateur).await;
     let id = app.fx.agent(Role::Accueil);
+    // The screen is reached from the agent's page.
+    let fiche = app.get(&format!("/agents/{id}")).await;
+    assert!(fiche
+        .body
+        .contains(&format!("href=\"/agents/{id}/mot-de-passe\"")));
+    let form = app.get(&format!("/agents/{id}/mot-de-passe")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Nouveau mot de passe"));
+    // Too weak, or not confirmed: a message beside the field, nothing changed, sessions kept.
+    let weak = app
+        .post(
+            &format!("/agents/{id}/mot-de-passe"),
+            &[("mot_de_passe", "court"), ("confirmation", "court")],
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.body.contains("id=\"mot_de_passe-erreur\""));
+    let mismatch = app
+        .post(
+            &format!("/agents/{id}/mot-de-passe"),
+            &[
+                ("mot_de_passe", "Lumière-Orage-77-Sud"),
+                ("confirmation", "Lumière-Orage-77-Nord"),
+            ],
+        )
+        .await;
+    assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(mismatch.body.contains("La confirmation ne correspond pas"));
     let a = app
         .post(
             &format!("/agents/{id}/mot-de-passe"),
-            &[("mot_de_passe", "Lumière-Orage-77-Sud")],
+            &[
+                ("mot_de_passe", "Lumière-Orage-77-Sud"),
+                ("confirmation", "Lumière-Orage-77-Sud"),
+            ],
         )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);

@@ -331,6 +331,49 @@ async fn outside_the_territory_only_existence_shows_until_an_exceptional_access(
         "{}",
         list.body
     );
+    // The DPO too, for the whole département, in local time, the read of the register audited.
+    app.login_as(Role::Dpo).await;
+    let before = count_audit(&app).await;
+    let dpo = app.get("/acces-motives").await;
+    assert_eq!(dpo.status, StatusCode::OK);
+    assert!(dpo.body.contains("cole ce matin, mise à l"));
+    assert!(!dpo.body.contains("(n° "));
+    assert!(dpo.body.contains(" à "), "a local date and time");
+    assert_eq!(count_audit(&app).await, before + 1);
+}
+
+#[tokio::test]
+async fn the_dpo_keeps_the_register_of_the_requests_for_a_right_without_names() {
+    let mut app = TestApp::new().await;
+    app.login_as(Role::Cadre).await;
+    let p = app
+        .personne_avec_adresse("Kerjean", "Maiwenn", "05/05/1985", "96001", "96100")
+        .await;
+    let recue = parcours_store::clock()
+        .today()
+        .format("%d/%m/%Y")
+        .to_string();
+    let a = app
+        .post(
+            &format!("/personnes/{p}/rgpd/demandes"),
+            &[("recue_le", recue.as_str())],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert_eq!(
+        app.get("/rgpd/demandes").await.status,
+        StatusCode::FORBIDDEN
+    );
+    app.login_as(Role::Dpo).await;
+    let page = app.get("/rgpd/demandes").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Accès (article 15)"), "{}", page.body);
+    assert!(page.body.contains("En cours"));
+    assert!(page.body.contains("Agent Cadre"));
+    assert!(!page.body.contains("KERJEAN") && !page.body.contains("Kerjean"));
+    let home = app.get("/").await;
+    assert!(home.body.contains("href=\"/rgpd/demandes\""));
+    assert!(home.body.contains("href=\"/acces-motives\""));
 }
 
 #[tokio::test]

@@ -80,3 +80,34 @@ async fn the_nir_shows_on_the_social_workers_fiche_only_and_each_read_is_audited
         "{purposes:?}"
     );
 }
+
+#[tokio::test]
+async fn the_fiche_reads_as_french_people_read_it() {
+    let mut app = TestApp::new().await;
+    app.login_as(Role::TravailleurSocial).await;
+    let id = app
+        .personne_complete(
+            &[
+                ("recherche", "Le Bihan"),
+                ("nom_naissance", "Le Bihan"),
+                ("prenoms", "Gwenola"),
+                ("sexe", "2"),
+                ("date_naissance", "03/04/1990"),
+                ("commune_naissance", "96003"),
+                ("telephone", "+33610062218"),
+            ],
+            "96001",
+            "96100",
+        )
+        .await;
+    let fiche = app.get(&format!("/personnes/{id}")).await;
+    assert_eq!(fiche.status, StatusCode::OK);
+    // The birthplace by its commune's name, the phone in pairs, no internal number in the title.
+    assert!(
+        fiche.body.contains("03/04/1990, à Brielle"),
+        "{}",
+        fiche.body
+    );
+    assert!(fiche.body.contains("06 10 06 22 18"));
+    assert!(!fiche.body.contains("(n° "));
+}

@@ -454,7 +454,10 @@ async fn a_new_agent_is_created_with_post_and_etp_then_closed_and_cannot_sign_in
     let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
     app.post(
         &format!("/agents/{id}/mot-de-passe"),
-        &[("mot_de_passe", "Rivage-Clair-77!")],
+        &[
+            ("mot_de_passe", "Rivage-Clair-77!"),
+            ("confirmation", "Rivage-Clair-77!"),
+        ],
     )
     .await;
     assert_eq!(

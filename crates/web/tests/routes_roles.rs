@@ -17,6 +17,7 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ("GET /healthz", "public"),
         ("GET /metrics", "administrateur"),
         ("GET /static/parcours.css", "public"),
+        ("GET /static/parcours.js", "public"),
         ("GET /static/logo", "public"),
         ("GET /connexion", "public"),
         ("POST /connexion", "public"),
@@ -49,6 +50,7 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ("GET /agents/{id}", "cadre administrateur"),
         ("POST /agents/{id}", "administrateur"),
         ("POST /agents/{id}/fermer", "administrateur"),
+        ("GET /agents/{id}/mot-de-passe", "administrateur"),
         ("POST /agents/{id}/mot-de-passe", "administrateur"),
         ("GET /groupes-projet", all_staff),
         (
@@ -144,7 +146,7 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
             "POST /personnes/{id}/acces-motive",
             "travailleur_social cadre",
         ),
-        ("GET /acces-motives", "cadre"),
+        ("GET /acces-motives", "cadre dpo"),
         (
             "GET /dossiers/{id}/procedures/nouvelle",
             "travailleur_social cadre equipe_centrale",
@@ -256,7 +258,15 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
             "travailleur_social cadre equipe_centrale",
         ),
         (
+            "GET /dossiers/{id}/cloture",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
             "POST /dossiers/{id}/cloture",
+            "travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /dossiers/{id}/reouverture",
             "travailleur_social cadre equipe_centrale",
         ),
         ("GET /doublons", "cadre"),
@@ -276,6 +286,7 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ),
         ("GET /personnes/{id}/rgpd/export", "cadre"),
         ("GET /rgpd/transmissions", "cadre"),
+        ("GET /rgpd/demandes", "dpo"),
         ("POST /rgpd/transmissions/{id}/traitee", "cadre"),
         ("GET /rgpd/conservation", "cadre"),
         ("POST /rgpd/conservation/simulation", "cadre"),
@@ -387,6 +398,10 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ),
         ("GET /rendez-vous/{id}", "accueil travailleur_social cadre"),
         (
+            "GET /rendez-vous/{id}/convocation",
+            "accueil travailleur_social cadre",
+        ),
+        (
             "POST /rendez-vous/{id}/statut",
             "accueil travailleur_social",
         ),
@@ -405,19 +420,19 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ),
         (
             "GET /accueil/chiffres",
-            "accueil travailleur_social cadre equipe_centrale",
+            "accueil travailleur_social cadre equipe_centrale direction",
         ),
         (
             "GET /accueil/chiffres.csv",
-            "accueil travailleur_social cadre equipe_centrale",
+            "accueil travailleur_social cadre equipe_centrale direction",
         ),
         (
             "GET /accueil/chiffres.xlsx",
-            "accueil travailleur_social cadre equipe_centrale",
+            "accueil travailleur_social cadre equipe_centrale direction",
         ),
         (
             "GET /api/v1/accueil/chiffres",
-            "accueil travailleur_social cadre equipe_centrale",
+            "accueil travailleur_social cadre equipe_centrale direction",
         ),
         ("GET /api/v1/creneaux", "accueil travailleur_social cadre"),
         (

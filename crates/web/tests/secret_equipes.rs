@@ -499,14 +499,7 @@ async fn naming_a_referent_of_another_mds_moves_the_dossier_to_that_team() {
     let lieu = installer(&mut app).await;
     // The person moves to Brielle; the cadre of MDS-A hands the dossier to MDS-B's social worker.
     app.login_as(Role::Cadre).await;
-    let ts_b = b.agent(Role::TravailleurSocial);
-    let matricule = {
-        let mut conn = app.db.store().read().await.unwrap();
-        parcours_store::agents::get(&mut conn, "96", ts_b)
-            .await
-            .unwrap()
-            .matricule
-    };
+    let ts_b = b.agent(Role::TravailleurSocial).to_string();
     let service = app
         .fx
         .service(parcours_domain::referentiel::ServiceKind::ServiceSocial)
@@ -514,7 +507,7 @@ async fn naming_a_referent_of_another_mds_moves_the_dossier_to_that_team() {
     let a = app
         .post(
             &format!("{}/referents", lieu.dossier),
-            &[("service_id", &service), ("matricule", &matricule)],
+            &[("service_id", &service), ("referent_agent", &ts_b)],
         )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);

@@ -99,6 +99,30 @@ impl TypeRdv {
             TypeRdv::Telephonique => 30,
         }
     }
+    /// What the convocation asks the person to bring. Until motifs carry their own instructions
+    /// (issue 16, « motifs as configuration »), the usual list of the kind of appointment.
+    pub fn a_apporter(self) -> &'static [&'static str] {
+        match self {
+            TypeRdv::PremierAccueil | TypeRdv::Suivi => &[
+                "une pièce d'identité ou un titre de séjour",
+                "votre attestation de droits à l'assurance maladie (carte Vitale)",
+                "vos justificatifs de ressources des trois derniers mois",
+                "les courriers récents en lien avec votre demande (factures, avis, relances)",
+            ],
+            TypeRdv::Rsa => &[
+                "une pièce d'identité ou un titre de séjour",
+                "votre numéro d'allocataire de la CAF ou de la MSA",
+                "votre curriculum vitae, si vous en avez un",
+                "vos justificatifs de formation ou d'activité",
+            ],
+            TypeRdv::VisiteDomicile => {
+                &["les courriers récents en lien avec votre demande (factures, avis, relances)"]
+            }
+            TypeRdv::Telephonique => {
+                &["gardez près de vous les courriers en lien avec votre demande"]
+            }
+        }
+    }
     /// Which plages take this kind: a PLAS is kept for first appointments (seed 000), a permanence
     /// receives at its place, so no home visit starts from it.
     pub fn accepte(self, nature: NaturePlage) -> bool {
@@ -143,11 +167,11 @@ impl StatutRdv {
     }
     pub fn libelle(self) -> &'static str {
         match self {
-            StatutRdv::Prevu => "prévu",
-            StatutRdv::Honore => "honoré",
-            StatutRdv::Excuse => "excusé",
-            StatutRdv::AbsentNonExcuse => "absent non excusé",
-            StatutRdv::Annule => "annulé",
+            StatutRdv::Prevu => "Prévu",
+            StatutRdv::Honore => "Honoré",
+            StatutRdv::Excuse => "Excusé",
+            StatutRdv::AbsentNonExcuse => "Absent non excusé",
+            StatutRdv::Annule => "Annulé",
         }
     }
     /// Statuses that hold the agent's time (and the room): a person who excused themselves frees it.

@@ -2,11 +2,13 @@
 //! a foyer — its journal of écrits (never silently edited), its documents, its référents per service and
 //! its plan d'action — and the rules of the secret partagé that decide who reads each piece.
 
+mod cloture;
 mod documents;
 mod ecrits;
 mod plan;
 pub mod secret;
 
+pub use cloture::*;
 pub use documents::*;
 pub use ecrits::*;
 pub use plan::*;

@@ -66,6 +66,10 @@ pub enum Action {
     EcheancesLire,
     /// Read the counts of late due dates by MDS and secteur (no dossier named).
     EcheancesChiffres,
+    /// Read the register of the persons' requests for a right (dates, deadlines; no person named).
+    RgpdRegistreLire,
+    /// Read the desk's figures per agent (appointments per agent: staff data).
+    AccueilChiffresAgents,
     /// Read the CRIP's figures (informations préoccupantes by source, delays, outcomes; no child
     /// named).
     CripChiffres,
@@ -145,10 +149,17 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         // The desk log names persons: the desk, the social workers and the cadre of the sites
         // (`reaches_site`), never the direction, the administrator or the DPO.
         AccueilSaisir | AccueilLire => matches!(role, Accueil | TravailleurSocial | Cadre),
-        // Figures of fiches 1 to 4: the staff of the sites for their own sites (`reaches_site`) and the
-        // central team for the département; not the direction, the administrator or the DPO, since
-        // the counts per agent are staff data.
-        AccueilChiffres => matches!(role, Accueil | TravailleurSocial | Cadre | EquipeCentrale),
+        // Figures of fiches 1 to 4: the staff of the sites for their own sites (`reaches_site`), the
+        // central team and the direction for the département; not the administrator or the DPO.
+        AccueilChiffres => matches!(
+            role,
+            Accueil | TravailleurSocial | Cadre | EquipeCentrale | Direction
+        ),
+        // The direction steers with the counts, not with each agent's: the figures per agent are
+        // staff data, for the sites' own staff and the central team.
+        AccueilChiffresAgents => {
+            matches!(role, Accueil | TravailleurSocial | Cadre | EquipeCentrale)
+        }
         // Fiche 3: a social worker answers the desk's call; the cadre organises the roster.
         AppuiPrendre => matches!(role, TravailleurSocial | Cadre),
         TableauPermanenceGerer => role == Cadre,
@@ -160,7 +171,12 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         }
         DossiersLire | DossiersEcrire => matches!(role, TravailleurSocial | Cadre | EquipeCentrale),
         AccesMotiveDemander => matches!(role, TravailleurSocial | Cadre),
-        AccesMotivesLire | DoublonsGerer => role == Cadre,
+        // The register of exceptional accesses: the cadre for the agents of their sites, the DPO for
+        // the département (the control of accesses is theirs).
+        AccesMotivesLire => matches!(role, Cadre | Dpo),
+        DoublonsGerer => role == Cadre,
+        // The register of the requests for a right (no person named): the DPO watches the deadlines.
+        RgpdRegistreLire => role == Dpo,
         RgpdGerer => role == Cadre,
         EcheancesLire => matches!(role, TravailleurSocial | Cadre | EquipeCentrale),
         // Escalation: past the due date the direction is told how many files are late, where.

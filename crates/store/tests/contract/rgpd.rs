@@ -64,7 +64,11 @@ async fn retention_is_simulated_then_applied_and_access_deadlines_follow_the_gdp
     let eid = dossiers::ecrit_add(&mut tx, "96", d, ts, None, &e)
         .await
         .unwrap();
-    dossiers::close(&mut tx, "96", d, old + Duration::days(10))
+    let fin = parcours_domain::dossiers::NewCloture {
+        motif: parcours_domain::dossiers::MotifCloture::ObjectifsAtteints,
+        precision: None,
+    };
+    dossiers::close(&mut tx, "96", d, old + Duration::days(10), &fin, ts)
         .await
         .unwrap();
     let recent = dossiers::create(

@@ -15,8 +15,8 @@ use parcours_store::{dossiers as store, personnes, Conn, Store, StoreError};
 mod suivi;
 
 pub use suivi::{
-    ajouter_au_plan, clore, corriger_ecrit, deposer_document, designer_referent, noter_resultat,
-    Depose, Fichier,
+    ajouter_au_plan, clore, corriger_ecrit, deposer_document, designer_referent,
+    intitule_pour_ecrire, noter_resultat, rouvrir, AgentDesigne, Depose, Fichier,
 };
 
 use crate::personnes::scope_for;

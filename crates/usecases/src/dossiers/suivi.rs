@@ -1,12 +1,12 @@
 //! Working in a dossier: the plan d'action (objectives, actions and their results), the référents,
-//! the documents filed, closing it. Each is one function for the page and for `/api/v1`: it opens
+//! the documents filed, closing it and reopening it. Each is one function for the page and for `/api/v1`: it opens
 //! the dossier under the secret partagé (a refusal is audited), refuses a closed dossier, checks the
 //! input (a message per field, nothing written) and commits with its audit entry.
 
 use chrono::NaiveDate;
 use parcours_domain::dossiers::{
-    CorrectionForm, DocumentForm, NewCorrection, NewDocument, NewPlanItem, NewResultat, PlanForm,
-    Referent, ResultatForm,
+    ClotureForm, CorrectionForm, DocumentForm, NewCloture, NewCorrection, NewDocument, NewPlanItem,
+    NewResultat, PlanForm, Referent, ResultatForm,
 };
 use parcours_domain::{FieldErrors, Invalid};
 use parcours_store::{agents, dossiers as store, Store, StoreError};
@@ -96,12 +96,30 @@ pub async fn noter_resultat(
 
 /// Designates the référent of a service for the dossier: an agent of that service (by matricule),
 /// whose team then follows the dossier. Returns the référents after the change.
+/// How the référent is designated: chosen by name on the page (the agent's id), or by matricule
+/// through the API, whose clients hold the département's directory.
+#[derive(Debug, Clone, Copy)]
+pub enum AgentDesigne<'a> {
+    Choisi(Option<i64>),
+    Matricule(&'a str),
+}
+
+impl AgentDesigne<'_> {
+    /// The form field that the messages about the agent go beside.
+    pub fn champ(&self) -> &'static str {
+        match self {
+            AgentDesigne::Choisi(_) => "referent_agent",
+            AgentDesigne::Matricule(_) => "matricule",
+        }
+    }
+}
+
 pub async fn designer_referent(
     store_: &Store,
     acteur: &Acteur,
     id: i64,
     service_id: Option<i64>,
-    matricule: &str,
+    designe: AgentDesigne<'_>,
     canal: Canal,
 ) -> Result<Vec<Referent>> {
     let (mut tx, _) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
@@ -109,17 +127,45 @@ pub async fn designer_referent(
     if service_id.is_none() {
         errors.add("service_id", "Choisissez le service.");
     }
-    let agent = match agents::by_matricule(tx.conn(), acteur.dep(), matricule.trim()).await {
+    let champ = designe.champ();
+    let trouve = match designe {
+        AgentDesigne::Choisi(Some(a)) => agents::get(tx.conn(), acteur.dep(), a).await,
+        AgentDesigne::Choisi(None) => {
+            errors.add(
+                champ,
+                "Choisissez l'agent référent (recherchez-le par son nom).",
+            );
+            Err(StoreError::NotFound)
+        }
+        AgentDesigne::Matricule(m) => agents::by_matricule(tx.conn(), acteur.dep(), m.trim()).await,
+    };
+    let agent = match trouve {
+        Ok(a) if a.ferme_le.is_some() => {
+            errors.add(champ, "Le compte de cet agent est fermé.");
+            None
+        }
         Ok(a) => Some(a),
         Err(StoreError::NotFound) => {
-            errors.add("matricule", "Aucun agent du département n'a ce matricule.");
+            if errors.get(champ).is_none() {
+                errors.add(
+                    champ,
+                    match designe {
+                        AgentDesigne::Matricule(_) => {
+                            "Aucun agent du département n'a ce matricule."
+                        }
+                        AgentDesigne::Choisi(_) => {
+                            "Cet agent n'est pas du département : recherchez-le à nouveau."
+                        }
+                    },
+                );
+            }
             None
         }
         Err(e) => return Err(e.into()),
     };
     if let (Some(a), Some(s)) = (&agent, service_id) {
         if a.service_id != s {
-            errors.add("matricule", "Cet agent n'appartient pas au service choisi.");
+            errors.add(champ, "Cet agent n'appartient pas au service choisi.");
         }
     }
     let (Some(agent), Some(service), true) = (agent, service_id, errors.is_empty()) else {
@@ -214,13 +260,92 @@ pub async fn deposer_document(
 }
 
 /// Closes the dossier today; it is read-only afterwards.
-pub async fn clore(store_: &Store, acteur: &Acteur, id: i64, canal: Canal) -> Result<()> {
+/// The title of a dossier about to be closed, for the confirmation page: opened as for a write
+/// (refused out of scope or once closed), the read audited.
+pub async fn intitule_pour_ecrire(
+    store_: &Store,
+    acteur: &Acteur,
+    id: i64,
+    canal: Canal,
+) -> Result<String> {
+    let (tx, ouvert) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
+    tx.commit(
+        acteur
+            .event("lecture", "dossier", id)
+            .purpose(canal.purpose("confirmation de la fin de l'accompagnement")),
+    )
+    .await?;
+    Ok(ouvert.dossier.intitule)
+}
+
+/// Closes a dossier for the reason the accompaniment ended; nothing is written to it afterwards
+/// until it is reopened.
+pub async fn clore(
+    store_: &Store,
+    acteur: &Acteur,
+    id: i64,
+    form: &ClotureForm,
+    canal: Canal,
+) -> Result<()> {
+    let me = acteur.agent()?;
     let (mut tx, _) = ouvrir_pour_ecrire(store_, acteur, id, canal).await?;
-    store::close(tx.conn(), acteur.dep(), id, parcours_store::clock().today()).await?;
+    let c = NewCloture::parse(form)?;
+    store::close(
+        tx.conn(),
+        acteur.dep(),
+        id,
+        parcours_store::clock().today(),
+        &c,
+        me,
+    )
+    .await?;
     tx.commit(
         acteur
             .event("cloture", "dossier", id)
-            .purpose(canal.purpose("suivi du dossier")),
+            .purpose(canal.purpose("fin de l'accompagnement"))
+            .details(serde_json::json!({ "motif": c.motif.code() })),
+    )
+    .await
+}
+
+/// Reopens a closed dossier, with the reason: the person comes back, or the closing was a mistake.
+pub async fn rouvrir(
+    store_: &Store,
+    acteur: &Acteur,
+    id: i64,
+    motif: &str,
+    canal: Canal,
+) -> Result<()> {
+    let me = acteur.agent()?;
+    let tx = AuditedTx::begin(store_, acteur).await?;
+    let (mut tx, ouvert) = ouvrir(tx, acteur, id, canal).await?;
+    if !ouvert.dossier.est_clos() {
+        return Err(Error::Conflict("ce dossier est déjà ouvert".into()));
+    }
+    let motif = parcours_domain::dossiers::parse_reouverture(motif)?;
+    match store::reopen(
+        tx.conn(),
+        acteur.dep(),
+        id,
+        parcours_store::clock().today(),
+        &motif,
+        me,
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            return Err(Error::Conflict(
+                "ce dossier est archivé : il ne peut plus être rouvert, ouvrez-en un nouveau"
+                    .into(),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tx.commit(
+        acteur
+            .event("reouverture", "dossier", id)
+            .purpose(canal.purpose("reprise de l'accompagnement")),
     )
     .await
 }

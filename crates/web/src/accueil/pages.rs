@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use parcours_domain::accueil::appui::Motif;
 use parcours_domain::accueil::{Canal, ContactForm, Lieu, Reponse, Typologie, PARTENAIRES};
+use parcours_domain::agenda::heure;
 use parcours_domain::habilitations::policy::reaches_site;
 use parcours_domain::FieldErrors;
 use parcours_store::accueil as store;
@@ -86,7 +87,8 @@ async fn liste(
     date: NaiveDate,
     page: i64,
     base: &str,
-) -> WebResult<(Vec<Vec<Cell>>, Pagination)> {
+    enregistre: Option<i64>,
+) -> WebResult<(Vec<Vec<Cell>>, Pagination, Option<String>)> {
     let mut conn = state.store.read().await?;
     let (contacts, total) = store::jour(
         &mut conn,
@@ -113,6 +115,19 @@ async fn liste(
         .await?;
         tx.commit().await?;
     }
+    // The confirmation names what was saved: whose contact, at what time.
+    let confirmation = enregistre
+        .and_then(|id| contacts.iter().find(|c| c.id == id))
+        .map(|c| match &c.personne {
+            Some(p) => format!(
+                "Contact de {p} enregistré à {}.",
+                heure::hm(heure::minutes(c.moment))
+            ),
+            None => format!(
+                "Contact anonyme enregistré à {}.",
+                heure::hm(heure::minutes(c.moment))
+            ),
+        });
     let rows = contacts
         .into_iter()
         .map(|c| {
@@ -141,7 +156,11 @@ async fn liste(
             ]
         })
         .collect();
-    Ok((rows, Pagination::new(base, page, PAR_PAGE, total)))
+    Ok((
+        rows,
+        Pagination::new(base, page, PAR_PAGE, total),
+        confirmation,
+    ))
 }
 
 fn colonnes() -> Vec<Column> {
@@ -276,43 +295,22 @@ async fn contact_page(
             _ => groupes.push((famille, vec![(m.code(), m.libelle.clone())])),
         }
     }
+    drop(conn);
+    let mut cherche = BTreeMap::new();
+    cherche.insert("personne_id_q".to_string(), q.clone());
     if let Some(id) = chosen {
-        if let Some(nom) = parcours_store::agenda::personne_nom(&mut conn, ctx.dep(), id).await? {
-            choix.push(Choix {
-                id: id.to_string(),
-                nom,
-                checked: true,
-            });
-        }
+        cherche.insert("personne_id".to_string(), id.to_string());
     }
-    if !q.trim().is_empty() {
-        let found = parcours_store::personnes::search(&mut conn, ctx.dep(), &q, 20).await?;
-        drop(conn);
-        let mut tx = state.store.begin().await?;
-        audit::append(
-            &mut tx,
-            ctx.dep(),
-            &ctx.event("recherche", "personnes", "accueil")
-                .details(serde_json::json!({ "resultats": found.len() })),
-        )
-        .await?;
-        tx.commit().await?;
-        for r in found {
-            if Some(r.id) != chosen {
-                let date = r
-                    .date_naissance
-                    .map(|d| format!(", né(e) le {}", d.format("%d/%m/%Y")))
-                    .unwrap_or_default();
-                choix.push(Choix {
-                    id: r.id.to_string(),
-                    nom: format!("{}{date}", r.nom_complet()),
-                    checked: false,
-                });
-            }
-        }
-    } else {
-        drop(conn);
+    let trouves = crate::choix::personnes(state, ctx, &cherche, "personne_id", "accueil").await?;
+    if trouves.options.iter().any(|o| o.coche) {
+        // A person chosen, or the single match of the search: not anonymous.
+        choix[0].checked = false;
     }
+    choix.extend(trouves.options.into_iter().map(|o| Choix {
+        id: o.valeur,
+        nom: o.libelle,
+        checked: o.coche,
+    }));
 
     // The day's contacts of the site: the one asked for, else the default one.
     let site_id = g(query, "site")
@@ -321,10 +319,14 @@ async fn contact_page(
         .filter(|s| reaches_site(&ctx.principal, Some(*s)))
         .or(defaut);
     let today = now.date();
+    let mut confirmation = None;
     let (rows, pagination, site_nom) = match site_id {
         Some(s) => {
             let base = format!("/accueil/contacts/nouveau?site={s}");
-            let (rows, p) = liste(state, ctx, s, today, page_of(query), &base).await?;
+            let enregistre = g(query, "contact").parse::<i64>().ok();
+            let (rows, p, c) =
+                liste(state, ctx, s, today, page_of(query), &base, enregistre).await?;
+            confirmation = c;
             let nom = lieux
                 .iter()
                 .find(|(c, _)| *c == Lieu::Site(s).code())
@@ -352,7 +354,10 @@ async fn contact_page(
     .filter(|(_, x)| !x.is_empty())
     .collect();
     let page = ContactPage {
-        l: ctx.layout(),
+        l: match confirmation {
+            Some(c) => ctx.layout().with_notice(Some(c)),
+            None => ctx.layout(),
+        },
         errors: errors.0.clone(),
         erreurs,
         searched: !q.trim().is_empty(),
@@ -428,7 +433,10 @@ pub async fn create(
 ) -> WebResult<Response> {
     let ev = |kind: &str, id: i64| ctx.event("creation", kind, id);
     match record(&state, &ctx.principal, ev, &form_of(&v)).await? {
-        Ok(_) => Ok(Redirect::to("/accueil/contacts/nouveau?message=cree").into_response()),
+        Ok(id) => Ok(Redirect::to(&format!(
+            "/accueil/contacts/nouveau?message=cree&contact={id}"
+        ))
+        .into_response()),
         Err(e) => contact_page(&state, &ctx, &v, &Params::new(), &e).await,
     }
 }
@@ -474,7 +482,7 @@ pub async fn list(
                 "/accueil/contacts?site={s}&date={}",
                 pages::enc(&date.format("%d/%m/%Y").to_string())
             );
-            let (r, p) = liste(&state, &ctx, s, date, page_of(&q), &base).await?;
+            let (r, p, _) = liste(&state, &ctx, s, date, page_of(&q), &base, None).await?;
             (r, Some(p))
         }
         None => (vec![], None),

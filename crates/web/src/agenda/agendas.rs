@@ -67,7 +67,13 @@ pub async fn accueil(
     drop(conn);
     let mut errors = FieldErrors::new();
     let mut creneaux = vec![];
-    let searched = q.contains_key("secteur_id");
+    // The fiche's « Prendre rendez-vous » comes with the secteur and the person, not the type yet:
+    // the search runs once the form is sent.
+    let searched = q.contains_key("type");
+    let personne = p(&q, "personne_id").parse::<i64>().ok();
+    let pour = personne
+        .map(|i| format!("&personne_id={i}"))
+        .unwrap_or_default();
     if searched {
         let secteur = p(&q, "secteur_id")
             .parse::<i64>()
@@ -124,7 +130,7 @@ pub async fn accueil(
                     lieu,
                     nature: c.nature.libelle().to_string(),
                     reserver: format!(
-                        "/rendez-vous/nouveau?agent_id={}&date={}&heure={}&type={}",
+                        "/rendez-vous/nouveau?agent_id={}&date={}&heure={}&type={}{pour}",
                         c.agent_id,
                         pages::enc(&fr_date(c.debut.date())),
                         pages::enc(&hhmm(c.debut)),
@@ -135,6 +141,13 @@ pub async fn accueil(
         }
     }
     let recherche = vec![
+        // Kept from the fiche's « Prendre rendez-vous »: the booking opens with the person chosen.
+        Field::text(
+            "personne_id",
+            "",
+            &personne.map(|i| i.to_string()).unwrap_or_default(),
+        )
+        .kind("hidden"),
         Field::text("secteur_id", "Secteur de la personne", p(&q, "secteur_id"))
             .select(pages::options("Choisir un secteur", secteurs))
             .required()

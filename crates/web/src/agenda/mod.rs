@@ -24,7 +24,6 @@ use parcours_domain::agenda::{heure, TypeRdv};
 use parcours_domain::habilitations::policy::{allows, reaches_site, Action};
 use parcours_domain::habilitations::{Principal, Role};
 use parcours_domain::FieldErrors;
-use parcours_store::agenda as store;
 use parcours_store::agents::{self as agents_store, AgentFilter, AgentSort};
 use parcours_store::{audit, StoreError};
 
@@ -175,49 +174,29 @@ pub struct Choix {
     pub checked: bool,
 }
 
-/// Searches persons for a picker (audited without the text typed, which may be a name) and keeps the
-/// person already chosen at the top.
+/// Searches persons for a picker (`crate::choix::personnes`: audited without the text typed, a single
+/// match ticked) and keeps the person already chosen at the top.
 async fn choix_personnes(
     state: &AppState,
     ctx: &Ctx,
     q: &str,
     chosen: Option<i64>,
 ) -> WebResult<Vec<Choix>> {
-    let dep = ctx.dep();
-    let mut out = vec![];
-    let mut conn = state.store.read().await?;
+    let mut v = BTreeMap::new();
+    v.insert("personne_id_q".to_string(), q.to_string());
     if let Some(id) = chosen {
-        if let Some(nom) = store::personne_nom(&mut conn, dep, id).await? {
-            out.push(Choix {
-                id,
-                nom,
-                checked: true,
-            });
-        }
+        v.insert("personne_id".to_string(), id.to_string());
     }
-    if !q.trim().is_empty() {
-        let found = parcours_store::personnes::search(&mut conn, dep, q, 20).await?;
-        drop(conn);
-        audit_event(
-            state,
-            dep,
-            &ctx.event("recherche", "personnes", "agenda")
-                .details(serde_json::json!({ "resultats": found.len() })),
-        )
-        .await?;
-        for r in found {
-            if Some(r.id) != chosen {
-                let date = r
-                    .date_naissance
-                    .map(|d| format!(", né(e) le {}", fr_date(d)))
-                    .unwrap_or_default();
-                out.push(Choix {
-                    id: r.id,
-                    nom: format!("{}{date}", r.nom_complet()),
-                    checked: false,
-                });
-            }
-        }
-    }
-    Ok(out)
+    let liste = crate::choix::personnes(state, ctx, &v, "personne_id", "agenda").await?;
+    Ok(liste
+        .options
+        .into_iter()
+        .filter_map(|o| {
+            Some(Choix {
+                id: o.valeur.parse().ok()?,
+                nom: o.libelle,
+                checked: o.coche,
+            })
+        })
+        .collect())
 }

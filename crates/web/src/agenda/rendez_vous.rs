@@ -260,6 +260,58 @@ pub async fn detail(
     rdv_page(&state, &ctx, id, None).await
 }
 
+/// The printable convocation: when, where (the site's or the permanence's address), with whom,
+/// what to bring. Reading it reads the person's appointment: audited like the appointment.
+#[derive(Template)]
+#[template(path = "agenda/convocation.html")]
+pub struct ConvocationPage {
+    pub l: Layout,
+    pub r: store::RendezVous,
+    pub adresse: String,
+    pub horaires: Option<String>,
+    pub a_apporter: &'static [&'static str],
+    pub edite_le: String,
+}
+
+pub async fn convocation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    let r = rdv_in_scope(&state, &ctx.principal, id).await?;
+    let mut conn = state.store.read().await?;
+    let (adresse, horaires) = match r.permanence_id {
+        Some(pid) => {
+            let p = referentiel::permanence_get(&mut conn, ctx.dep(), pid).await?;
+            (p.adresse, Some(p.horaires).filter(|h| !h.is_empty()))
+        }
+        None => (
+            referentiel::site_get(&mut conn, ctx.dep(), r.site_id)
+                .await?
+                .adresse,
+            None,
+        ),
+    };
+    drop(conn);
+    audit_event(
+        &state,
+        ctx.dep(),
+        &ctx.event("lecture", "rendez_vous", id)
+            .purpose("convocation imprimée")
+            .details(serde_json::json!({ "personne_id": r.personne_id })),
+    )
+    .await?;
+    let page = ConvocationPage {
+        l: ctx.layout(),
+        a_apporter: r.type_rdv.a_apporter(),
+        adresse,
+        horaires,
+        edite_le: heure::date_longue(parcours_store::clock().today()),
+        r,
+    };
+    Ok(render(&page).into_response())
+}
+
 pub async fn set_statut(
     State(state): State<AppState>,
     ctx: Ctx,

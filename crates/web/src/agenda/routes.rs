@@ -102,6 +102,12 @@ pub(crate) fn routes() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             get(rendez_vous::detail),
         ),
         r(
+            M::GET,
+            "/rendez-vous/{id}/convocation",
+            AgendaLire,
+            get(rendez_vous::convocation),
+        ),
+        r(
             M::POST,
             "/rendez-vous/{id}/statut",
             RendezVousGerer,

@@ -255,8 +255,17 @@ async fn form_page(
     }
     let mut buttons = vec![];
     let mut details = vec![];
+    let mut liens = vec![];
     if let (Some(id), Some(a)) = (id, agent) {
         if can_edit && a.ferme_le.is_none() {
+            liens.push((
+                format!("/agents/{id}/mot-de-passe"),
+                if a.has_password {
+                    "Réinitialiser le mot de passe".to_string()
+                } else {
+                    "Définir un mot de passe".to_string()
+                },
+            ));
             buttons.push(ButtonForm {
                 action: format!("/agents/{id}/fermer"),
                 label: "Clore la fiche (départ de l'agent)".into(),
@@ -286,6 +295,7 @@ async fn form_page(
         ];
     }
     let page = FormPage {
+        liens,
         l: ctx.layout(),
         title: match agent {
             Some(a) => format!("Agent : {}", a.nom_complet()),
@@ -487,10 +497,72 @@ pub async fn close(
     Ok(Redirect::to(&format!("/agents/{id}?message=ferme")).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct SetPasswordForm {
     #[serde(default)]
     pub mot_de_passe: String,
+    #[serde(default)]
+    pub confirmation: String,
+}
+
+/// The administrator's screen to set or reset an agent's password (to give it to them by a channel
+/// of the département's choosing); the agent's sessions end with it.
+async fn password_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    errors: &FieldErrors,
+) -> WebResult<Response> {
+    let a = visible_agent(state, ctx, id).await?;
+    if a.ferme_le.is_some() {
+        return Err(WebError::Conflict(
+            "la fiche de cet agent est close : aucun mot de passe ne peut lui être donné".into(),
+        ));
+    }
+    let fields = vec![
+        Field::text("mot_de_passe", "Nouveau mot de passe", "")
+            .kind("password")
+            .required()
+            .autocomplete("new-password")
+            .hint("Au moins 12 caractères, avec minuscules, majuscules, chiffres et caractères spéciaux, sans l'adresse de l'agent.")
+            .error_from(errors),
+        Field::text("confirmation", "Confirmation du mot de passe", "")
+            .kind("password")
+            .required()
+            .autocomplete("new-password")
+            .error_from(errors),
+    ];
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = FormPage {
+        liens: vec![],
+        l: ctx.layout(),
+        title: format!("Mot de passe de {}", a.nom_complet()),
+        intro: Some(if a.has_password {
+            "Le nouveau mot de passe remplace l'actuel ; toutes les sessions ouvertes de l'agent sont fermées. Transmettez-le-lui par un canal sûr : il pourra le changer depuis « Mon compte ».".into()
+        } else {
+            "L'agent se connecte aujourd'hui par ProConnect seulement ; ce mot de passe lui ouvre aussi la connexion locale. Transmettez-le-lui par un canal sûr.".into()
+        }),
+        action: format!("/agents/{id}/mot-de-passe"),
+        fields,
+        submit: "Enregistrer le mot de passe".into(),
+        cancel: Some(format!("/agents/{id}")),
+        multipart: false,
+        buttons: vec![],
+        details: vec![],
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+pub async fn password_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    password_page(&state, &ctx, id, &FieldErrors::new()).await
 }
 
 pub async fn set_password(
@@ -500,8 +572,17 @@ pub async fn set_password(
     Form(f): Form<SetPasswordForm>,
 ) -> WebResult<Response> {
     let a = visible_agent(&state, &ctx, id).await?;
+    let mut e = FieldErrors::new();
     if let Err(m) = password::check(&f.mot_de_passe, &a.email) {
-        return Err(WebError::BadRequest(m));
+        e.add("mot_de_passe", m);
+    } else if f.confirmation != f.mot_de_passe {
+        e.add(
+            "confirmation",
+            "La confirmation ne correspond pas au mot de passe saisi.",
+        );
+    }
+    if !e.is_empty() {
+        return password_page(&state, &ctx, id, &e).await;
     }
     let typed = f.mot_de_passe.clone();
     let hash = tokio::task::spawn_blocking(move || password::hash(&typed))

@@ -24,6 +24,12 @@ pub(crate) fn routes() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             post(pages::close),
         ),
         r(
+            M::GET,
+            "/agents/{id}/mot-de-passe",
+            AgentsGerer,
+            get(pages::password_form),
+        ),
+        r(
             M::POST,
             "/agents/{id}/mot-de-passe",
             AgentsGerer,

@@ -296,6 +296,7 @@ async fn password_page(state: &AppState, ctx: &Ctx, errors: FieldErrors) -> WebR
         sites.push(referentiel::site_get(&mut conn, ctx.dep(), *id).await?.nom);
     }
     let page = FormPage {
+        liens: vec![],
         l: ctx.layout(),
         title: "Mon compte".into(),
         intro: Some("Vos informations et votre mot de passe de connexion locale.".into()),

@@ -401,6 +401,8 @@ fn notice_text(code: &str) -> Option<String> {
             "modifie" => "Modifications enregistrées.",
             "ferme" => "Enregistrement fermé ; il reste consultable dans l'historique.",
             "rouvert" => "Enregistrement rouvert.",
+            "dossier_clos" => "Dossier clos : il reste consultable et peut être rouvert.",
+            "dossier_rouvert" => "Dossier rouvert : vous pouvez à nouveau y écrire.",
             "importe" => "Import appliqué.",
             "abandonne" => "Import abandonné ; rien n'a été modifié.",
             "revoque" => "Jeton révoqué.",

@@ -144,7 +144,7 @@ pub async fn api(
     }
     let ch = calculer(
         &state,
-        ctx.dep(),
+        &ctx.principal,
         &d,
         ctx.event(
             "lecture",

@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use parcours_domain::export::cellule_csv;
+use parcours_domain::habilitations::policy::{allows, Action};
 
 use super::tableaux::{
     tableau_agents_long, tableau_delais, tableau_detail, tableau_mois, tableau_sites,
@@ -43,9 +44,12 @@ pub async fn csv(
 ) -> WebResult<Response> {
     let d = export_demande(&state, &ctx, &q).await?;
     let agents = extra.get("tableau").is_some_and(|t| t == "agents");
+    if agents && !allows(&ctx.principal, Action::AccueilChiffresAgents) {
+        return Err(WebError::Forbidden);
+    }
     let ch = calculer(
         &state,
-        ctx.dep(),
+        &ctx.principal,
         &d,
         ctx.event(
             "export",
@@ -157,7 +161,7 @@ pub async fn xlsx(
     let d = export_demande(&state, &ctx, &q).await?;
     let ch = calculer(
         &state,
-        ctx.dep(),
+        &ctx.principal,
         &d,
         ctx.event(
             "export",
@@ -170,14 +174,18 @@ pub async fn xlsx(
     )
     .await?;
     let sites = d.sites_affiches(&ch);
-    let tableaux = [
-        tableau_detail(&ch, &sites),
-        tableau_mois(&ch),
-        tableau_sites(&ch, &sites),
-        tableau_typologies(&ch),
-        tableau_delais(&ch),
-        tableau_agents_long(&ch, &d),
-    ];
+    let par_agent = allows(&ctx.principal, Action::AccueilChiffresAgents);
+    let tableaux: Vec<_> = [
+        Some(tableau_detail(&ch, &sites)),
+        Some(tableau_mois(&ch)),
+        Some(tableau_sites(&ch, &sites)),
+        Some(tableau_typologies(&ch)),
+        Some(tableau_delais(&ch)),
+        par_agent.then(|| tableau_agents_long(&ch, &d)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let body = classeur(&tableaux).map_err(|e| WebError::Internal(e.into()))?;
     Ok((
         [

@@ -18,7 +18,7 @@ pub mod tableaux;
 
 use std::collections::{BTreeMap, HashMap};
 
-use parcours_domain::habilitations::policy::reaches_site;
+use parcours_domain::habilitations::policy::{allows, reaches_site, Action};
 use parcours_domain::habilitations::Principal;
 use parcours_store::chiffres::{self as store, Chiffres, Filtre, Mois};
 use parcours_store::{audit, referentiel};
@@ -185,14 +185,19 @@ async fn demande(
 
 async fn calculer(
     state: &AppState,
-    dep: &str,
+    principal: &Principal,
     d: &Demande,
     event: parcours_domain::audit::AuditEvent,
     format: &str,
 ) -> WebResult<Chiffres> {
+    let dep = principal.departement_id.as_str();
     let mut conn = state.store.read().await?;
-    let ch = store::calculer(&mut conn, dep, &d.filtre).await?;
+    let mut ch = store::calculer(&mut conn, dep, &d.filtre).await?;
     drop(conn);
+    if !allows(principal, Action::AccueilChiffresAgents) {
+        // The direction reads the counts, never each agent's.
+        ch.agents.clear();
+    }
     // The counts per agent are staff data: the read is audited with its filter.
     let mut tx = state.store.begin().await?;
     audit::append(

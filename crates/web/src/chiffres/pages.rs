@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use parcours_domain::habilitations::policy::reaches_site;
+use parcours_domain::habilitations::policy::{allows, reaches_site, Action};
 use parcours_store::chiffres::{Chiffres, Mois};
 
 use super::graphes::{graphe_absences, graphe_typologies, Graphe};
@@ -34,6 +34,8 @@ pub struct Page {
     pub graphe: Graphe,
     pub graphe_absences: Graphe,
     pub tableaux: Vec<Tableau>,
+    /// Whether the figures per agent are shown (not to the direction: staff data).
+    pub par_agent: bool,
     pub definitions: &'static [(&'static str, &'static str)],
 }
 
@@ -85,7 +87,7 @@ pub async fn page(
         .ok_or(WebError::NotFound)?;
     let ch = calculer(
         &state,
-        ctx.dep(),
+        &ctx.principal,
         &d,
         ctx.event(
             "lecture",
@@ -98,6 +100,7 @@ pub async fn page(
     )
     .await?;
     let sites = d.sites_affiches(&ch);
+    let par_agent = allows(&ctx.principal, Action::AccueilChiffresAgents);
     let mut options = vec![(String::new(), toutes(reaches_site(&ctx.principal, None)))];
     options.extend(d.sites.iter().map(|(id, n)| (id.to_string(), n.clone())));
     let erreur = |k: &str| {
@@ -134,13 +137,17 @@ pub async fn page(
         cles: cles(&ch),
         graphe: graphe_typologies(&ch),
         graphe_absences: graphe_absences(&ch),
-        tableaux: vec![
-            tableau_typologies(&ch),
-            tableau_mois(&ch),
-            tableau_sites(&ch, &sites),
-            tableau_delais(&ch),
-            tableau_agents(&ch, &d),
-        ],
+        tableaux: [
+            Some(tableau_typologies(&ch)),
+            Some(tableau_mois(&ch)),
+            Some(tableau_sites(&ch, &sites)),
+            Some(tableau_delais(&ch)),
+            par_agent.then(|| tableau_agents(&ch, &d)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        par_agent,
         definitions: &DEFINITIONS,
     };
     let status = if d.erreurs.is_empty() {

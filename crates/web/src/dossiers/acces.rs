@@ -24,6 +24,7 @@ fn acces_page(
     heures: u32,
 ) -> Response {
     let page = FormPage {
+        liens: vec![],
         l: ctx.layout(),
         title: "Ouvrir un accès motivé".into(),
         intro: Some(format!(
@@ -117,10 +118,35 @@ pub struct AccesListPage {
 
 /// The cadre's view: the exceptional accesses taken by the agents of their sites.
 pub async fn acces_list(State(state): State<AppState>, ctx: Ctx) -> WebResult<Response> {
-    let mut conn = state.store.read().await?;
-    let sites =
-        (ctx.principal.role != Role::EquipeCentrale).then_some(ctx.principal.site_ids.as_slice());
-    let acces = store::acces_motives(&mut conn, ctx.dep(), sites, 200).await?;
+    // The cadre sees the agents of their sites; the DPO and the central team the département.
+    let sites = (!matches!(ctx.principal.role, Role::EquipeCentrale | Role::Dpo))
+        .then_some(ctx.principal.site_ids.as_slice());
+    let mut tx = state.store.begin().await?;
+    let mut acces = store::acces_motives(&mut tx, ctx.dep(), sites, 200).await?;
+    // The register names persons: its read is audited.
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("lecture", "acces_motives", "*")
+            .purpose("contrôle des accès exceptionnels")
+            .details(
+                serde_json::json!({ "acces": acces.iter().map(|a| a.id).collect::<Vec<_>>() }),
+            ),
+    )
+    .await?;
+    tx.commit().await?;
+    // Stored in UTC: shown in the département's time.
+    let local = |t: &str| match parcours_store::parse_time(t) {
+        Some(t) => parcours_store::clock()
+            .civil(t)
+            .format("%d/%m/%Y à %H:%M")
+            .to_string(),
+        None => t.to_string(),
+    };
+    for a in &mut acces {
+        a.debut = local(&a.debut);
+        a.fin = local(&a.fin);
+    }
     Ok(render(&AccesListPage {
         l: ctx.layout(),
         acces,

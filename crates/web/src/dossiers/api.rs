@@ -165,7 +165,7 @@ pub async fn referent_set(
         &ctx.acteur(),
         id,
         f.service_id,
-        &f.matricule,
+        parcours_usecases::dossiers::AgentDesigne::Matricule(&f.matricule),
         Canal::Api,
     )
     .await?;

@@ -112,6 +112,10 @@ pub struct DossierPage {
     pub doc_fields: Vec<Field>,
     pub plan_fields: Vec<Field>,
     pub referent_fields: Vec<Field>,
+    /// The reopening form of a closed dossier, for who may write in it.
+    pub reouverture_fields: Option<Vec<Field>>,
+    /// The closings of the dossier, latest first.
+    pub clotures: Vec<parcours_domain::dossiers::Cloture>,
     pub errors: Vec<(String, String)>,
     pub statuts: Vec<(String, String)>,
     pub taille_max: String,
@@ -170,7 +174,18 @@ pub struct Saisie {
     pub errors: FieldErrors,
 }
 
-fn ecrit_fields(s: &Saisie) -> Vec<Field> {
+impl Saisie {
+    /// The values typed in the form `form`, if that is the one that was sent.
+    fn de(&self, form: &str) -> BTreeMap<String, String> {
+        if self.form == form {
+            self.values.clone()
+        } else {
+            BTreeMap::new()
+        }
+    }
+}
+
+fn ecrit_fields(s: &Saisie, destinataires: crate::choix::Liste) -> Vec<Field> {
     let empty = FieldErrors::new();
     let (v, e) = if s.form == "ecrit" {
         (&s.values, &s.errors)
@@ -218,8 +233,9 @@ fn ecrit_fields(s: &Saisie) -> Vec<Field> {
             .select(base_options())
             .hint("Obligatoire dès que l'écrit sort de votre service : L121-6-2 (action sociale) ou L226-2-2 (protection de l'enfance). Ne partagez que le strict nécessaire.")
             .error_from(e),
-        Field::text("destinataires", "Agents désignés (numéros)", &g("destinataires"))
-            .hint("Seulement pour « Des agents désignés » : numéros d'agents séparés par des virgules.")
+        Field::text("destinataires", "Agents désignés", "")
+            .choix(destinataires)
+            .hint("Seulement pour « Des agents désignés » : recherchez chaque agent par son nom et cochez-le.")
             .error_from(e),
     ]
 }
@@ -304,7 +320,11 @@ fn plan_fields(s: &Saisie, objectifs: &[Objectif]) -> Vec<Field> {
     ]
 }
 
-fn referent_fields(s: &Saisie, services: &[(String, String)]) -> Vec<Field> {
+fn referent_fields(
+    s: &Saisie,
+    services: &[(String, String)],
+    agent: crate::choix::Liste,
+) -> Vec<Field> {
     let empty = FieldErrors::new();
     let (v, e) = if s.form == "referent" {
         (&s.values, &s.errors)
@@ -314,15 +334,19 @@ fn referent_fields(s: &Saisie, services: &[(String, String)]) -> Vec<Field> {
     let g = |k: &str| v.get(k).cloned().unwrap_or_default();
     vec![
         Field::text("service_id", "Service", &g("service_id"))
-            .select(services.to_vec())
+            .select(crate::pages::options(
+                "Choisir le service",
+                services.to_vec(),
+            ))
+            .required()
             .error_from(e),
-        Field::text(
-            "matricule",
-            "Matricule de l'agent référent",
-            &g("matricule"),
-        )
-        .required()
-        .error_from(e),
+        Field::text("referent_agent", "Agent référent", "")
+            .choix(agent)
+            .required()
+            .hint(
+                "Un agent du service choisi : la recherche se limite à ce service une fois choisi.",
+            )
+            .error_from(e),
     ]
 }
 
@@ -373,6 +397,7 @@ pub(super) async fn dossier_page(
     }
     evenements.sort_by(|a, b| b.date.cmp(&a.date));
     let plan = store::plan(&mut tx, dep, id).await?;
+    let clotures = store::clotures(&mut tx, dep, id).await?;
     let procedures = parcours_usecases::procedures::visibles(&mut tx, &ctx.acteur(), id)
         .await?
         .into_iter()
@@ -397,15 +422,52 @@ pub(super) async fn dossier_page(
         .iter()
         .map(|s| (s.id.to_string(), s.nom.clone()))
         .collect();
+    let ecrit_v = saisie.de("ecrit");
+    let referent_v = saisie.de("referent");
+    let destinataires =
+        crate::choix::agents(state, ctx, &ecrit_v, "destinataires", None, true).await?;
+    let referent_service = referent_v
+        .get("service_id")
+        .and_then(|s| s.parse::<i64>().ok());
+    let referent_agent = crate::choix::agents(
+        state,
+        ctx,
+        &referent_v,
+        "referent_agent",
+        referent_service,
+        false,
+    )
+    .await?;
     let (ecrit_f, doc_f, plan_f, referent_f) = (
-        ecrit_fields(&saisie),
+        ecrit_fields(&saisie, destinataires),
         doc_fields(&saisie),
         plan_fields(&saisie, &plan),
-        referent_fields(&saisie, &service_opts),
+        referent_fields(&saisie, &service_opts, referent_agent),
     );
+    let reouverture_f =
+        (allows(&ctx.principal, Action::DossiersEcrire) && o.dossier.est_clos() && !o.acces_motive)
+            .then(|| {
+                let v = saisie.de("reouverture");
+                let empty = FieldErrors::new();
+                let e = if saisie.form == "reouverture" {
+                    &saisie.errors
+                } else {
+                    &empty
+                };
+                vec![Field::text(
+                    "motif_reouverture",
+                    "Motif de la réouverture",
+                    v.get("motif_reouverture").map(String::as_str).unwrap_or(""),
+                )
+                .kind("textarea")
+                .required()
+                .hint("Par exemple : nouvelle demande de la personne, clôture faite par erreur.")
+                .error_from(e)]
+            });
     // Only one form was sent, so only one of them can hold errors.
     let errors: Vec<(String, String)> = [&ecrit_f, &doc_f, &plan_f, &referent_f]
         .into_iter()
+        .chain(reouverture_f.as_ref())
         .flat_map(|f| crate::pages::error_summary(f))
         .collect();
     let status = if errors.is_empty() {
@@ -425,6 +487,8 @@ pub(super) async fn dossier_page(
         doc_fields: doc_f,
         plan_fields: plan_f,
         referent_fields: referent_f,
+        reouverture_fields: reouverture_f,
+        clotures,
         d: o.dossier,
         titulaire_href,
         titulaire_nom,
@@ -463,8 +527,22 @@ pub async fn ecrit_add(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Form(v): Form<BTreeMap<String, String>>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> WebResult<Response> {
+    let v = crate::choix::valeurs(pairs);
+    if crate::choix::recherche_demandee(&v) {
+        return dossier_page(
+            &state,
+            &ctx,
+            id,
+            Saisie {
+                form: "ecrit",
+                values: v,
+                errors: FieldErrors::new(),
+            },
+        )
+        .await;
+    }
     let g = |k: &str| v.get(k).cloned().unwrap_or_default();
     let form = EcritForm {
         kind: g("kind"),

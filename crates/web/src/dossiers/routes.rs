@@ -86,10 +86,22 @@ pub(crate) fn routes() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             post(plan::plan_resultat),
         ),
         r(
+            M::GET,
+            "/dossiers/{id}/cloture",
+            DossiersEcrire,
+            get(plan::close_form),
+        ),
+        r(
             M::POST,
             "/dossiers/{id}/cloture",
             DossiersEcrire,
             post(plan::close),
+        ),
+        r(
+            M::POST,
+            "/dossiers/{id}/reouverture",
+            DossiersEcrire,
+            post(plan::reopen),
         ),
         r(
             M::GET,

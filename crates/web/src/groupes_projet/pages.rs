@@ -43,6 +43,7 @@ const QUOTAS_EXEMPLE: &str = "feature,value,min,max\nservice,SERVICE_SOCIAL,2,4\
 fn new_page(ctx: &Ctx, v: &BTreeMap<String, String>, errors: &FieldErrors) -> Response {
     let g = |k: &str| v.get(k).cloned().unwrap_or_default();
     let page = FormPage {
+        liens: vec![],
         l: ctx.layout(),
         title: "Nouveau groupe projet".into(),
         intro: Some("Les membres seront tirés au sort parmi les volontaires, dans le respect des quotas, avec des chances aussi égales que possible (méthode LEXIMIN).".into()),

@@ -61,6 +61,7 @@ fn edit_page(
     with_nir: bool,
 ) -> Response {
     let page = FormPage {
+        liens: vec![],
         l: ctx.layout(),
         title: "Corriger l'état civil".into(),
         intro: Some(
@@ -170,6 +171,7 @@ fn adresse_page(
 ) -> Response {
     let g = |k: &str| v.get(k).cloned().unwrap_or_default();
     let page = FormPage {
+        liens: vec![],
         l: ctx.layout(),
         title: "Nouvelle adresse".into(),
         intro: Some("L'adresse précédente reste dans l'historique. Pour une personne sans domicile stable, indiquez l'adresse de sa domiciliation : c'est elle qui désigne le secteur compétent.".into()),

@@ -118,9 +118,12 @@ async fn foyer_page(
     };
     let g = |k: &str| v.get(k).cloned().unwrap_or_default();
     let fields = vec![
-        Field::text("personne_id", "Numéro de la personne", &g("personne_id"))
+        Field::text("personne_id", "Personne à ajouter", "")
+            .choix(crate::choix::personnes(state, ctx, v, "personne_id", "foyer").await?)
             .required()
-            .hint("Le numéro affiché sur sa fiche (recherchez-la d'abord).")
+            .hint(
+                "Recherchez-la par son nom, sa date de naissance ou son téléphone, puis cochez-la.",
+            )
             .error_from(errors),
         Field::text("role", "Place dans le foyer", &g("role"))
             .select(
@@ -173,6 +176,9 @@ pub async fn membre_add(
     Path(id): Path<i64>,
     Form(v): Form<BTreeMap<String, String>>,
 ) -> WebResult<Response> {
+    if crate::choix::recherche_demandee(&v) {
+        return foyer_page(&state, &ctx, id, "", &v, &FieldErrors::new()).await;
+    }
     let g = |k: &str| v.get(k).cloned().unwrap_or_default();
     let form = MembreForm {
         personne_id: g("personne_id"),
@@ -198,7 +204,7 @@ pub async fn membre_add(
             let mut e = FieldErrors::new();
             e.add(
                 "personne_id",
-                "Aucune personne n'a ce numéro dans le département.",
+                "Cette personne n'est pas dans le fichier du département : recherchez-la à nouveau.",
             );
             return foyer_page(&state, &ctx, id, "", &v, &e).await;
         }

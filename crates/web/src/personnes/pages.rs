@@ -367,9 +367,46 @@ pub struct FichePage {
     pub can_merge: bool,
     pub can_rgpd: bool,
     pub fusionnee_dans: Option<i64>,
+    /// Appointments to come and past ones (`None`: not for this role).
+    pub rdv_a_venir: Option<Vec<LigneRdv>>,
+    pub rdv_passes: Vec<LigneRdv>,
+    pub contacts: Option<Vec<LigneContact>>,
+    /// « Prendre rendez-vous » with the person and the secteur of their address already chosen.
+    pub prendre_rdv: Option<String>,
+}
+
+/// One appointment on the fiche.
+pub struct LigneRdv {
+    pub quand: String,
+    pub type_: String,
+    pub agent: String,
+    pub lieu: String,
+    pub statut: String,
+    pub id: i64,
+}
+
+/// One desk contact on the fiche.
+pub struct LigneContact {
+    pub quand: String,
+    pub canal: String,
+    pub motif: String,
+    pub reponse: String,
 }
 
 impl FichePage {
+    /// The phone numbers as French people read them (« 06 12 34 56 78 »).
+    pub fn telephones(&self) -> String {
+        self.p
+            .telephones
+            .iter()
+            .map(|t| {
+                parcours_domain::personnes::Telephone::parse(t)
+                    .map(|t| t.affichage())
+                    .unwrap_or_else(|_| t.clone())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
     pub fn situation_libelle(s: &Situation) -> String {
         let mut parts = Vec::new();
         if let Some(f) = s.familiale {
@@ -483,10 +520,63 @@ pub async fn fiche(
                 .join(", "),
         })
         .collect();
+    let maintenant = parcours_store::clock().maintenant();
+    let (mut rdv_a_venir, mut rdv_passes) = (None, vec![]);
+    if let Some(l) = f.rendez_vous {
+        let mut venir = vec![];
+        for r in l {
+            let ligne = LigneRdv {
+                quand: r.quand(),
+                type_: r.type_rdv.libelle().to_string(),
+                agent: r.agent.clone(),
+                lieu: r.lieu.clone(),
+                statut: r.statut.libelle().to_string(),
+                id: r.id,
+            };
+            if r.fin >= maintenant {
+                venir.push(ligne);
+            } else {
+                rdv_passes.push(ligne);
+            }
+        }
+        // The latest past appointment first.
+        rdv_passes.reverse();
+        rdv_a_venir = Some(venir);
+    }
+    let contacts = f.contacts.map(|l| {
+        l.into_iter()
+            .map(|c| LigneContact {
+                quand: parcours_domain::agenda::heure::date_heure(c.moment),
+                canal: c.canal.libelle().to_string(),
+                motif: c
+                    .motif
+                    .clone()
+                    .unwrap_or_else(|| c.typologie.libelle().to_string()),
+                reponse: match &c.partenaire {
+                    Some(p) if !p.is_empty() => format!("{} : {p}", c.reponse.libelle()),
+                    _ => c.reponse.libelle().to_string(),
+                },
+            })
+            .collect()
+    });
+    // The secteur of the current address (the first one: the latest).
+    let secteur = adresses.first().and_then(|(a, _, _)| a.secteur_id);
+    let prendre_rdv = allows(&ctx.principal, Action::RendezVousGerer).then(|| match secteur {
+        Some(s) => format!("/agenda?secteur_id={s}&personne_id={id}"),
+        None => format!("/rendez-vous/nouveau?personne_id={id}"),
+    });
     let p = f.personne;
     let lieu = match (&p.commune_naissance, &p.pays_naissance) {
-        (Some(c), _) => format!("commune {c}"),
-        (None, Some(pays)) => format!("pays {pays}"),
+        // By its name when the référentiel knows the commune (those of the département); the INSEE
+        // code otherwise, said as such.
+        (Some(c), _) => {
+            let mut conn = state.store.read().await?;
+            match referentiel::commune_get(&mut conn, ctx.dep(), c).await {
+                Ok(commune) => format!("à {}", commune.nom),
+                Err(_) => format!("commune de code INSEE {c}"),
+            }
+        }
+        (None, Some(pays)) => format!("pays : {pays}"),
         _ => String::new(),
     };
     Ok(render(&FichePage {
@@ -510,10 +600,22 @@ pub async fn fiche(
         dossiers: dossiers_l,
         can_edit: allows(&ctx.principal, Action::PersonnesGerer),
         can_write: complete && allows(&ctx.principal, Action::DossiersEcrire),
-        acces_motive: f.acces_motive,
+        // Stored in UTC: read in the département's time.
+        acces_motive: f
+            .acces_motive
+            .map(|fin| match parcours_store::parse_time(&fin) {
+                Some(t) => {
+                    parcours_domain::agenda::heure::date_heure(parcours_store::clock().civil(t))
+                }
+                None => fin,
+            }),
         can_merge: allows(&ctx.principal, Action::DoublonsGerer),
         can_rgpd: complete && allows(&ctx.principal, Action::RgpdGerer),
         fusionnee_dans: f.fusionnee_dans,
+        rdv_a_venir,
+        rdv_passes,
+        contacts,
+        prendre_rdv,
         p,
     }))
 }

@@ -313,6 +313,7 @@ async fn form_page(
         });
     }
     let page = FormPage {
+        liens: vec![],
         l: ctx.layout(),
         title: match id {
             Some(_) => format!("{} — modifier le {}", e.plural(), e.singular()),

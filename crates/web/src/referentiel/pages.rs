@@ -222,6 +222,7 @@ async fn commune_page(
     ));
     field.error = error.clone();
     let page = crate::pages::FormPage {
+        liens: vec![],
         l: ctx.layout(),
         title: format!("Commune : {}", c.nom),
         intro: None,

@@ -4,7 +4,7 @@ use axum::http::Method;
 use axum::routing::{get, post, MethodRouter};
 use parcours_domain::habilitations::policy::Action;
 
-use super::{api, conservation, pages};
+use super::{api, conservation, pages, registre};
 use crate::routes::{r, RouteDef};
 use crate::AppState;
 
@@ -42,6 +42,12 @@ pub(crate) fn routes() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             "/rgpd/transmissions",
             RgpdGerer,
             get(pages::transmissions),
+        ),
+        r(
+            M::GET,
+            "/rgpd/demandes",
+            RgpdRegistreLire,
+            get(registre::registre),
         ),
         r(
             M::POST,
