@@ -574,6 +574,30 @@ fn membre(r: &AnyRow) -> Result<Membre> {
 }
 
 /// Every membership of the foyer, past and present, by arrival.
+/// How a foyer is named to people: « Foyer de NOM Prénoms », after its present demandeur (else its
+/// earliest present member, else its earliest member); never by its number.
+pub async fn foyer_nom(conn: &mut Conn, dep: &str, foyer_id: i64) -> Result<String> {
+    let r = sqlx::query(
+        "SELECT COALESCE(p.nom_usage, p.nom_naissance) AS nom, p.prenoms FROM foyer_membres m \
+         JOIN personnes p ON p.departement_id = m.departement_id AND p.id = m.personne_id \
+         WHERE m.departement_id = $1 AND m.foyer_id = $2 \
+         ORDER BY CASE WHEN m.depart IS NULL THEN 0 ELSE 1 END, \
+           CASE WHEN m.role = 'DEMANDEUR' THEN 0 ELSE 1 END, m.arrivee, m.id LIMIT 1",
+    )
+    .bind(dep)
+    .bind(foyer_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match r {
+        Some(r) => format!(
+            "Foyer de {} {}",
+            r.get::<String, _>("nom").to_uppercase(),
+            r.get::<String, _>("prenoms").replace(',', " ")
+        ),
+        None => "Foyer sans membre".to_string(),
+    })
+}
+
 pub async fn membres(conn: &mut Conn, dep: &str, foyer_id: i64) -> Result<Vec<Membre>> {
     let rows = sqlx::query(
         "SELECT m.id AS membre_id, m.foyer_id, m.role, m.arrivee, m.depart, p.id, p.nom_naissance, p.nom_usage, \

@@ -100,8 +100,16 @@ pub async fn lire(
     if matches!(pr.role, Role::TravailleurSocial | Role::Cadre) && allows(pr, Action::DossiersLire)
     {
         if let Some(me) = pr.agent_id {
-            out.dossiers =
-                Some(parcours_store::dossiers::suivis_par(tx.conn(), dep, me, LIGNES).await?);
+            let mut suivis =
+                parcours_store::dossiers::suivis_par(tx.conn(), dep, me, LIGNES).await?;
+            // A foyer's dossier is named after the foyer's demandeur, never by a number.
+            for d in &mut suivis {
+                if let (None, Some(f)) = (&d.personne, d.foyer_id) {
+                    d.personne =
+                        Some(parcours_store::personnes::foyer_nom(tx.conn(), dep, f).await?);
+                }
+            }
+            out.dossiers = Some(suivis);
         }
     }
     if allows(pr, Action::AccueilLire) {

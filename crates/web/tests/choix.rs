@@ -213,6 +213,12 @@ async fn a_household_member_is_found_by_name_and_a_single_match_is_ticked() {
         "{}",
         page.body
     );
+    // The foyer is named after its demandeur, not by a number.
+    assert!(
+        page.body.contains("<h1>Foyer de QUILLÉVÉRÉ Soazig</h1>"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("name=\"personne_id_q\""));
     // The search by first name and name finds the child alone, ticked; the date typed is kept.
     let found = app

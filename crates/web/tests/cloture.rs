@@ -41,6 +41,12 @@ async fn a_dossier_is_closed_with_its_reason_after_confirmation_and_reopened_wit
     // The dossier page offers the confirmation page, not a button that closes at once.
     let page = app.get(&format!("/dossiers/{d}")).await;
     assert!(page.body.contains(&format!("href=\"{url}\"")));
+    // Printed, it says it is confidential, when and by whom; the forms do not print.
+    assert!(page.body.contains("Document confidentiel"));
+    assert!(page.body.contains("par Agent Travailleur social."));
+    assert!(page
+        .body
+        .contains("<h3 id=\"nouvel-ecrit\" class=\"non-imprimable\">"));
     assert!(!page.body.contains(&format!("action=\"{url}\"")));
     let confirm = app.get(&url).await;
     assert_eq!(confirm.status, StatusCode::OK);

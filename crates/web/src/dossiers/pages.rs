@@ -119,6 +119,9 @@ pub struct DossierPage {
     pub errors: Vec<(String, String)>,
     pub statuts: Vec<(String, String)>,
     pub taille_max: String,
+    /// The printed page's header: when, and by whom.
+    pub imprime_le: String,
+    pub imprime_par: String,
 }
 
 impl DossierPage {
@@ -414,7 +417,10 @@ pub(super) async fn dossier_page(
             format!("/personnes/{p}"),
             personnes::get(&mut tx, dep, p).await?.nom_complet(),
         ),
-        Titulaire::Foyer(f) => (format!("/foyers/{f}"), format!("Foyer n° {f}")),
+        Titulaire::Foyer(f) => (
+            format!("/foyers/{f}"),
+            personnes::foyer_nom(&mut tx, dep, f).await?,
+        ),
     };
     drop(tx);
     let can_write = allows(&ctx.principal, Action::DossiersEcrire) && !o.dossier.est_clos();
@@ -504,6 +510,10 @@ pub(super) async fn dossier_page(
             .iter()
             .map(|s| (s.code().to_string(), s.libelle().to_string()))
             .collect(),
+        imprime_le: parcours_domain::agenda::heure::date_heure(
+            parcours_store::clock().maintenant(),
+        ),
+        imprime_par: ctx.principal.display_name.clone(),
         taille_max: format!(
             "{:.0} Mo",
             state.settings.document_taille_max as f64 / 1_048_576.0

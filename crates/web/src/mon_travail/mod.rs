@@ -298,10 +298,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult<Response
         l.into_iter()
             .map(|d| Suivi {
                 id: d.id,
-                personne: d.personne.unwrap_or_else(|| match d.foyer_id {
-                    Some(f) => format!("Foyer n° {f}"),
-                    None => String::new(),
-                }),
+                personne: d.personne.unwrap_or_default(),
                 intitule: d.intitule,
                 echeance: d.echeance.map(|(j, r)| (fr(&j), quoi(&r), en_retard(&j))),
                 action: d.action.map(|(j, l)| (fr(&j), l, en_retard(&j))),

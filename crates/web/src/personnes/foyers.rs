@@ -74,6 +74,8 @@ pub async fn foyer_create(
 pub struct FoyerPage {
     pub l: Layout,
     pub id: i64,
+    /// « Foyer de NOM Prénoms » (`store::foyer_nom`).
+    pub nom: String,
     pub date: String,
     pub date_erreur: Option<String>,
     pub composition: Vec<LigneMembre>,
@@ -139,9 +141,14 @@ async fn foyer_page(
             .error_from(errors),
     ];
     let summary = crate::pages::error_summary(&fields);
+    let nom = {
+        let mut conn = state.store.read().await?;
+        store::foyer_nom(&mut conn, ctx.dep(), id).await?
+    };
     let page = FoyerPage {
         l: ctx.layout(),
         id,
+        nom,
         date: date_text.trim().to_string(),
         date_erreur,
         composition: lignes_membres(composition_le(&membres, date)),
