@@ -358,6 +358,8 @@ pub struct RendezVous {
     pub salle_id: Option<i64>,
     pub salle: Option<String>,
     pub objet: Option<String>,
+    /// The language an interpreter is needed in, if any.
+    pub interprete: Option<String>,
     pub demande_le: NaiveDate,
     pub attente_id: Option<i64>,
 }
@@ -383,7 +385,7 @@ const RDV_FROM: &str = "FROM rendez_vous r \
     LEFT JOIN agenda_salles sa ON sa.departement_id = r.departement_id AND sa.id = r.salle_id";
 
 const RDV_COLUMNS: &str = "r.id, r.personne_id, r.agent_id, r.type, r.statut, r.debut, r.fin, r.site_id, r.permanence_id, r.salle_id, \
-    r.objet, r.demande_le, r.attente_id, r.nature, p.nom_naissance AS p_nom_naissance, p.nom_usage AS p_nom_usage, p.prenoms AS p_prenoms, \
+    r.objet, r.interprete, r.demande_le, r.attente_id, r.nature, p.nom_naissance AS p_nom_naissance, p.nom_usage AS p_nom_usage, p.prenoms AS p_prenoms, \
     a.prenom AS a_prenom, a.nom AS a_nom, s.nom AS site_nom, pm.nom AS permanence_nom, sa.nom AS salle_nom";
 
 fn rdv(r: &AnyRow) -> RendezVous {
@@ -415,6 +417,7 @@ fn rdv(r: &AnyRow) -> RendezVous {
         salle_id: r.get("salle_id"),
         salle: r.get("salle_nom"),
         objet: r.get("objet"),
+        interprete: r.get("interprete"),
         demande_le: NaiveDate::parse_from_str(&r.get::<String, _>("demande_le"), "%Y-%m-%d")
             .unwrap_or_default(),
         attente_id: r.get("attente_id"),
@@ -723,8 +726,8 @@ pub async fn reserver(
     let t = now();
     let row = sqlx::query(
         "INSERT INTO rendez_vous (departement_id, personne_id, agent_id, type, statut, debut, fin, nature, site_id, permanence_id, salle_id, objet, \
-         demande_le, attente_id, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'prevu', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
+         demande_le, attente_id, created_by, created_at, updated_at, interprete) \
+         VALUES ($1, $2, $3, $4, 'prevu', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16) RETURNING id",
     )
     .bind(dep)
     .bind(r.personne_id)
@@ -741,6 +744,7 @@ pub async fn reserver(
     .bind(r.attente_id)
     .bind(res.by)
     .bind(&t)
+    .bind(&r.interprete)
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| match on_unique("heure")(e) {

@@ -733,3 +733,51 @@ async fn an_sms_reminder_goes_through_the_operators_api_and_waits_while_it_is_do
     let mut c = app.db.store().read().await.unwrap();
     assert!(agenda::sms_sortants(&mut c, "96").await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_appointments_export_as_csv_and_xlsx_within_the_sites_of_the_agent() {
+    let mut app = TestApp::new().await;
+    let b = app.fx.seed_mds_b(app.db.store()).await;
+    let ts = plages(&mut app).await;
+    let p1 = personne(&app, "MARTIN", None).await.to_string();
+    let ts_s = ts.to_string();
+    let d = fr(demain());
+    app.login_as(Role::Accueil).await;
+    // The person needs an interpreter: the need is kept with the appointment and shown.
+    let mut f = reservation(&p1, &ts_s, &d, "10:00");
+    f.push(("interprete", "arabe"));
+    let ok = app.post("/rendez-vous/nouveau", &f).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let detail = app.get(ok.location.as_deref().unwrap()).await;
+    assert!(
+        detail
+            .body
+            .contains("<dt>Interprète</dt><dd><strong>arabe</strong>"),
+        "{}",
+        detail.body
+    );
+    // The list offers its exports with its filters.
+    let list = app.get("/rendez-vous").await;
+    assert!(list.body.contains("/rendez-vous.csv?"), "{}", list.body);
+    let csv = app.get("/rendez-vous.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.content_type, "text/csv; charset=utf-8");
+    assert!(csv.body.starts_with(
+        "\u{feff}Date;Début;Fin;Personne;Type;Agent;Lieu;Statut;Demande du;Délai (jours)"
+    ));
+    assert!(
+        csv.body
+            .contains(&format!("{d};10:00;10:45;MARTIN Claire;Suivi;")),
+        "{}",
+        csv.body
+    );
+    let xlsx = app.get("/rendez-vous.xlsx").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.body.starts_with("PK"));
+    // MDS-B's desk exports nothing of MDS-A.
+    app.login(b.email(Role::Accueil), parcours_test_support::PASSWORD)
+        .await;
+    let other = app.get("/rendez-vous.csv").await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert!(!other.body.contains("MARTIN"), "{}", other.body);
+}

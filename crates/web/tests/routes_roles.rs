@@ -385,6 +385,8 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
             "travailleur_social cadre",
         ),
         ("GET /rendez-vous", "accueil travailleur_social cadre"),
+        ("GET /rendez-vous.csv", "accueil travailleur_social cadre"),
+        ("GET /rendez-vous.xlsx", "accueil travailleur_social cadre"),
         ("GET /rendez-vous/nouveau", "accueil travailleur_social"),
         ("POST /rendez-vous/nouveau", "accueil travailleur_social"),
         (

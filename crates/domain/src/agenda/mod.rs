@@ -398,6 +398,8 @@ pub struct NewRendezVous {
     pub fin: NaiveDateTime,
     pub salle_id: Option<i64>,
     pub objet: Option<String>,
+    /// The language an interpreter is needed in, if any.
+    pub interprete: Option<String>,
     /// When the person asked (for the waiting time of fiche 4: « délai de rendez-vous »).
     pub demande_le: NaiveDate,
     pub rappel_email: bool,
@@ -428,6 +430,9 @@ pub struct RendezVousForm {
     pub salle_id: String,
     #[serde(default)]
     pub objet: String,
+    /// The language an interpreter is needed in; empty when none is.
+    #[serde(default)]
+    pub interprete: String,
     #[serde(default)]
     pub demande_le: String,
     #[serde(default)]
@@ -488,6 +493,7 @@ impl NewRendezVous {
             s => Some(parse_id(&mut e, "salle_id", "Salle inconnue.", s)),
         };
         let objet = optional_text(&mut e, "objet", "L'objet", &f.objet, 200);
+        let interprete = optional_text(&mut e, "interprete", "La langue", &f.interprete, 60);
         let demande_le = match f.demande_le.trim() {
             "" => now.date(),
             d => parse_date(d).unwrap_or_else(|| {
@@ -542,6 +548,7 @@ impl NewRendezVous {
             fin,
             salle_id,
             objet,
+            interprete,
             demande_le,
             rappel_email: checked(&f.rappel_email),
             rappel_sms: checked(&f.rappel_sms),

@@ -316,7 +316,14 @@ pub(super) async fn semaine_page(
                 heure::minutes(r.debut),
                 ItemVue {
                     heure: format!("{} – {}", hm(r.debut), hm(r.fin)),
-                    texte: format!("{} — {}", r.type_rdv.libelle(), r.personne),
+                    texte: match &r.interprete {
+                        Some(langue) => format!(
+                            "{} — {} (interprète : {langue})",
+                            r.type_rdv.libelle(),
+                            r.personne
+                        ),
+                        None => format!("{} — {}", r.type_rdv.libelle(), r.personne),
+                    },
                     detail: format!(
                         "Statut : {}. {}{}",
                         r.statut.libelle(),

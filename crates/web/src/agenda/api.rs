@@ -164,6 +164,8 @@ pub struct RendezVousOut {
     pub demande_le: String,
     /// Jours entre la demande et le rendez-vous
     pub delai_jours: i64,
+    /// Langue dans laquelle un interprète est nécessaire ; absent sinon.
+    pub interprete: Option<String>,
 }
 
 impl RendezVousOut {
@@ -172,7 +174,9 @@ impl RendezVousOut {
     fn pour(pr: &Principal, r: &store::RendezVous) -> Self {
         let mut out = Self::from(r);
         if pr.token_id.is_some() {
+            // The language of an interpreter says something of the person too.
             out.personne = None;
+            out.interprete = None;
         }
         out
     }
@@ -194,6 +198,7 @@ impl From<&store::RendezVous> for RendezVousOut {
             salle_id: r.salle_id,
             demande_le: r.demande_le.to_string(),
             delai_jours: r.delai_jours(),
+            interprete: r.interprete.clone(),
         }
     }
 }

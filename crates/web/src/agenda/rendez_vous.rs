@@ -17,13 +17,122 @@ use parcours_store::agents as agents_store;
 use parcours_store::{audit, referentiel, StoreError};
 
 use super::{
-    agents_options, audit_event, choix_personnes, fr_date, p, perimetre, reaches_any, status_of,
-    summary, type_options, Choix, Params,
+    agents_options, audit_event, choix_personnes, fr_date, hhmm, p, perimetre, reaches_any,
+    status_of, summary, type_options, Choix, Params,
 };
 use crate::auth::Ctx;
 use crate::error::{Form, Path, Query, WebError, WebResult};
 use crate::pages::{self, render, Cell, Column, Field, Layout, Pagination, TablePage};
 use crate::AppState;
+
+/// The list's filters from its query: the principal's sites always; from today when no start is given.
+fn filtre(pr: &Principal, q: &Params) -> RdvFilter {
+    let du = parcours_domain::agenda::parse_date(p(q, "du"));
+    RdvFilter {
+        sites: perimetre(pr),
+        agent_id: p(q, "agent_id").parse().ok(),
+        statut: StatutRdv::parse(p(q, "statut")),
+        type_rdv: TypeRdv::parse(p(q, "type")),
+        du: du.or_else(|| (!q.contains_key("du")).then(|| parcours_store::clock().today())),
+        au: parcours_domain::agenda::parse_date(p(q, "au")),
+        personne_id: None,
+    }
+}
+
+/// At most this many appointments in one export: a year of a large MDS.
+const EXPORT_MAX: i64 = 20_000;
+
+/// The appointments of the list, with its filters, as CSV or XLSX (`format`), within the principal's
+/// sites; the export is audited with its filter and its count, as it names persons.
+async fn exporter(state: &AppState, ctx: &Ctx, q: &Params, format: &str) -> WebResult<Response> {
+    use crate::chiffres::tableaux::{Cellule, Tableau};
+    let filter = filtre(&ctx.principal, q);
+    let mut conn = state.store.read().await?;
+    let (rows, _) = store::list(&mut conn, ctx.dep(), &filter, EXPORT_MAX, 0).await?;
+    drop(conn);
+    audit_event(
+        state,
+        ctx.dep(),
+        &ctx.event("export", "rendez_vous", "liste")
+            .details(serde_json::json!({
+                "format": format,
+                "nombre": rows.len(),
+                "du": filter.du.map(|d| d.to_string()),
+                "au": filter.au.map(|d| d.to_string()),
+            })),
+    )
+    .await?;
+    let t = Tableau {
+        id: "rendez_vous",
+        titre: "Rendez-vous".into(),
+        feuille: "Rendez-vous",
+        entetes: [
+            "Date",
+            "Début",
+            "Fin",
+            "Personne",
+            "Type",
+            "Agent",
+            "Lieu",
+            "Statut",
+            "Demande du",
+            "Délai (jours)",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect(),
+        lignes: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    Cellule::Texte(fr_date(r.debut.date())),
+                    Cellule::Texte(hhmm(r.debut)),
+                    Cellule::Texte(hhmm(r.fin)),
+                    Cellule::Texte(r.personne.clone()),
+                    Cellule::Texte(r.type_rdv.libelle().into()),
+                    Cellule::Texte(r.agent.clone()),
+                    Cellule::Texte(r.lieu.clone()),
+                    Cellule::Texte(r.statut.libelle().into()),
+                    Cellule::Texte(fr_date(r.demande_le)),
+                    Cellule::Entier(r.delai_jours()),
+                ]
+            })
+            .collect(),
+        cles: 4,
+    };
+    let nom = format!(
+        "rendez-vous-{}.{format}",
+        parcours_store::clock().today().format("%Y-%m-%d")
+    );
+    let (content_type, body) = if format == "xlsx" {
+        (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            crate::chiffres::exports::classeur(&[t]).map_err(|e| WebError::Internal(e.into()))?,
+        )
+    } else {
+        (
+            "text/csv; charset=utf-8",
+            crate::chiffres::exports::csv_de(&t)?,
+        )
+    };
+    Ok(crate::procedures::pages::fichier(content_type, &nom, body))
+}
+
+pub async fn export_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<Params>,
+) -> WebResult<Response> {
+    exporter(&state, &ctx, &q, "csv").await
+}
+
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<Params>,
+) -> WebResult<Response> {
+    exporter(&state, &ctx, &q, "xlsx").await
+}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -32,17 +141,7 @@ pub async fn list(
 ) -> WebResult<Response> {
     let pr = &ctx.principal;
     let dep = ctx.dep().to_string();
-    let du = parcours_domain::agenda::parse_date(p(&q, "du"));
-    let au = parcours_domain::agenda::parse_date(p(&q, "au"));
-    let filter = RdvFilter {
-        sites: perimetre(pr),
-        agent_id: p(&q, "agent_id").parse().ok(),
-        statut: StatutRdv::parse(p(&q, "statut")),
-        type_rdv: TypeRdv::parse(p(&q, "type")),
-        du: du.or_else(|| (!q.contains_key("du")).then(|| parcours_store::clock().today())),
-        au,
-        personne_id: None,
-    };
+    let filter = filtre(pr, &q);
     let page = pages::page_number(q.get("page").map(String::as_str));
     let mut conn = state.store.read().await?;
     let (rows, total) = store::list(
@@ -88,6 +187,16 @@ pub async fn list(
         );
     }
     actions.push(("/rendez-vous/attente".into(), "Liste d'attente".into()));
+    // The same filters, as a file.
+    let filtres_q = base.trim_start_matches("/rendez-vous");
+    actions.push((
+        format!("/rendez-vous.csv{filtres_q}"),
+        "Exporter en CSV".into(),
+    ));
+    actions.push((
+        format!("/rendez-vous.xlsx{filtres_q}"),
+        "Exporter en XLSX".into(),
+    ));
     let t = TablePage {
         l: ctx.layout(),
         title: "Rendez-vous".into(),
@@ -574,6 +683,7 @@ async fn reserver_page(
         Field::text("duree", "Durée en minutes", &g("duree")).kind("number").hint("Vide : la durée habituelle du type (45 min, 60 pour le RSA, 90 pour une visite à domicile)").error_from(errors),
         Field::text("salle_id", "Salle", &g("salle_id")).select(pages::options("Sans salle réservée", salle_opts)).error_from(errors),
         Field::text("objet", "Objet", &g("objet")).hint("Quelques mots, sans détail confidentiel (200 caractères au plus)").error_from(errors),
+        Field::text("interprete", "Interprète nécessaire : langue", &g("interprete")).hint("Vide si la personne n'en a pas besoin ; par exemple « arabe », « langue des signes française ».").error_from(errors),
         Field::text("demande_le", "Date de la demande", &g("demande_le")).hint("JJ/MM/AAAA ; vide : aujourd'hui. Sert au délai d'attente (fiche 4).").error_from(errors),
         Field::text("rappel_email", "Rappel par courriel la veille", checked("rappel_email")).kind("checkbox").error_from(errors),
         Field::text("rappel_sms", "Rappel par SMS la veille", checked("rappel_sms")).kind("checkbox").error_from(errors),
@@ -638,6 +748,7 @@ fn form_of(v: &Params) -> RendezVousForm {
         duree: p(v, "duree").into(),
         salle_id: p(v, "salle_id").into(),
         objet: p(v, "objet").into(),
+        interprete: p(v, "interprete").into(),
         demande_le: p(v, "demande_le").into(),
         rappel_email: p(v, "rappel_email").into(),
         rappel_sms: p(v, "rappel_sms").into(),

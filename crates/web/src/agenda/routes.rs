@@ -67,6 +67,18 @@ pub(crate) fn routes() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         r(M::GET, "/rendez-vous", AgendaLire, get(rendez_vous::list)),
         r(
             M::GET,
+            "/rendez-vous.csv",
+            AgendaLire,
+            get(rendez_vous::export_csv),
+        ),
+        r(
+            M::GET,
+            "/rendez-vous.xlsx",
+            AgendaLire,
+            get(rendez_vous::export_xlsx),
+        ),
+        r(
+            M::GET,
             "/rendez-vous/nouveau",
             RendezVousGerer,
             get(rendez_vous::new_form),

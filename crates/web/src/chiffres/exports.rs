@@ -66,23 +66,7 @@ pub async fn csv(
     } else {
         tableau_detail(&ch, &d.sites_affiches(&ch))
     };
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::from("\u{feff}".as_bytes()));
-    let io = |e: csv::Error| WebError::Internal(e.into());
-    w.write_record(t.entetes.iter().map(|h| cellule_csv(h).into_owned()))
-        .map_err(io)?;
-    for l in &t.lignes {
-        w.write_record(l.iter().map(|c| match c {
-            // Names typed by people (agents, motifs, sites) may start like a formula.
-            Cellule::Texte(s) => cellule_csv(s).into_owned(),
-            figure => figure.csv(),
-        }))
-        .map_err(io)?;
-    }
-    let body = w
-        .into_inner()
-        .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
+    let body = csv_de(&t)?;
     let nom = if agents {
         nom_fichier(&d, "csv").replace("chiffres-accueil-", "rendez-vous-par-agent-")
     } else {
@@ -101,7 +85,28 @@ pub async fn csv(
         .into_response())
 }
 
-fn classeur(tableaux: &[Tableau]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+/// A table as CSV for a French spreadsheet: `;`-separated, with a BOM, text cells that start like a
+/// formula neutralised (names typed by people may).
+pub(crate) fn csv_de(t: &Tableau) -> WebResult<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::from("\u{feff}".as_bytes()));
+    let io = |e: csv::Error| WebError::Internal(e.into());
+    w.write_record(t.entetes.iter().map(|h| cellule_csv(h).into_owned()))
+        .map_err(io)?;
+    for l in &t.lignes {
+        w.write_record(l.iter().map(|c| match c {
+            Cellule::Texte(s) => cellule_csv(s).into_owned(),
+            figure => figure.csv(),
+        }))
+        .map_err(io)?;
+    }
+    w.into_inner()
+        .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))
+}
+
+/// Tables as an XLSX workbook, one sheet each.
+pub(crate) fn classeur(tableaux: &[Tableau]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut wb = Workbook::new();
     let gras = Format::new().set_bold().set_text_wrap();

@@ -286,7 +286,10 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult<Response
                     heure::hm(heure::minutes(r.fin))
                 ),
                 personne_id: r.personne_id,
-                personne: r.personne,
+                personne: match &r.interprete {
+                    Some(langue) => format!("{} (interprète : {langue})", r.personne),
+                    None => r.personne.clone(),
+                },
                 type_: r.type_rdv.libelle().to_string(),
                 lieu: r.lieu,
                 agent: r.agent,
