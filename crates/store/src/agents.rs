@@ -89,6 +89,44 @@ async fn complete(conn: &mut Conn, dep: &str, agents: &mut [Agent]) -> Result<()
     Ok(())
 }
 
+/// One open agent as a name picker lists them: id, first name, name, trade, service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentNom {
+    pub id: i64,
+    pub prenom: String,
+    pub nom: String,
+    pub metier: String,
+    pub service_id: i64,
+}
+
+/// The open agents of the département (of `service_id` when given), by name: what a name picker
+/// searches, without the assignments and posts that `list` completes each agent with.
+pub async fn annuaire(
+    conn: &mut Conn,
+    dep: &str,
+    service_id: Option<i64>,
+) -> Result<Vec<AgentNom>> {
+    let rows = sqlx::query(
+        "SELECT id, prenom, nom, metier, service_id FROM agents \
+         WHERE departement_id = $1 AND ferme_le IS NULL AND ($2 = 0 OR service_id = $2) \
+         ORDER BY nom, prenom, id",
+    )
+    .bind(dep)
+    .bind(service_id.unwrap_or(0))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| AgentNom {
+            id: r.get("id"),
+            prenom: r.get("prenom"),
+            nom: r.get("nom"),
+            metier: r.get("metier"),
+            service_id: r.get("service_id"),
+        })
+        .collect())
+}
+
 pub async fn list(
     conn: &mut Conn,
     dep: &str,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use parcours_domain::personnes::fold;
 use parcours_domain::referentiel::metier_libelle;
-use parcours_store::agents::{self as agents_store, AgentFilter, AgentSort};
+use parcours_store::agents as agents_store;
 use parcours_store::{audit, referentiel};
 
 use crate::auth::Ctx;
@@ -84,12 +84,32 @@ pub async fn agents(
     service: Option<i64>,
     multiple: bool,
 ) -> WebResult<Liste> {
-    let dep = ctx.dep();
     let recherche = recherche_de(v, name);
     let chosen = choisis(v, name);
+    let mots: Vec<String> = recherche
+        .split_whitespace()
+        .map(fold)
+        .filter(|m| !m.is_empty())
+        .collect();
+    let mut liste = Liste {
+        cherche: !recherche.is_empty(),
+        recherche,
+        multiple,
+        options: vec![],
+        quoi: "agent",
+    };
+    // Most renderings of a form have nothing chosen and nothing searched: no query then.
+    if chosen.is_empty() && mots.is_empty() {
+        return Ok(liste);
+    }
+    let dep = ctx.dep();
     let mut conn = state.store.read().await?;
     let services = referentiel::services(&mut conn, dep).await?;
-    let libelle = |a: &parcours_domain::referentiel::Agent| {
+    // The chosen ones are read from the whole département: one chosen before the service changed
+    // stays listed, and the use case says why it does not fit.
+    let tous = agents_store::annuaire(&mut conn, dep, None).await?;
+    drop(conn);
+    let libelle = |a: &agents_store::AgentNom| {
         let service = services
             .iter()
             .find(|s| s.id == a.service_id)
@@ -102,57 +122,30 @@ pub async fn agents(
             metier_libelle(&a.metier)
         )
     };
-    let mut options = vec![];
+    let option = |a: &agents_store::AgentNom, coche: bool| Option_ {
+        valeur: a.id.to_string(),
+        libelle: libelle(a),
+        coche,
+    };
     for id in &chosen {
-        if let Ok(a) = agents_store::get(&mut conn, dep, *id).await {
-            options.push(Option_ {
-                valeur: id.to_string(),
-                libelle: libelle(&a),
-                coche: true,
-            });
+        if let Some(a) = tous.iter().find(|a| a.id == *id) {
+            liste.options.push(option(a, true));
         }
     }
-    let mots: Vec<String> = recherche
-        .split_whitespace()
-        .map(fold)
-        .filter(|m| !m.is_empty())
-        .collect();
     if !mots.is_empty() {
-        let (tous, _) = agents_store::list(
-            &mut conn,
-            dep,
-            &AgentFilter {
-                service_id: service,
-                ..Default::default()
-            },
-            AgentSort::Nom,
-            100_000,
-            0,
-        )
-        .await?;
         let trouves = tous
             .iter()
-            .filter(|a| !chosen.contains(&a.id))
+            .filter(|a| service.is_none_or(|s| a.service_id == s) && !chosen.contains(&a.id))
             .filter(|a| {
                 let nom = fold(&format!("{}{}", a.prenom, a.nom));
                 mots.iter().all(|m| nom.contains(m.as_str()))
             })
             .take(MAX_RESULTATS);
         for a in trouves {
-            options.push(Option_ {
-                valeur: a.id.to_string(),
-                libelle: libelle(a),
-                coche: false,
-            });
+            liste.options.push(option(a, false));
         }
     }
-    Ok(Liste {
-        cherche: !recherche.is_empty(),
-        recherche,
-        multiple,
-        options,
-        quoi: "agent",
-    })
+    Ok(liste)
 }
 
 /// Persons of the département matching the search of field `name` (names, birth date, phone or NIR,

@@ -780,4 +780,25 @@ async fn the_appointments_export_as_csv_and_xlsx_within_the_sites_of_the_agent()
     let other = app.get("/rendez-vous.csv").await;
     assert_eq!(other.status, StatusCode::OK);
     assert!(!other.body.contains("MARTIN"), "{}", other.body);
+    // A service account, even one that books on MDS-A, neither exports nor prints a convocation:
+    // these are pages, a token has no scope for them.
+    let rdv = ok.location.clone().unwrap();
+    app.login_as(Role::Administrateur).await;
+    let jeton = app
+        .jeton_sites(
+            "Portail",
+            &["rendez-vous:gerer", "creneaux:lire"],
+            &[app.fx.site_a],
+        )
+        .await;
+    app.cookie = None;
+    for path in [
+        "/rendez-vous.csv".to_string(),
+        "/rendez-vous.xlsx".to_string(),
+        format!("{rdv}/convocation"),
+    ] {
+        let a = app.json("GET", &path, Some(&jeton), None).await;
+        assert_ne!(a.status, StatusCode::OK, "{path}");
+        assert!(!a.body.contains("MARTIN"), "{path}: {}", a.body);
+    }
 }

@@ -13,6 +13,7 @@ use parcours_domain::habilitations::Role;
 use parcours_store::procedures::RetardsSecteur;
 
 use crate::auth::Ctx;
+use crate::dossiers::fr;
 use crate::error::WebResult;
 use crate::pages::{render, Layout};
 use crate::AppState;
@@ -82,14 +83,6 @@ pub struct HomePage {
     pub echeances: Option<(i64, i64)>,
     /// Late files by MDS and secteur (cadres, direction, central team): the escalation.
     pub retards: Vec<RetardsSecteur>,
-}
-
-/// `AAAA-MM-JJ` as `JJ/MM/AAAA`.
-fn fr(iso: &str) -> String {
-    match chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
-        Ok(d) => d.format("%d/%m/%Y").to_string(),
-        Err(_) => iso.to_string(),
-    }
 }
 
 /// What a rule asks for, without the parenthesis that explains it.

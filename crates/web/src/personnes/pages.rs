@@ -569,13 +569,10 @@ pub async fn fiche(
     let lieu = match (&p.commune_naissance, &p.pays_naissance) {
         // By its name when the référentiel knows the commune (those of the département); the INSEE
         // code otherwise, said as such.
-        (Some(c), _) => {
-            let mut conn = state.store.read().await?;
-            match referentiel::commune_get(&mut conn, ctx.dep(), c).await {
-                Ok(commune) => format!("à {}", commune.nom),
-                Err(_) => format!("commune de code INSEE {c}"),
-            }
-        }
+        (Some(c), _) => match referentiel::commune_get(&mut conn, ctx.dep(), c).await {
+            Ok(commune) => format!("à {}", commune.nom),
+            Err(_) => format!("commune de code INSEE {c}"),
+        },
         (None, Some(pays)) => format!("pays : {pays}"),
         _ => String::new(),
     };

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::auth::Ctx;
+use crate::dossiers::fr;
 use crate::error::{Query, WebResult};
 use crate::pages::{render, Cell, Column, Pagination, TablePage};
 use crate::AppState;
@@ -20,12 +21,6 @@ const PAR_PAGE: i64 = 50;
 pub struct RegistreQuery {
     #[serde(default)]
     pub page: Option<String>,
-}
-
-fn fr(iso: &str) -> String {
-    NaiveDate::parse_from_str(iso, "%Y-%m-%d")
-        .map(|d| d.format("%d/%m/%Y").to_string())
-        .unwrap_or_else(|_| iso.to_string())
 }
 
 /// Where a request stands, as the DPO reads it.
