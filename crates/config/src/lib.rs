@@ -64,6 +64,18 @@ pub struct SmsSettings {
     pub expediteur: Option<String>,
 }
 
+/// The payment provider of financial aids (`PARCOURS_PAIEMENT_URL`): card loads and transfers are
+/// sent to its HTTP API with an idempotency key (docs/paiement.md). Without it, approved orders stay
+/// « prêts » and nothing is paid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaiementSettings {
+    pub url: url::Url,
+    /// Sent as `Authorization: Bearer …`; never logged.
+    pub jeton: Option<Secret>,
+    /// How long to wait for the provider's answer before retrying later with the same key.
+    pub delai_ms: u64,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     pub database_url: String,
@@ -95,6 +107,13 @@ pub struct Settings {
     pub oidc: Option<OidcSettings>,
     pub smtp: Option<SmtpSettings>,
     pub sms: Option<SmsSettings>,
+    pub paiement: Option<PaiementSettings>,
+    /// The Typst template of the notification of a decision on a financial aid
+    /// (`PARCOURS_MODELE_NOTIFICATION_AIDE`, a file the département edits); the built-in one otherwise.
+    pub modele_notification_aide: Option<String>,
+    /// The administrative court named in the recourse paragraph of notifications
+    /// (`PARCOURS_TRIBUNAL_ADMINISTRATIF`).
+    pub tribunal_administratif: String,
     /// Largest document a dossier accepts (below `max_body_bytes`, so that the form re-renders with
     /// a message instead of a bare 413).
     pub document_taille_max: usize,
@@ -168,6 +187,9 @@ impl Default for Settings {
             oidc: None,
             smtp: None,
             sms: None,
+            paiement: None,
+            modele_notification_aide: None,
+            tribunal_administratif: "le tribunal administratif territorialement compétent".into(),
             document_taille_max: 8 * 1024 * 1024,
             audit_jalons: None,
             audit_cle: None,
@@ -538,6 +560,51 @@ impl Settings {
                 url,
                 jeton: get("PARCOURS_SMS_JETON").map(Secret::new),
                 expediteur: get("PARCOURS_SMS_EXPEDITEUR"),
+            });
+        }
+        if let Some(chemin) = get("PARCOURS_MODELE_NOTIFICATION_AIDE") {
+            if !std::path::Path::new(&chemin).is_file() {
+                return Err(invalid(
+                    "PARCOURS_MODELE_NOTIFICATION_AIDE",
+                    &chemin,
+                    "attendu le chemin d'un fichier de modèle Typst (.typ) lisible",
+                ));
+            }
+            s.modele_notification_aide = Some(chemin);
+        }
+        if let Some(t) = get("PARCOURS_TRIBUNAL_ADMINISTRATIF") {
+            s.tribunal_administratif = t;
+        }
+        if let Some(text) = get("PARCOURS_PAIEMENT_URL") {
+            let url = url::Url::parse(&text)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .ok_or_else(|| {
+                    invalid(
+                        "PARCOURS_PAIEMENT_URL",
+                        &text,
+                        "attendu une adresse http(s) de l'API du prestataire de paiement",
+                    )
+                })?;
+            let delai_ms = match get("PARCOURS_PAIEMENT_DELAI_MS") {
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|d| (100..=120_000).contains(d))
+                    .ok_or_else(|| {
+                        invalid(
+                            "PARCOURS_PAIEMENT_DELAI_MS",
+                            &v,
+                            "attendu un délai en millisecondes entre 100 et 120000",
+                        )
+                    })?,
+                None => 10_000,
+            };
+            s.paiement = Some(PaiementSettings {
+                url,
+                jeton: get("PARCOURS_PAIEMENT_JETON").map(Secret::new),
+                delai_ms,
             });
         }
         Ok(s)

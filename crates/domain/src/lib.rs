@@ -3,6 +3,7 @@
 
 pub mod accueil;
 pub mod agenda;
+pub mod aides;
 pub mod audit;
 pub mod demo;
 pub mod dossiers;

@@ -4,6 +4,7 @@
 //! exists if and only if that transaction committed.
 
 pub mod agenda;
+pub mod aides;
 pub mod audit;
 pub mod doublons;
 pub mod echeances;
@@ -83,6 +84,8 @@ impl Registry {
             .with(doublons::analyse::KIND, doublons::analyse::run)
             .with(rgpd::conservation::KIND, rgpd::conservation::run)
             .with(echeances::relances::KIND, echeances::relances::run)
+            .with(aides::JOB_CONTROLE, aides::controle)
+            .with(aides::JOB_PAIEMENT, aides::paiement)
     }
 
     /// Registers `handler` for `kind` (replacing a previous one), e.g. an `async fn`.

@@ -387,6 +387,8 @@ fn the_standard_registry_knows_every_job_of_parcours() {
         kinds,
         [
             "agenda.rappel",
+            "aides.controle",
+            "aides.paiement",
             "audit.verifier",
             "doublons.analyser",
             "echeances.relances",

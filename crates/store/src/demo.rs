@@ -173,6 +173,8 @@ pub async fn load(
     crate::dossiers::seed_demo(&mut tx, dep).await?;
     // RSA, MASP and eviction procedures on those dossiers, with their legal due dates.
     crate::procedures::seed_demo(&mut tx, dep).await?;
+    // Budgets, requests for financial aid, their orders, envelopes and commissions.
+    crate::aides::seed_demo(&mut tx, dep).await?;
     audit::append(
         &mut tx,
         dep,

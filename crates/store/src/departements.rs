@@ -23,6 +23,8 @@ pub async fn create(conn: &mut Conn, id: &str, nom: &str) -> Result<()> {
         .bind(parcours_domain::audit::GENESIS)
         .execute(&mut *conn)
         .await?;
+    // A new département starts with the default catalogue of financial aids, to be adapted.
+    crate::aides::initialiser_catalogue(conn, id).await?;
     Ok(())
 }
 

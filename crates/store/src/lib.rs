@@ -7,6 +7,7 @@ pub mod accueil;
 pub mod accueil_demo;
 pub mod agenda;
 pub mod agents;
+pub mod aides;
 pub mod appui;
 pub mod audit;
 pub mod chiffres;
@@ -180,6 +181,12 @@ impl Store {
                 self.procedures_ip_sqlite().await?;
             }
             Backend::Postgres => MIGRATOR_POSTGRES.run(&self.write).await?,
+        }
+        {
+            // Départements created before financial aids get the default catalogue.
+            let mut tx = self.begin().await?;
+            aides::initialiser_catalogues(&mut tx).await?;
+            tx.commit().await?;
         }
         self.complete_search_index().await
     }

@@ -3,6 +3,7 @@
 //! audit entry and commits — through [`AuditedTx`], whose commit requires that entry.
 
 pub mod agenda;
+pub mod aides;
 pub mod creation;
 pub mod crip;
 pub mod dossiers;

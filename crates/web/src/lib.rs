@@ -6,6 +6,7 @@ pub mod accueil;
 pub mod admin;
 pub mod agenda;
 pub mod agents;
+pub mod aides;
 pub mod api;
 pub mod appui;
 pub mod audit;

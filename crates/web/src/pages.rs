@@ -47,6 +47,17 @@ const NAV: &[(&str, &str, Action)] = &[
         "Chiffres de la CRIP",
         Action::CripChiffres,
     ),
+    ("/aides", "Aides financières", Action::AidesInstruire),
+    (
+        "/aides/paiements",
+        "Paiements à contrôler",
+        Action::AidesPaiements,
+    ),
+    (
+        "/aides/chiffres",
+        "Chiffres des aides",
+        Action::AidesChiffres,
+    ),
     ("/agenda", "Agendas", Action::AgendaLire),
     ("/accueil/contacts", "Main courante", Action::AccueilLire),
     (

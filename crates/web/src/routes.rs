@@ -14,8 +14,8 @@ use parcours_domain::habilitations::policy::{allows, Action};
 use crate::auth::{login_redirect, Auth};
 use crate::error::{ApiError, WebError};
 use crate::{
-    accueil, admin, agenda, agents, api, appui, audit, auth, chiffres, crip, dossiers, doublons,
-    groupes_projet, mon_travail, ops, personnes, procedures, referentiel, rgpd, AppState,
+    accueil, admin, agenda, agents, aides, api, appui, audit, auth, chiffres, crip, dossiers,
+    doublons, groupes_projet, mon_travail, ops, personnes, procedures, referentiel, rgpd, AppState,
 };
 
 /// One route: method, path template (axum syntax) and the action it performs.
@@ -82,6 +82,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         personnes::routes::routes(),
         dossiers::routes::routes(),
         procedures::routes::routes(),
+        aides::routes::routes(),
         crip::routes(),
         doublons::routes::routes(),
         accueil::routes::routes(),

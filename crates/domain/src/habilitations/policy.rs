@@ -73,6 +73,19 @@ pub enum Action {
     /// Read the CRIP's figures (informations préoccupantes by source, delays, outcomes; no child
     /// named).
     CripChiffres,
+    /// Establish a household's budget and instruct a request for a financial aid (in a dossier the
+    /// secret partagé opens).
+    AidesInstruire,
+    /// Decide a request within one's delegation (the fund's thresholds decide the amount).
+    AidesDecider,
+    /// Programme a commission, record its decisions and its minutes.
+    AidesCommission,
+    /// Review the payment orders held by an anomaly rule, release or cancel them; the accounting file.
+    AidesPaiements,
+    /// Read the figures of financial aids (no person named).
+    AidesChiffres,
+    /// Change the rules of a fund (a new dated version) and allocate the envelopes.
+    AidesParametrer,
 }
 
 impl Action {
@@ -184,6 +197,15 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         // The CRIP is a central cell: its figures are the central team's and the direction's, not
         // an MDS's.
         CripChiffres => matches!(role, Direction | EquipeCentrale),
+        // Financial aids name persons and their resources: the social workers who instruct, the
+        // cadre who decides beyond their delegation and reviews held payments.
+        AidesInstruire | AidesDecider => matches!(role, TravailleurSocial | Cadre),
+        AidesCommission => role == Cadre,
+        // The control of payments: the MDS's cadre for their sites, the central finance team for
+        // the département.
+        AidesPaiements => matches!(role, Cadre | EquipeCentrale),
+        AidesChiffres => matches!(role, Cadre | Direction | EquipeCentrale),
+        AidesParametrer => matches!(role, Administrateur | EquipeCentrale),
     }
 }
 

@@ -423,6 +423,14 @@ fn notice_text(code: &str) -> Option<String> {
             "appui_annule" => "Demande d'appui annulée.",
             "tableau" => "Tableau de permanence enregistré.",
             "deplace" => "Rendez-vous déplacé ; les rappels suivent la nouvelle heure.",
+            "aide_demandee" => "Demande d'aide enregistrée ; elle est en instruction.",
+            "aide_decidee" => "Décision enregistrée.",
+            "aide_accordee" => {
+                "Aide accordée : l'ordre de paiement est créé et sera contrôlé avant d'être payé."
+            }
+            "budget" => "Budget établi ; les budgets précédents restent dans l'historique.",
+            "ordre_libere" => "Ordre libéré : il sera payé au prochain passage.",
+            "ordre_annule" => "Ordre annulé : son montant revient à l'enveloppe.",
             _ => return None,
         }
         .to_string(),

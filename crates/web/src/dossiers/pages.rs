@@ -106,6 +106,9 @@ pub struct DossierPage {
     pub plan: Vec<Objectif>,
     /// The dossier's procedures: id, label, state.
     pub procedures: Vec<(i64, String, String)>,
+    /// The dossier's requests for a financial aid: id, label, state.
+    pub aides: Vec<(i64, String, String)>,
+    pub peut_aides: bool,
     pub can_write: bool,
     pub acces_motive: bool,
     pub ecrit_fields: Vec<Field>,
@@ -412,6 +415,26 @@ pub(super) async fn dossier_page(
             (p.id, p.type_.court().to_string(), etat)
         })
         .collect();
+    let aides = parcours_usecases::aides::du_dossier(&mut tx, &ctx.acteur(), id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            (
+                a.id,
+                format!(
+                    "{} — {} — {}",
+                    super::fr(&a.demandee_le),
+                    a.fonds,
+                    a.montant_demande.fr()
+                ),
+                a.statut.libelle().to_string(),
+            )
+        })
+        .collect();
+    let peut_aides = parcours_domain::habilitations::policy::allows(
+        &ctx.principal,
+        parcours_domain::habilitations::policy::Action::AidesInstruire,
+    );
     let (titulaire_href, titulaire_nom) = match o.dossier.titulaire {
         Titulaire::Personne(p) => (
             format!("/personnes/{p}"),
@@ -503,6 +526,8 @@ pub(super) async fn dossier_page(
         masques,
         plan,
         procedures,
+        aides,
+        peut_aides,
         can_write,
         acces_motive: o.acces_motive,
         errors,

@@ -1,0 +1,566 @@
+//! Financial aids through the real router, with the payment provider as a real process: a social
+//! worker establishes the household's budget and asks an aid from the dossier, decides it within her
+//! delegation, the order is held (she instructed it herself) until her cadre releases it, and it is
+//! paid once although the provider's first answer timed out; caps, delegations, the envelope, the
+//! commission and bad input are refused in French with nothing written; an agent of another MDS and
+//! a token without the scope reach nothing.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{civil, id_after, Answer, TestApp};
+use parcours_domain::habilitations::Role;
+use parcours_paiement::processus::FournisseurTest;
+use parcours_test_support::PASSWORD;
+
+fn json(a: &Answer) -> serde_json::Value {
+    serde_json::from_str(&a.body).unwrap_or_else(|e| panic!("JSON attendu ({e}) : {}", a.body))
+}
+
+/// A person of MDS-A's secteur, her dossier and a budget whose reste à vivre is 5 € a day (RSA 600 €,
+/// rent 450 €, one person): returns the dossier.
+async fn dossier_avec_budget(app: &mut TestApp) -> i64 {
+    app.clock.set_civil(civil("2026-12-07T10:00"));
+    app.login_as(Role::TravailleurSocial).await;
+    let p = app
+        .personne_avec_adresse("Quéméneur", "Yvonne", "03/09/1992", "96001", "96100")
+        .await;
+    let d = app.ouvrir_dossier(p, "Accompagnement budgétaire").await;
+    let a = app
+        .post(
+            &format!("/dossiers/{d}/budget"),
+            &[
+                ("poste_0", "rsa"),
+                ("montant_0", "600"),
+                ("poste_1", "loyer"),
+                ("montant_1", "450"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    d
+}
+
+/// The central team opens an envelope of `euros` for a fund in MDS-A this year.
+async fn enveloppe(app: &mut TestApp, fonds: &str, euros: &str) {
+    app.login_as(Role::EquipeCentrale).await;
+    let site = app.fx.site_a.to_string();
+    let a = app
+        .post(
+            "/aides/enveloppes",
+            &[
+                ("fonds", fonds),
+                ("site_id", &site),
+                ("annee", "2026"),
+                ("montant", euros),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+}
+
+async fn demander(app: &TestApp, d: i64, fields: &[(&str, &str)]) -> Answer {
+    app.post(&format!("/dossiers/{d}/aides"), fields).await
+}
+
+async fn nb_demandes(app: &TestApp, dossier: i64) -> usize {
+    let mut conn = app.db.store().read().await.unwrap();
+    parcours_store::aides::demandes_du_dossier(&mut conn, "96", dossier)
+        .await
+        .unwrap()
+        .len()
+}
+
+async fn ordres(app: &TestApp, demande: i64) -> Vec<parcours_store::aides::Ordre> {
+    let mut conn = app.db.store().read().await.unwrap();
+    parcours_store::aides::ordres_de_la_demande(&mut conn, "96", demande)
+        .await
+        .unwrap()
+}
+
+/// Runs the due jobs with the provider at `url` (client timeout 300 ms).
+async fn jobs(app: &TestApp, url: Option<&str>) -> parcours_jobs::RunReport {
+    let settings = parcours_config::Settings {
+        paiement: url.map(|u| parcours_config::PaiementSettings {
+            url: url::Url::parse(u).unwrap(),
+            jeton: None,
+            delai_ms: 300,
+        }),
+        ..parcours_config::Settings::default()
+    };
+    let ctx = parcours_jobs::JobContext {
+        store: app.db.store().clone(),
+        settings: std::sync::Arc::new(settings),
+        clock: app.clock.clone(),
+    };
+    parcours_jobs::run_pending(&ctx, &parcours_jobs::Registry::standard())
+        .await
+        .expect("jobs")
+}
+
+#[tokio::test]
+async fn an_aid_is_instructed_decided_held_released_and_paid_once_through_the_provider() {
+    let mut app = TestApp::new().await;
+    let d = dossier_avec_budget(&mut app).await;
+    let budget = app.get(&format!("/dossiers/{d}/budget")).await;
+    assert_eq!(budget.status, StatusCode::OK);
+    // 150 € a month for one unit of consumption: 5 € a day, explained.
+    assert!(budget.body.contains("5,00"), "{}", budget.body);
+    assert!(budget.body.contains("unité de consommation"));
+    enveloppe(&mut app, "secours_urgence", "500").await;
+
+    app.login_as(Role::TravailleurSocial).await;
+    let form = app
+        .get(&format!(
+            "/dossiers/{d}/aides/nouvelle?fonds=secours_urgence"
+        ))
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("Plafond par demande"));
+    // Over the fund's cap: refused, what was typed kept, nothing written.
+    let trop = demander(
+        &app,
+        d,
+        &[
+            ("fonds", "secours_urgence"),
+            ("besoin", "alimentation"),
+            ("montant", "350"),
+            ("mode", "carte"),
+            ("carte", "CB-0042"),
+            ("motif", "Plus de provisions depuis dix jours"),
+            ("pieces", "identite"),
+        ],
+    )
+    .await;
+    assert_eq!(trop.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        trop.body.contains("plafond du fonds par demande"),
+        "{}",
+        trop.body
+    );
+    assert!(trop.body.contains("350"));
+    assert!(trop.body.contains("Plus de provisions depuis dix jours"));
+    assert_eq!(nb_demandes(&app, d).await, 0);
+
+    let ok = demander(
+        &app,
+        d,
+        &[
+            ("fonds", "secours_urgence"),
+            ("besoin", "alimentation"),
+            ("montant", "80"),
+            ("mode", "carte"),
+            ("carte", "CB-0042"),
+            ("pieces", "identite"),
+        ],
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let id = id_after(&ok.location.unwrap(), "/aides/demandes/");
+    // The same need again while the first is open: refused.
+    let double = demander(
+        &app,
+        d,
+        &[
+            ("fonds", "secours_urgence"),
+            ("besoin", "alimentation"),
+            ("montant", "50"),
+            ("mode", "carte"),
+            ("carte", "CB-0042"),
+        ],
+    )
+    .await;
+    assert_eq!(double.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(double.body.contains("déjà en cours"), "{}", double.body);
+    assert_eq!(nb_demandes(&app, d).await, 1);
+
+    // 80 € is within her delegation: she decides it, and the dossier lists it.
+    let page = app.get(&format!("/aides/demandes/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Enregistrer la décision"));
+    let a = app
+        .post(
+            &format!("/aides/demandes/{id}/decision"),
+            &[("sens", "accord")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert!(app
+        .get(&format!("/dossiers/{d}"))
+        .await
+        .body
+        .contains(&format!("/aides/demandes/{id}")));
+    let o = ordres(&app, id).await;
+    assert_eq!(o.len(), 1);
+    assert_eq!(o[0].statut.code(), "a_verifier");
+
+    // The check holds it: she instructed and decided it herself.
+    let provider =
+        FournisseurTest::demarrer(&["--lent-ms", "1500", "--lents", "1"]).expect("prestataire");
+    jobs(&app, Some(&provider.base_url)).await;
+    let o = ordres(&app, id).await;
+    assert_eq!(o[0].statut.code(), "retenu");
+    assert_eq!(
+        o[0].anomalies.iter().map(|r| r.code()).collect::<Vec<_>>(),
+        vec!["auto_validation"]
+    );
+    assert!(
+        provider.operations().await.unwrap().is_empty(),
+        "rien n'est payé"
+    );
+
+    // Her cadre sees why and releases it, saying what was checked.
+    app.login_as(Role::Cadre).await;
+    let file = app.get("/aides/paiements").await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(
+        file.body
+            .contains("Décidée par l&#39;agent qui l&#39;a instruite")
+            || file.body.contains("Décidée par l'agent qui l'a instruite"),
+        "{}",
+        file.body
+    );
+    let sans_motif = app
+        .post(
+            &format!("/aides/paiements/{}/examen", o[0].id),
+            &[("suite", "liberer")],
+        )
+        .await;
+    assert_eq!(sans_motif.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let a = app
+        .post(
+            &format!("/aides/paiements/{}/examen", o[0].id),
+            &[
+                ("suite", "liberer"),
+                ("motif", "Situation vue en réunion d'équipe, besoin vérifié"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+
+    // The provider records it but answers too late: the job fails and will be retried.
+    let r = jobs(&app, Some(&provider.base_url)).await;
+    assert_eq!(r.succeeded, 0, "{r:?}");
+    let o = ordres(&app, id).await;
+    assert_eq!(o[0].statut.code(), "pret");
+    assert!(o[0].derniere_erreur.is_some());
+    assert_eq!(provider.operations().await.unwrap().len(), 1);
+    // The retry sends the same key: the provider says it already has it, nothing is paid twice.
+    app.clock.advance(chrono::Duration::minutes(5));
+    jobs(&app, Some(&provider.base_url)).await;
+    let o = ordres(&app, id).await;
+    assert_eq!(o[0].statut.code(), "paye", "{:?}", o[0]);
+    let ops = provider.operations().await.unwrap();
+    assert_eq!(ops.len(), 1, "payé une seule fois");
+    assert_eq!(ops[0].montant_centimes, 8000);
+    assert_eq!(ops[0].cle, o[0].cle);
+    let mut conn = app.db.store().read().await.unwrap();
+    let env = parcours_store::aides::enveloppes(&mut conn, "96", 2026, None)
+        .await
+        .unwrap();
+    drop(conn);
+    let e = env
+        .iter()
+        .find(|e| e.fonds_code == "secours_urgence")
+        .unwrap();
+    assert_eq!((e.engage.0, e.paye.0), (8000, 8000));
+
+    // The accounting file of the month lists it; the notification is a PDF.
+    let csv = app
+        .get("/aides/paiements/comptabilite.csv?mois=2026-12")
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.contains(&o[0].cle), "{}", csv.body);
+    assert!(csv.body.contains("80.00"));
+    let pdf = app
+        .get(&format!("/aides/demandes/{id}/notification.pdf"))
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.content_type, "application/pdf");
+    assert!(pdf.body.starts_with("%PDF-"));
+}
+
+#[tokio::test]
+async fn delegations_the_envelope_and_the_commission_decide_who_grants_what() {
+    let mut app = TestApp::new().await;
+    let d = dossier_avec_budget(&mut app).await;
+    enveloppe(&mut app, "secours_urgence", "200").await;
+    app.login_as(Role::TravailleurSocial).await;
+    let a = demander(
+        &app,
+        d,
+        &[
+            ("fonds", "secours_urgence"),
+            ("besoin", "energie"),
+            ("montant", "250"),
+            ("mode", "carte"),
+            ("carte", "CB-0042"),
+            ("pieces", "identite"),
+        ],
+    )
+    .await;
+    let id = id_after(&a.location.unwrap(), "/aides/demandes/");
+    // 250 € is beyond her delegation: no form, and a forged decision is refused.
+    let page = app.get(&format!("/aides/demandes/{id}")).await;
+    assert!(!page.body.contains("Enregistrer la décision"));
+    assert!(page.body.contains("le cadre de la MDS"));
+    let refus = app
+        .post(
+            &format!("/aides/demandes/{id}/decision"),
+            &[("sens", "accord")],
+        )
+        .await;
+    assert_eq!(refus.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refus.body.contains("revient au cadre"), "{}", refus.body);
+
+    // The cadre: a refusal needs its motivation; an approval beyond the envelope needs a reason.
+    app.login_as(Role::Cadre).await;
+    let r = app
+        .post(
+            &format!("/aides/demandes/{id}/decision"),
+            &[("sens", "refus")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("L211-2"));
+    let r = app
+        .post(
+            &format!("/aides/demandes/{id}/decision"),
+            &[("sens", "accord")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("motivez le dépassement"), "{}", r.body);
+    assert!(ordres(&app, id).await.is_empty());
+    let r = app
+        .post(
+            &format!("/aides/demandes/{id}/decision"),
+            &[
+                ("sens", "accord"),
+                ("depassement", "Coupure d'électricité avec un nourrisson"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&format!("/aides/demandes/{id}")).await;
+    assert!(
+        page.body.contains("Dépassement de l&#39;enveloppe")
+            || page.body.contains("Dépassement de l'enveloppe")
+    );
+    assert!(page.body.contains("Coupure d"));
+    // Decided by someone else than its instructor: the check lets it through.
+    jobs(&app, None).await;
+    assert_eq!(ordres(&app, id).await[0].statut.code(), "pret");
+
+    // An FSL request: the commission decides. It goes on the agenda of a commission of the MDS.
+    enveloppe(&mut app, "fsl_maintien", "10000").await;
+    app.login_as(Role::TravailleurSocial).await;
+    let a = demander(
+        &app,
+        d,
+        &[
+            ("fonds", "fsl_maintien"),
+            ("besoin", "impayes_loyer"),
+            ("montant", "1200"),
+            ("mode", "virement_tiers"),
+            ("tiers", "Office public de l'habitat"),
+            ("iban", "FR76 3000 6000 0112 3456 7890 189"),
+            ("pieces", "identite"),
+            ("pieces", "ressources"),
+            ("pieces", "decompte"),
+            ("pieces", "rib"),
+        ],
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let fsl = id_after(&a.location.unwrap(), "/aides/demandes/");
+    app.login_as(Role::Cadre).await;
+    let site = app.fx.site_a.to_string();
+    let c = app
+        .post(
+            "/aides/commissions",
+            &[
+                ("date", "2026-12-15"),
+                ("intitule", "Commission FSL"),
+                ("site_id", &site),
+            ],
+        )
+        .await;
+    assert_eq!(c.status, StatusCode::SEE_OTHER, "{}", c.body);
+    let cid = id_after(&c.location.unwrap(), "/aides/commissions/");
+    let passee = app
+        .post(
+            "/aides/commissions",
+            &[
+                ("date", "2026-11-15"),
+                ("intitule", "Commission FSL"),
+                ("site_id", &site),
+            ],
+        )
+        .await;
+    assert_eq!(passee.status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.login_as(Role::TravailleurSocial).await;
+    let cid_s = cid.to_string();
+    let a = app
+        .post(
+            &format!("/aides/demandes/{fsl}/commission"),
+            &[("commission_id", &cid_s)],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    app.login_as(Role::Cadre).await;
+    // The cadre alone cannot grant 1 200 € of FSL; the commission can.
+    let seul = app
+        .post(
+            &format!("/aides/demandes/{fsl}/decision"),
+            &[("sens", "accord")],
+        )
+        .await;
+    assert_eq!(seul.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let agenda = app.get(&format!("/aides/commissions/{cid}")).await;
+    assert_eq!(agenda.status, StatusCode::OK);
+    assert!(agenda.body.contains("Yvonne"));
+    let a = app
+        .post(
+            &format!("/aides/commissions/{cid}/demandes/{fsl}/decision"),
+            &[
+                ("sens", "accord_partiel"),
+                ("montant", "900"),
+                (
+                    "motivation",
+                    "Prise en charge de neuf mois d'impayés ; le bailleur étale le reste",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let a = app
+        .post(
+            &format!("/aides/commissions/{cid}/proces-verbal"),
+            &[(
+                "proces_verbal",
+                "Présents : … Une demande examinée, accord partiel.",
+            )],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let page = app.get(&format!("/aides/demandes/{fsl}")).await;
+    assert!(page.body.contains("(commission)"), "{}", page.body);
+    assert!(page.body.contains("900,00"));
+
+    // The figures count both, by fund; the XLSX opens.
+    let f = app.get("/aides/chiffres").await;
+    assert_eq!(f.status, StatusCode::OK);
+    assert!(f.body.contains("<svg"));
+    assert!(f.body.contains("FSL — maintien dans le logement"));
+    let x = app.get("/aides/chiffres.xlsx").await;
+    assert_eq!(x.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn another_mds_and_a_token_without_the_scope_reach_no_aid() {
+    let mut app = TestApp::new().await;
+    let b = app.fx.seed_mds_b(app.db.store()).await;
+    let d = dossier_avec_budget(&mut app).await;
+    enveloppe(&mut app, "secours_urgence", "500").await;
+    app.login_as(Role::TravailleurSocial).await;
+    let a = demander(
+        &app,
+        d,
+        &[
+            ("fonds", "secours_urgence"),
+            ("besoin", "alimentation"),
+            ("montant", "80"),
+            ("mode", "carte"),
+            ("carte", "CB-0042"),
+            ("pieces", "identite"),
+        ],
+    )
+    .await;
+    let id = id_after(&a.location.unwrap(), "/aides/demandes/");
+    app.post(
+        &format!("/aides/demandes/{id}/decision"),
+        &[("sens", "accord")],
+    )
+    .await;
+    jobs(&app, None).await;
+    let ordre = ordres(&app, id).await[0].id;
+
+    // The cadre of the same MDS reads it through the API.
+    app.login_as(Role::Cadre).await;
+    let api = app
+        .json("GET", &format!("/api/v1/aides/demandes/{id}"), None, None)
+        .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    assert_eq!(json(&api)["statut"], "accordee");
+
+    for role in [Role::TravailleurSocial, Role::Cadre] {
+        app.login(b.email(role), PASSWORD).await;
+        for path in [
+            format!("/aides/demandes/{id}"),
+            format!("/dossiers/{d}/budget"),
+            format!("/dossiers/{d}/aides/nouvelle"),
+            format!("/aides/demandes/{id}/notification.pdf"),
+        ] {
+            assert_eq!(app.get(&path).await.status, StatusCode::FORBIDDEN, "{path}");
+        }
+        let w = app
+            .post(
+                &format!("/aides/demandes/{id}/decision"),
+                &[("sens", "refus"), ("motivation", "x")],
+            )
+            .await;
+        assert_eq!(w.status, StatusCode::FORBIDDEN);
+        let w = app
+            .post(
+                &format!("/dossiers/{d}/budget"),
+                &[("poste_0", "rsa"), ("montant_0", "1")],
+            )
+            .await;
+        assert_eq!(w.status, StatusCode::FORBIDDEN);
+        let api = app
+            .json("GET", &format!("/api/v1/aides/demandes/{id}"), None, None)
+            .await;
+        assert_eq!(api.status, StatusCode::FORBIDDEN);
+        assert!(api.content_type.starts_with("application/problem+json"));
+        let api = app
+            .json("POST", &format!("/api/v1/dossiers/{d}/aides"), None, Some(r#"{"fonds":"secours_urgence","besoin":"alimentation","montant":"10","mode":"carte","carte":"CB-1"}"#))
+            .await;
+        assert_eq!(api.status, StatusCode::FORBIDDEN);
+        if role == Role::Cadre {
+            let l = app.get("/aides/paiements").await;
+            assert_eq!(l.status, StatusCode::OK);
+            assert!(!l.body.contains("Yvonne"), "{}", l.body);
+            let w = app
+                .post(
+                    &format!("/aides/paiements/{ordre}/examen"),
+                    &[("suite", "annuler"), ("motif", "x")],
+                )
+                .await;
+            assert_eq!(w.status, StatusCode::FORBIDDEN);
+        }
+        let l = app.get("/aides").await;
+        assert!(!l.body.contains("Yvonne"));
+    }
+    assert_eq!(nb_demandes(&app, d).await, 1);
+    assert_eq!(ordres(&app, id).await[0].statut.code(), "retenu");
+
+    // A service account: no scope opens financial aids.
+    app.login_as(Role::Administrateur).await;
+    let site = app.fx.site_a;
+    let jeton = app
+        .jeton_sites("portail", &["personnes:rechercher"], &[site])
+        .await;
+    app.cookie = None;
+    app.csrf = None;
+    for path in [
+        format!("/api/v1/aides/demandes/{id}"),
+        format!("/api/v1/dossiers/{d}/aides"),
+        "/api/v1/aides/fonds".to_string(),
+        "/api/v1/aides/paiements".to_string(),
+        "/api/v1/aides/chiffres".to_string(),
+    ] {
+        let a = app.json("GET", &path, Some(&jeton), None).await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{path}");
+    }
+}
