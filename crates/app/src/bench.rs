@@ -33,6 +33,8 @@ pub enum BenchCommand {
     /// Échéances d'une MDS et retards du département sur N procédures ouvertes : p50/p99, rapport au
     /// balayage sans index.
     Echeances(crate::bench_echeances::EcheancesArgs),
+    /// Contrôle des anomalies d'un lot mensuel d'ordres de paiement des aides (issue 20).
+    Aides(crate::bench_aides::AidesArgs),
 }
 
 #[derive(Args)]
@@ -66,6 +68,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Recherche(args) => recherche(args).await,
         BenchCommand::Creneaux(args) => crate::bench_creneaux::run(args).await,
         BenchCommand::Echeances(args) => crate::bench_echeances::run(args).await,
+        BenchCommand::Aides(args) => crate::bench_aides::run(args).await,
     }
 }
 

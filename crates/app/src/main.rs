@@ -3,6 +3,7 @@
 //! French and end the process with a non-zero code.
 
 mod bench;
+mod bench_aides;
 mod bench_creneaux;
 mod bench_echeances;
 

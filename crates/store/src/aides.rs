@@ -1143,7 +1143,9 @@ pub async fn ibans_connus(conn: &mut Conn, dep: &str) -> Result<Vec<IbanConnu>> 
         .collect())
 }
 
-/// Records the check of a batch: held orders with their rules, the others ready to pay.
+/// Records the check of a batch: held orders with their rules, the others ready to pay. Set-based:
+/// one statement per group of a thousand orders with the same outcome (not one per order), on the
+/// batch's own ids only, so that an order created meanwhile waits for the next check.
 pub async fn marquer_controles(
     conn: &mut Conn,
     dep: &str,
@@ -1151,25 +1153,35 @@ pub async fn marquer_controles(
     retenus: &std::collections::HashMap<i64, Vec<Regle>>,
 ) -> Result<()> {
     let t = now();
+    let mut groupes: BTreeMap<(StatutOrdre, String), Vec<i64>> = BTreeMap::new();
     for id in ids {
-        let (statut, anomalies) = match retenus.get(id) {
+        let cle = match retenus.get(id) {
             Some(r) => (
                 StatutOrdre::Retenu,
                 r.iter().map(|r| r.code()).collect::<Vec<_>>().join(","),
             ),
             None => (StatutOrdre::Pret, String::new()),
         };
-        sqlx::query(
-            "UPDATE aide_ordres SET statut = $3, anomalies = $4, controle_le = $5 WHERE departement_id = $1 AND id = $2 \
-             AND statut = 'a_verifier'",
-        )
-        .bind(dep)
-        .bind(*id)
-        .bind(statut.code())
-        .bind(anomalies)
-        .bind(&t)
-        .execute(&mut *conn)
-        .await?;
+        groupes.entry(cle).or_default().push(*id);
+    }
+    for ((statut, anomalies), ids) in groupes {
+        for part in ids.chunks(1000) {
+            let liste = part
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
+            sqlx::query(&format!(
+                "UPDATE aide_ordres SET statut = $2, anomalies = $3, controle_le = $4 WHERE departement_id = $1 \
+                 AND statut = 'a_verifier' AND id IN ({liste})"
+            ))
+            .bind(dep)
+            .bind(statut.code())
+            .bind(&anomalies)
+            .bind(&t)
+            .execute(&mut *conn)
+            .await?;
+        }
     }
     Ok(())
 }
@@ -1316,6 +1328,11 @@ pub struct LigneChiffres {
     /// Days from request to decision, summed over decided requests (mean = sum / decided).
     pub jours_decision: i64,
     pub decidees: i64,
+    /// Days from decision to payment, summed over paid requests (mean = sum / paid).
+    pub jours_paiement: i64,
+    pub payees: i64,
+    /// Paid, in euro cents.
+    pub montant_paye: Centimes,
 }
 
 /// Requests by month of request, MDS and fund, since `depuis` (`AAAA-MM-JJ`).
@@ -1330,7 +1347,11 @@ pub async fn chiffres(
     };
     let rows = sqlx::query(&format!(
         "SELECT SUBSTR(d.demandee_le, 1, 7) AS mois, s.nom AS site, f.libelle AS fonds, d.statut, d.sens, \
-         d.montant_demande, d.montant_accorde, d.demandee_le, d.decide_le \
+         d.montant_demande, d.montant_accorde, d.demandee_le, d.decide_le, \
+         (SELECT MIN(o.paye_le) FROM aide_ordres o WHERE o.departement_id = d.departement_id AND o.demande_id = d.id \
+          AND o.statut = 'paye') AS paye_le, \
+         (SELECT CAST(COALESCE(SUM(o.montant), 0) AS BIGINT) FROM aide_ordres o WHERE o.departement_id = d.departement_id \
+          AND o.demande_id = d.id AND o.statut = 'paye') AS paye \
          FROM aide_demandes d JOIN aide_fonds f ON f.departement_id = d.departement_id AND f.code = d.fonds_code \
          JOIN sites s ON s.departement_id = d.departement_id AND s.id = d.site_id \
          WHERE d.departement_id = $1 AND d.demandee_le >= $2{filtre}"
@@ -1357,6 +1378,9 @@ pub async fn chiffres(
             montant_accorde: Centimes(0),
             jours_decision: 0,
             decidees: 0,
+            jours_paiement: 0,
+            payees: 0,
+            montant_paye: Centimes(0),
         });
         l.demandes += 1;
         l.montant_demande = l.montant_demande + Centimes(r.get("montant_demande"));
@@ -1377,7 +1401,17 @@ pub async fn chiffres(
                 l.jours_decision += (b - a).num_days();
                 l.decidees += 1;
             }
+            // The payment's day in the département's zone, against the day of the decision.
+            let paye = r
+                .get::<Option<String>, _>("paye_le")
+                .and_then(|t| crate::parse_time(&t))
+                .map(|t| crate::clock().civil(t).date());
+            if let (Some(b), Some(p)) = (b, paye) {
+                l.jours_paiement += (p - b).num_days().max(0);
+                l.payees += 1;
+            }
         }
+        l.montant_paye = l.montant_paye + Centimes(r.get("paye"));
     }
     Ok(acc.into_values().collect())
 }

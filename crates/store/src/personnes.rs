@@ -1075,3 +1075,30 @@ pub async fn secteur_actuel(conn: &mut Conn, dep: &str, personne_id: i64) -> Res
     .await?;
     Ok(r.and_then(|r| r.get("secteur_id")))
 }
+
+/// The date of death of a person, if recorded (`AAAA-MM-JJ`).
+pub async fn deces(conn: &mut Conn, dep: &str, id: i64) -> Result<Option<String>> {
+    let r = sqlx::query("SELECT decede_le FROM personnes WHERE departement_id = $1 AND id = $2")
+        .bind(dep)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(crate::StoreError::NotFound)?;
+    Ok(r.get("decede_le"))
+}
+
+/// Records (or, with `None`, withdraws an erroneous record of) the death of a person: every payment
+/// order of an aid for them is then held for review.
+pub async fn deces_set(conn: &mut Conn, dep: &str, id: i64, jour: Option<NaiveDate>) -> Result<()> {
+    let n = sqlx::query(
+        "UPDATE personnes SET decede_le = $3, updated_at = $4 WHERE departement_id = $1 AND id = $2",
+    )
+    .bind(dep)
+    .bind(id)
+    .bind(jour.map(iso))
+    .bind(now())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    crate::touched(n, crate::StoreError::NotFound)
+}

@@ -20,6 +20,11 @@ fn json(a: &Answer) -> serde_json::Value {
 /// A person of MDS-A's secteur, her dossier and a budget whose reste à vivre is 5 € a day (RSA 600 €,
 /// rent 450 €, one person): returns the dossier.
 async fn dossier_avec_budget(app: &mut TestApp) -> i64 {
+    personne_et_dossier(app).await.1
+}
+
+/// `dossier_avec_budget`, with the person.
+async fn personne_et_dossier(app: &mut TestApp) -> (i64, i64) {
     app.clock.set_civil(civil("2026-12-07T10:00"));
     app.login_as(Role::TravailleurSocial).await;
     let p = app
@@ -38,7 +43,7 @@ async fn dossier_avec_budget(app: &mut TestApp) -> i64 {
         )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    d
+    (p, d)
 }
 
 /// The central team opens an envelope of `euros` for a fund in MDS-A this year.
@@ -563,4 +568,83 @@ async fn another_mds_and_a_token_without_the_scope_reach_no_aid() {
         let a = app.json("GET", &path, Some(&jeton), None).await;
         assert_eq!(a.status, StatusCode::FORBIDDEN, "{path}");
     }
+}
+
+#[tokio::test]
+async fn a_death_recorded_on_the_fiche_holds_the_payment_of_an_aid() {
+    let mut app = TestApp::new().await;
+    let (p, d) = personne_et_dossier(&mut app).await;
+    enveloppe(&mut app, "secours_urgence", "500").await;
+    app.login_as(Role::TravailleurSocial).await;
+    let a = demander(
+        &app,
+        d,
+        &[
+            ("fonds", "secours_urgence"),
+            ("besoin", "sante"),
+            ("montant", "150"),
+            ("mode", "carte"),
+            ("carte", "CB-0042"),
+            ("pieces", "identite"),
+        ],
+    )
+    .await;
+    let id = id_after(&a.location.unwrap(), "/aides/demandes/");
+    // A date of death in the future is refused, what was typed kept.
+    let futur = app
+        .post(
+            &format!("/personnes/{p}/deces"),
+            &[("decede_le", "24/12/2026")],
+        )
+        .await;
+    assert_eq!(futur.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(futur.body.contains("24/12/2026"));
+    let a = app
+        .post(
+            &format!("/personnes/{p}/deces"),
+            &[("decede_le", "05/12/2026")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert!(app
+        .get(&format!("/personnes/{p}"))
+        .await
+        .body
+        .contains("05/12/2026"));
+    // The cadre grants it (150 € is hers to decide): the check holds it for the death only.
+    app.login_as(Role::Cadre).await;
+    let a = app
+        .post(
+            &format!("/aides/demandes/{id}/decision"),
+            &[("sens", "accord")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    jobs(&app, None).await;
+    let o = ordres(&app, id).await;
+    assert_eq!(o[0].statut.code(), "retenu");
+    assert_eq!(
+        o[0].anomalies.iter().map(|r| r.code()).collect::<Vec<_>>(),
+        vec!["personne_decedee"]
+    );
+    // Cancelled by the cadre: the amount goes back to the envelope.
+    let a = app
+        .post(
+            &format!("/aides/paiements/{}/examen", o[0].id),
+            &[
+                ("suite", "annuler"),
+                ("motif", "Décès confirmé par la famille"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let mut conn = app.db.store().read().await.unwrap();
+    let env = parcours_store::aides::enveloppes(&mut conn, "96", 2026, None)
+        .await
+        .unwrap();
+    let e = env
+        .iter()
+        .find(|e| e.fonds_code == "secours_urgence")
+        .unwrap();
+    assert_eq!(e.engage.0, 0);
 }

@@ -111,6 +111,14 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
             "accueil travailleur_social cadre equipe_centrale",
         ),
         (
+            "GET /personnes/{id}/deces",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
+            "POST /personnes/{id}/deces",
+            "accueil travailleur_social cadre equipe_centrale",
+        ),
+        (
             "GET /personnes/{id}/situation",
             "accueil travailleur_social cadre equipe_centrale",
         ),

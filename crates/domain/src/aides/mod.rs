@@ -158,7 +158,9 @@ impl Sens {
 }
 
 /// Where a payment order stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum StatutOrdre {
     /// Created with the decision, waiting for the anomaly check of its batch.

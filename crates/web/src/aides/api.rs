@@ -217,6 +217,8 @@ pub struct ChiffreOut {
     pub montant_demande: i64,
     pub montant_accorde: i64,
     pub delai_moyen_decision_jours: Option<f64>,
+    pub montant_paye: i64,
+    pub delai_moyen_paiement_jours: Option<f64>,
 }
 
 #[utoipa::path(get, tag = "aides", operation_id = "aides_chiffres", path = "/api/v1/aides/chiffres", responses((status = 200, body = Vec<ChiffreOut>, description = "Demandes par mois, MDS et fonds sur douze mois"), (status = 403, body = Problem, content_type = "application/problem+json")))]
@@ -237,6 +239,9 @@ pub async fn chiffres(
             .map(|l| ChiffreOut {
                 delai_moyen_decision_jours: (l.decidees > 0)
                     .then(|| l.jours_decision as f64 / l.decidees as f64),
+                montant_paye: l.montant_paye.0,
+                delai_moyen_paiement_jours: (l.payees > 0)
+                    .then(|| l.jours_paiement as f64 / l.payees as f64),
                 mois: l.mois,
                 mds: l.site,
                 fonds: l.fonds,

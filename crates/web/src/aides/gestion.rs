@@ -973,7 +973,9 @@ fn tableaux(lignes: &[LigneChiffres], env: &[parcours_store::aides::Enveloppe]) 
                 "Taux d'accord",
                 "Montant demandé (€)",
                 "Montant accordé (€)",
+                "Montant payé (€)",
                 "Délai moyen de décision (jours)",
+                "Délai moyen de paiement (jours)",
             ]
             .iter()
             .map(|s| s.to_string())
@@ -991,7 +993,9 @@ fn tableaux(lignes: &[LigneChiffres], env: &[parcours_store::aides::Enveloppe]) 
                         Cellule::Part(part(l.accordees, l.accordees + l.refusees)),
                         Cellule::Entier(l.montant_demande.0 / 100),
                         Cellule::Entier(l.montant_accorde.0 / 100),
+                        Cellule::Entier(l.montant_paye.0 / 100),
                         Cellule::Jours(jours(l.jours_decision, l.decidees)),
+                        Cellule::Jours(jours(l.jours_paiement, l.payees)),
                     ]
                 })
                 .collect(),
@@ -1054,6 +1058,14 @@ const DEFINITIONS: &[(&str, &str)] = &[
     ("Taux d'accord", "Accords (totaux ou partiels) rapportés aux demandes décidées (accordées ou refusées) ; les demandes ajournées, annulées ou en cours n'y entrent pas."),
     ("Montant accordé", "Somme des montants accordés aux demandes du mois, en euros."),
     ("Délai moyen de décision", "Jours entre la demande et la décision, en moyenne sur les demandes décidées."),
+    (
+        "Montant payé",
+        "Somme des ordres acquittés par le prestataire pour les demandes du mois, en euros.",
+    ),
+    (
+        "Délai moyen de paiement",
+        "Jours entre la décision et le paiement acquitté par le prestataire (jour du département), en moyenne sur les demandes payées.",
+    ),
     ("Enveloppe engagée", "Somme des accords de l'année sur l'enveloppe du fonds et de la MDS ; un ordre annulé ou rejeté par le prestataire la libère."),
     ("Enveloppe payée", "Somme des ordres de paiement acquittés par le prestataire."),
 ];

@@ -784,14 +784,47 @@ pub async fn notification(
         })?,
         None => parcours_courrier::MODELE_NOTIFICATION_AIDE.to_string(),
     };
-    let adresse: Vec<String> = Vec::new();
+    // The MDS's address as the référentiel holds it, one line per comma.
+    let mds_adresse: Vec<String> = {
+        let mut conn = state.store.read().await?;
+        parcours_store::referentiel::site_get(&mut conn, ctx.dep(), d.site_id)
+            .await?
+            .adresse
+            .split(',')
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    // The person's address of today: lines, then postcode and commune.
+    let adresse: Vec<String> = match d.personne_id {
+        Some(pid) => {
+            let mut conn = state.store.read().await?;
+            match parcours_store::personnes::adresse_at(&mut conn, ctx.dep(), pid, today()).await? {
+                Some(a) => {
+                    let commune = parcours_store::referentiel::commune_get(
+                        &mut conn,
+                        ctx.dep(),
+                        &a.commune_insee,
+                    )
+                    .await
+                    .map(|c| c.nom)
+                    .unwrap_or_default();
+                    let mut l = a.lignes.clone();
+                    l.push(format!("{} {commune}", a.code_postal).trim().to_string());
+                    l
+                }
+                None => vec![],
+            }
+        }
+        None => vec![],
+    };
     let donnees = serde_json::json!({
         "departement": {
             "nom": state.settings.departement_nom,
             "service": "Direction de la solidarité",
             "adresse": [],
         },
-        "mds": { "nom": d.site, "adresse": [], "telephone": "" },
+        "mds": { "nom": d.site, "adresse": mds_adresse, "telephone": "" },
         "destinataire": { "nom": d.personne.clone().unwrap_or_else(|| d.beneficiaire.clone()), "adresse": adresse },
         "date": today().format("%d/%m/%Y").to_string(),
         "reference": format!("Demande n° {}", d.id),

@@ -147,8 +147,26 @@ fn liens(ctx: &Ctx) -> Vec<Lien> {
                 "Échéances légales",
                 "Ce qui est dû cette semaine et ce qui est en retard.",
             );
+            lien(
+                Action::AidesInstruire,
+                "/aides".into(),
+                "Aides financières à décider",
+                "Demandes en instruction, en commission ou ajournées de mes MDS.",
+            );
+            lien(
+                Action::AidesPaiements,
+                "/aides/paiements".into(),
+                "Paiements d'aides à contrôler",
+                "Ordres retenus par une règle d'anomalie, à libérer ou annuler.",
+            );
         }
         Role::EquipeCentrale => {
+            lien(
+                Action::AidesPaiements,
+                "/aides/paiements".into(),
+                "Paiements d'aides à contrôler",
+                "Ordres retenus par une règle d'anomalie, fichier comptable.",
+            );
             lien(
                 Action::EcheancesLire,
                 "/echeances".into(),
@@ -169,6 +187,12 @@ fn liens(ctx: &Ctx) -> Vec<Lien> {
             );
         }
         Role::Direction => {
+            lien(
+                Action::AidesChiffres,
+                "/aides/chiffres".into(),
+                "Chiffres des aides financières",
+                "Demandes, accords, montants et enveloppes par fonds et MDS.",
+            );
             lien(
                 Action::AccueilChiffres,
                 "/accueil/chiffres".into(),

@@ -380,3 +380,98 @@ pub async fn situation(
     tx.commit().await?;
     Ok(Redirect::to(&format!("/personnes/{id}?message=modifie")).into_response())
 }
+
+/// The record of a person's death: the date, confirmed; an erroneous record is withdrawn by
+/// confirming an empty date. Every payment order of an aid for the person is then held for review.
+fn deces_page(ctx: &Ctx, id: i64, nom: &str, valeur: &str, errors: &FieldErrors) -> Response {
+    let fields = vec![Field::text("decede_le", "Date du décès", valeur)
+        .hint("JJ/MM/AAAA. Laisser vide pour retirer un décès enregistré par erreur.")
+        .error_from(errors)];
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (
+        status,
+        render(&FormPage {
+            l: ctx.layout(),
+            title: format!("Décès de {nom}"),
+            intro: Some(
+                "Le décès reste sur la fiche ; les aides financières de la personne ne sont plus payées sans examen d'un cadre."
+                    .into(),
+            ),
+            action: format!("/personnes/{id}/deces"),
+            fields,
+            submit: "Enregistrer".into(),
+            cancel: Some(format!("/personnes/{id}")),
+            multipart: false,
+            buttons: vec![],
+            details: vec![],
+            liens: vec![],
+        }),
+    )
+        .into_response()
+}
+
+pub async fn deces_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    let mut conn = state.store.read().await?;
+    let p = editable(&mut conn, &ctx, id).await?;
+    let actuel = store::deces(&mut conn, ctx.dep(), id)
+        .await?
+        .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        .map(|d| date_fr(&d))
+        .unwrap_or_default();
+    Ok(deces_page(
+        &ctx,
+        id,
+        &p.nom_complet(),
+        &actuel,
+        &FieldErrors::new(),
+    ))
+}
+
+pub async fn deces(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(v): Form<BTreeMap<String, String>>,
+) -> WebResult<Response> {
+    let texte = v.get("decede_le").cloned().unwrap_or_default();
+    let mut tx = state.store.begin().await?;
+    let p = editable(&mut tx, &ctx, id).await?;
+    let jour = if texte.trim().is_empty() {
+        None
+    } else {
+        let mut e = FieldErrors::new();
+        let d = parcours_domain::personnes::parse_date_evenement(
+            &mut e,
+            "decede_le",
+            "La date du décès",
+            &texte,
+            today(),
+        );
+        if !e.is_empty() {
+            return Ok(deces_page(&ctx, id, &p.nom_complet(), &texte, &e));
+        }
+        Some(d)
+    };
+    store::deces_set(&mut tx, ctx.dep(), id, jour).await?;
+    audit::append(
+        &mut tx,
+        ctx.dep(),
+        &ctx.event("modification", "personne", id)
+            .purpose(if jour.is_some() {
+                "décès enregistré"
+            } else {
+                "décès retiré (erreur de saisie)"
+            }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/personnes/{id}?message=modifie")).into_response())
+}

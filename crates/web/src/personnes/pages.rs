@@ -367,6 +367,8 @@ pub struct FichePage {
     pub can_merge: bool,
     pub can_rgpd: bool,
     pub fusionnee_dans: Option<i64>,
+    /// « 12/03/2026 » when the person's death is recorded.
+    pub decede_le: Option<String>,
     /// Appointments to come and past ones (`None`: not for this role).
     pub rdv_a_venir: Option<Vec<LigneRdv>>,
     pub rdv_passes: Vec<LigneRdv>,
@@ -609,6 +611,10 @@ pub async fn fiche(
         can_merge: allows(&ctx.principal, Action::DoublonsGerer),
         can_rgpd: complete && allows(&ctx.principal, Action::RgpdGerer),
         fusionnee_dans: f.fusionnee_dans,
+        decede_le: parcours_store::personnes::deces(&mut conn, ctx.dep(), id)
+            .await?
+            .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+            .map(|d| super::date_fr(&d)),
         rdv_a_venir,
         rdv_passes,
         contacts,

@@ -52,6 +52,18 @@ pub(crate) fn routes() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         ),
         r(
             M::GET,
+            "/personnes/{id}/deces",
+            PersonnesGerer,
+            get(corrections::deces_form),
+        ),
+        r(
+            M::POST,
+            "/personnes/{id}/deces",
+            PersonnesGerer,
+            post(corrections::deces),
+        ),
+        r(
+            M::GET,
             "/personnes/{id}/situation",
             PersonnesGerer,
             get(corrections::situation_form),
