@@ -150,6 +150,28 @@ pub async fn version(conn: &mut Conn, dep: &str, id: i64) -> Result<ReglesFonds>
     json("règles du fonds", &r.get::<String, _>("regles"))
 }
 
+/// Adds a fund to the catalogue with its first rules, in force from `valide_du`.
+pub async fn fonds_creer(
+    conn: &mut Conn,
+    dep: &str,
+    code: &str,
+    libelle: &str,
+    valide_du: NaiveDate,
+    regles: &ReglesFonds,
+    agent: Option<i64>,
+) -> Result<()> {
+    sqlx::query("INSERT INTO aide_fonds (departement_id, code, libelle, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(dep)
+        .bind(code)
+        .bind(libelle)
+        .bind(now())
+        .execute(&mut *conn)
+        .await
+        .map_err(crate::on_unique("code"))?;
+    nouvelle_version(conn, dep, code, valide_du, regles, agent).await?;
+    Ok(())
+}
+
 /// A version of a fund's rules, for its history.
 #[derive(Debug, Clone, Serialize)]
 pub struct Version {

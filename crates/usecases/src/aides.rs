@@ -181,6 +181,70 @@ pub async fn modifier_fonds(
     Ok(id)
 }
 
+/// Adds a fund the département creates (a local aid), its rules copied from an existing fund to
+/// be adapted in a new version; in force from today.
+pub async fn creer_fonds(
+    store_: &Store,
+    acteur: &Acteur,
+    code: &str,
+    libelle: &str,
+    modele: &str,
+) -> Result<()> {
+    let mut e = FieldErrors::new();
+    let code = code.trim();
+    let libelle = libelle.trim();
+    if !parcours_domain::aides::catalogue::code_valide(code) {
+        e.add("code", "Le code s'écrit en lettres minuscules sans accent, chiffres et _, de 2 à 40 caractères (par exemple frais_obseques).");
+    }
+    if libelle.is_empty() || libelle.chars().count() > 120 {
+        e.add(
+            "libelle",
+            "Indiquez le nom du fonds (120 caractères au plus).",
+        );
+    }
+    let mut tx = AuditedTx::begin(store_, acteur).await?;
+    let jour = today();
+    let regles = match store::fonds(tx.conn(), acteur.dep(), modele, jour).await? {
+        Some(f) => f.regles,
+        None => {
+            e.add(
+                "modele",
+                "Choisissez le fonds dont les règles servent de départ.",
+            );
+            parcours_domain::aides::catalogue::defaut().remove(0).2
+        }
+    };
+    e.into_result()?;
+    match store::fonds_creer(
+        tx.conn(),
+        acteur.dep(),
+        code,
+        libelle,
+        jour,
+        &regles,
+        acteur.principal.agent_id,
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(parcours_store::StoreError::Conflict(_)) => {
+            return Err(invalid(
+                "code",
+                "Ce code est déjà celui d'un fonds du catalogue.",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tx.commit(
+        acteur
+            .event("creation", "aide_fonds", code)
+            .purpose("nouveau fonds d'aide financière")
+            .details(serde_json::json!({ "modele": modele })),
+    )
+    .await?;
+    Ok(())
+}
+
 /// The envelopes of a year the agent steers: a cadre those of their sites, the central roles all.
 pub async fn enveloppes(store_: &Store, acteur: &Acteur, annee: i32) -> Result<Vec<Enveloppe>> {
     let mut conn = store_.read().await?;

@@ -648,3 +648,89 @@ async fn a_death_recorded_on_the_fiche_holds_the_payment_of_an_aid() {
         .unwrap();
     assert_eq!(e.engage.0, 0);
 }
+
+#[tokio::test]
+async fn the_central_team_adds_a_fund_and_its_new_rules_apply_from_their_day() {
+    let mut app = TestApp::new().await;
+    app.clock.set_civil(civil("2026-12-07T10:00"));
+    app.login_as(Role::EquipeCentrale).await;
+    let fonds = |code: &'static str, libelle: &'static str| {
+        vec![
+            ("code", code),
+            ("libelle", libelle),
+            ("modele", "secours_urgence"),
+        ]
+    };
+    let bad = app
+        .post(
+            "/aides/catalogue",
+            &fonds("Frais obsèques", "Aide aux frais d'obsèques"),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("lettres minuscules"), "{}", bad.body);
+    assert!(bad.body.contains("Aide aux frais d"));
+    let a = app
+        .post(
+            "/aides/catalogue",
+            &fonds("frais_obseques", "Aide aux frais d'obsèques"),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let again = app
+        .post("/aides/catalogue", &fonds("frais_obseques", "Autre"))
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("déjà"));
+
+    let version = |jour: &'static str| {
+        vec![
+            ("valide_du", jour),
+            ("plafond_demande", "1500"),
+            ("plafond_annuel", "1500"),
+            ("delegation_ts", "0"),
+            ("delegation_cadre", "800"),
+            ("periode_doublon_jours", "365"),
+            ("besoins", "obseques ; Frais d'obsèques\nTransport du corps"),
+            (
+                "pieces",
+                "identite ; Pièce d'identité\nfacture ; Devis des pompes funèbres",
+            ),
+            ("modes", "virement_tiers"),
+        ]
+    };
+    // Rules never change for a day already past: the requests of that day keep theirs.
+    let passe = app
+        .post("/aides/catalogue/frais_obseques", &version("2026-12-01"))
+        .await;
+    assert_eq!(passe.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(passe.body.contains("aujourd"), "{}", passe.body);
+    assert!(
+        passe.body.contains("Transport du corps"),
+        "la saisie est gardée"
+    );
+    let ok = app
+        .post("/aides/catalogue/frais_obseques", &version("2026-12-08"))
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let page = app.get("/aides/catalogue/frais_obseques").await;
+    assert!(page.body.contains("08/12/2026"));
+    let mut conn = app.db.store().read().await.unwrap();
+    let jour = |d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let avant = parcours_store::aides::fonds(&mut conn, "96", "frais_obseques", jour("2026-12-07"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        avant.regles.plafond_demande.0, 30_000,
+        "les règles recopiées"
+    );
+    let apres = parcours_store::aides::fonds(&mut conn, "96", "frais_obseques", jour("2026-12-08"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(apres.regles.plafond_demande.0, 150_000);
+    assert_eq!(apres.regles.besoins[1].code, "transport_du_corps");
+    assert_eq!(apres.regles.pieces.len(), 2);
+    assert_eq!(apres.regles.modes.len(), 1);
+}

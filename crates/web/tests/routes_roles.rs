@@ -237,6 +237,11 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
             "cadre equipe_centrale",
         ),
         ("GET /aides/catalogue", "*"),
+        (
+            "GET /aides/catalogue/nouveau",
+            "equipe_centrale administrateur",
+        ),
+        ("POST /aides/catalogue", "equipe_centrale administrateur"),
         ("GET /aides/catalogue/{code}", "*"),
         (
             "POST /aides/catalogue/{code}",

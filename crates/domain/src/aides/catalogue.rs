@@ -403,3 +403,71 @@ pub fn defaut() -> Vec<(&'static str, &'static str, ReglesFonds)> {
         ),
     ]
 }
+
+/// A code of the catalogue (a fund, a need, a document): lower-case letters, digits and `_`, 2 to 40.
+pub fn code_valide(code: &str) -> bool {
+    (2..=40).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// A code made from a label (« Frais d'obsèques » → `frais_d_obseques`).
+pub fn code_de(libelle: &str) -> String {
+    let mut out = String::new();
+    // Letter by letter: `fold` drops what is not a letter, and the words must stay apart.
+    for c in libelle.chars() {
+        let f = crate::personnes::fold(&c.to_string()).to_lowercase();
+        match f.chars().next() {
+            Some(x) if x.is_ascii_alphanumeric() => out.push_str(&f),
+            _ if !out.ends_with('_') && !out.is_empty() => out.push('_'),
+            _ => {}
+        }
+    }
+    out.trim_end_matches('_').chars().take(40).collect()
+}
+
+/// Reads a list typed one item per line as « code ; libellé »; a line without a code gets one from
+/// its label, so that an administrator may just type labels, and existing codes (which requests
+/// keep) stay as they were.
+pub fn lire_liste(texte: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (n, ligne) in texte.lines().enumerate() {
+        let l = ligne.trim();
+        if l.is_empty() {
+            continue;
+        }
+        let (code, libelle) = match l.split_once(';') {
+            Some((c, lib)) => (c.trim().to_string(), lib.trim().to_string()),
+            None => (code_de(l), l.to_string()),
+        };
+        if libelle.is_empty() || libelle.chars().count() > 120 {
+            return Err(format!(
+                "Ligne {} : indiquez un libellé de 120 caractères au plus.",
+                n + 1
+            ));
+        }
+        if !code_valide(&code) {
+            return Err(format!(
+                "Ligne {} : le code « {code} » ne va pas (lettres minuscules sans accent, chiffres et _, 2 à 40).",
+                n + 1
+            ));
+        }
+        if out.iter().any(|(c, _)| *c == code) {
+            return Err(format!(
+                "Ligne {} : le code « {code} » est déjà dans la liste.",
+                n + 1
+            ));
+        }
+        out.push((code, libelle));
+    }
+    Ok(out)
+}
+
+/// The list as the form shows it back, one « code ; libellé » per line.
+pub fn ecrire_liste<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    items
+        .map(|(c, l)| format!("{c} ; {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -425,3 +425,27 @@ fn the_default_catalogue_is_valid() {
         assert!(r.verifier().is_ok(), "{code}");
     }
 }
+
+#[test]
+fn lists_of_the_catalogue_are_typed_as_code_and_label_and_codes_stay() {
+    use super::catalogue::{code_de, lire_liste};
+    assert_eq!(code_de("Frais d'obsèques"), "frais_d_obseques");
+    let l = lire_liste("alimentation ; Alimentation et hygiène\n\nFrais d'obsèques\n").unwrap();
+    assert_eq!(
+        l,
+        vec![
+            (
+                "alimentation".to_string(),
+                "Alimentation et hygiène".to_string()
+            ),
+            (
+                "frais_d_obseques".to_string(),
+                "Frais d'obsèques".to_string()
+            ),
+        ]
+    );
+    assert!(lire_liste("a ; x").unwrap_err().contains("Ligne 1"));
+    assert!(lire_liste("eau ; Eau\neau ; Eau potable")
+        .unwrap_err()
+        .contains("déjà"));
+}

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
+use parcours_domain::aides::catalogue::{ecrire_liste, lire_liste};
 use parcours_domain::aides::demande::DecisionForm;
 use parcours_domain::aides::{Centimes, ReglesFonds, Sens};
 use parcours_domain::habilitations::policy::{allows, reaches_site, Action};
@@ -145,11 +146,19 @@ pub async fn catalogue(State(state): State<AppState>, ctx: Ctx) -> WebResult<Res
             ]
         })
         .collect();
+    let actions = if allows(&ctx.principal, Action::AidesParametrer) {
+        vec![(
+            "/aides/catalogue/nouveau".to_string(),
+            "Ajouter un fonds".to_string(),
+        )]
+    } else {
+        vec![]
+    };
     Ok(render(&TablePage {
         l: ctx.layout(),
         title: "Catalogue des fonds d'aide".into(),
         intro: Some("Les fonds que le département attribue, avec les règles en vigueur aujourd'hui (règlements intérieurs). Chaque changement de règles est une nouvelle version datée : une demande reste jugée selon les règles de son jour.".into()),
-        actions: vec![],
+        actions,
         filters: vec![],
         filter_action: "/aides/catalogue".into(),
         columns: ["Fonds", "Plafond par demande", "Plafond annuel", "Délégation du travailleur social", "Délégation du cadre", "Règles en vigueur depuis le"]
@@ -174,6 +183,9 @@ struct FondsPage {
     historique: Vec<(String, String, String, String)>,
     peut_modifier: bool,
     fields: Vec<Field>,
+    /// Payment modes: (code, label, ticked).
+    modes: Vec<(String, String, bool)>,
+    modes_erreur: Option<String>,
     errors: Vec<(String, String)>,
 }
 
@@ -202,6 +214,30 @@ async fn fonds_page(
             opt_eur(r.reste_a_vivre_max_jour_uc),
         ),
         ("periode_doublon_jours", r.periode_doublon_jours.to_string()),
+        (
+            "besoins",
+            ecrire_liste(
+                r.besoins
+                    .iter()
+                    .map(|b| (b.code.as_str(), b.libelle.as_str())),
+            ),
+        ),
+        (
+            "pieces",
+            ecrire_liste(
+                r.pieces
+                    .iter()
+                    .map(|p| (p.code.as_str(), p.libelle.as_str())),
+            ),
+        ),
+        (
+            "modes",
+            r.modes
+                .iter()
+                .map(|m| m.code())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -265,8 +301,29 @@ async fn fonds_page(
         .kind("number")
         .required()
         .error_from(errors),
+        Field::text("besoins", "Besoins couverts", &g("besoins"))
+            .kind("textarea")
+            .hint("Un par ligne, « code ; libellé ». Gardez les codes existants : les demandes passées les citent. Une ligne sans code en reçoit un tiré du libellé.")
+            .required()
+            .error_from(errors),
+        Field::text("pieces", "Pièces exigées", &g("pieces"))
+            .kind("textarea")
+            .hint("Une par ligne, « code ; libellé » ; vide : aucune pièce.")
+            .error_from(errors),
     ];
+    let coches = g("modes");
     let page = FondsPage {
+        modes: parcours_domain::aides::ModePaiement::ALL
+            .iter()
+            .map(|m| {
+                (
+                    m.code().to_string(),
+                    m.libelle().to_string(),
+                    coches.split(',').any(|c| c == m.code()),
+                )
+            })
+            .collect(),
+        modes_erreur: errors.get("modes").map(str::to_string),
         l: ctx.layout(),
         code: f.code.clone(),
         libelle: f.libelle.clone(),
@@ -294,7 +351,13 @@ async fn fonds_page(
             })
             .collect(),
         peut_modifier: allows(&ctx.principal, Action::AidesParametrer),
-        errors: error_summary(&fields),
+        errors: {
+            let mut e = error_summary(&fields);
+            if let Some(m) = errors.get("modes") {
+                e.push(("modes".into(), format!("Modes de paiement : {m}")));
+            }
+            e
+        },
         fields,
     };
     Ok((statut(&page.errors), render(&page)).into_response())
@@ -340,10 +403,33 @@ pub async fn fonds_modifier(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    Form(v): Form<BTreeMap<String, String>>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> WebResult<Response> {
+    let v = crate::choix::valeurs(pairs);
     let (f, _) = cas::fonds(&state.store, &ctx.acteur(), &code).await?;
     let mut e = FieldErrors::new();
+    let besoins = match lire_liste(v.get("besoins").map(String::as_str).unwrap_or("")) {
+        Ok(l) => l,
+        Err(m) => {
+            e.add("besoins", m);
+            vec![]
+        }
+    };
+    let pieces = match lire_liste(v.get("pieces").map(String::as_str).unwrap_or("")) {
+        Ok(l) => l,
+        Err(m) => {
+            e.add("pieces", m);
+            vec![]
+        }
+    };
+    let modes: Vec<parcours_domain::aides::ModePaiement> = v
+        .get("modes")
+        .map(|m| {
+            m.split(',')
+                .filter_map(parcours_domain::aides::ModePaiement::parse)
+                .collect()
+        })
+        .unwrap_or_default();
     let periode = match v
         .get("periode_doublon_jours")
         .and_then(|s| s.trim().parse::<u32>().ok())
@@ -365,6 +451,15 @@ pub async fn fonds_modifier(
         ressources_max_uc: montant_facultatif(&mut e, &v, "ressources_max_uc"),
         reste_a_vivre_max_jour_uc: montant_facultatif(&mut e, &v, "reste_a_vivre_max_jour_uc"),
         periode_doublon_jours: periode,
+        besoins: besoins
+            .into_iter()
+            .map(|(code, libelle)| parcours_domain::aides::catalogue::Besoin { code, libelle })
+            .collect(),
+        pieces: pieces
+            .into_iter()
+            .map(|(code, libelle)| parcours_domain::aides::catalogue::Piece { code, libelle })
+            .collect(),
+        modes,
         ..f.regles.clone()
     };
     if !e.is_empty() {
@@ -376,6 +471,86 @@ pub async fn fonds_modifier(
             Ok(Redirect::to(&format!("/aides/catalogue/{code}?message=modifie")).into_response())
         }
         Err(CasError::Invalid(e)) => fonds_page(&state, &ctx, &code, Some(&v), &e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The form of a fund the département adds: its code, its name, the fund whose rules it starts from.
+async fn nouveau_fonds_page(
+    state: &AppState,
+    ctx: &Ctx,
+    v: &BTreeMap<String, String>,
+    errors: &FieldErrors,
+) -> WebResult<Response> {
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let fonds = cas::catalogue(&state.store, &ctx.acteur()).await?;
+    let fields = vec![
+        Field::text("libelle", "Nom du fonds", &g("libelle"))
+            .hint("Par exemple : Aide aux frais d'obsèques")
+            .required()
+            .error_from(errors),
+        Field::text("code", "Code", &g("code"))
+            .hint("Lettres minuscules sans accent, chiffres et _ ; il ne change plus ensuite (par exemple frais_obseques).")
+            .required()
+            .error_from(errors),
+        Field::text("modele", "Règles de départ", &g("modele"))
+            .select(options(
+                "Choisir le fonds à recopier",
+                fonds.iter().map(|f| (f.code.clone(), f.libelle.clone())),
+            ))
+            .hint("Les règles du fonds choisi sont recopiées ; adaptez-les ensuite dans une nouvelle version.")
+            .required()
+            .error_from(errors),
+    ];
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        render(&crate::pages::FormPage {
+            l: ctx.layout(),
+            title: "Ajouter un fonds d'aide".into(),
+            intro: Some("Un fonds que le département crée (aide locale) : il rejoint le catalogue aujourd'hui, avec des règles recopiées d'un fonds existant.".into()),
+            action: "/aides/catalogue".into(),
+            fields,
+            submit: "Ajouter le fonds".into(),
+            cancel: Some("/aides/catalogue".into()),
+            multipart: false,
+            buttons: vec![],
+            details: vec![],
+            liens: vec![],
+        }),
+    )
+        .into_response())
+}
+
+pub async fn nouveau_fonds(State(state): State<AppState>, ctx: Ctx) -> WebResult<Response> {
+    nouveau_fonds_page(&state, &ctx, &BTreeMap::new(), &FieldErrors::new()).await
+}
+
+pub async fn creer_fonds(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(v): Form<BTreeMap<String, String>>,
+) -> WebResult<Response> {
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    match cas::creer_fonds(
+        &state.store,
+        &ctx.acteur(),
+        &g("code"),
+        &g("libelle"),
+        &g("modele"),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/aides/catalogue/{}?message=cree#nouvelle-version",
+            g("code").trim()
+        ))
+        .into_response()),
+        Err(CasError::Invalid(e)) => nouveau_fonds_page(&state, &ctx, &v, &e).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -761,6 +936,8 @@ struct PaiementsPage {
     a_controler: usize,
     ecarts: Vec<(i64, String, String, String, String, String)>,
     mois: String,
+    /// Whether the agent opens the requests (the central finance team reviews orders, not files).
+    lien_demandes: bool,
     erreur: Option<(i64, String)>,
     errors: Vec<(String, String)>,
 }
@@ -796,6 +973,7 @@ async fn paiements_page(
             })
             .collect(),
         mois: today().format("%Y-%m").to_string(),
+        lien_demandes: allows(&ctx.principal, Action::AidesInstruire),
         erreur,
         errors,
     };

@@ -23,6 +23,31 @@ pub(crate) fn date_fr(iso: &str) -> String {
         .unwrap_or_else(|_| iso.to_string())
 }
 
+/// « 7 décembre 2026 », « 1er mars 2027 »: the date of a letter.
+pub(crate) fn date_longue(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    const MOIS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let jour = if d.day() == 1 {
+        "1er".to_string()
+    } else {
+        d.day().to_string()
+    };
+    format!("{jour} {} {}", MOIS[d.month0() as usize], d.year())
+}
+
 /// A request as the API gives it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DemandeVue {
@@ -118,4 +143,14 @@ pub(crate) fn demande_vue(d: &Demande, manquantes: Vec<String>, ordres: &[Ordre]
 /// An amount for a page.
 pub(crate) fn eur(c: Centimes) -> String {
     c.fr()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_letter_is_dated_the_french_way() {
+        let d = |y, m, j| chrono::NaiveDate::from_ymd_opt(y, m, j).unwrap();
+        assert_eq!(super::date_longue(d(2026, 12, 7)), "7 décembre 2026");
+        assert_eq!(super::date_longue(d(2027, 3, 1)), "1er mars 2027");
+    }
 }

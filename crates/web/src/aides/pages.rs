@@ -826,7 +826,8 @@ pub async fn notification(
         },
         "mds": { "nom": d.site, "adresse": mds_adresse, "telephone": "" },
         "destinataire": { "nom": d.personne.clone().unwrap_or_else(|| d.beneficiaire.clone()), "adresse": adresse },
-        "date": today().format("%d/%m/%Y").to_string(),
+        "date": super::date_longue(today()),
+        "date_iso": today().format("%Y-%m-%d").to_string(),
         "reference": format!("Demande n° {}", d.id),
         "aide": { "fonds": d.fonds },
         "decision": {

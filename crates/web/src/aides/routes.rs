@@ -129,6 +129,18 @@ pub(crate) fn routes() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         ),
         r(
             M::GET,
+            "/aides/catalogue/nouveau",
+            AidesParametrer,
+            get(gestion::nouveau_fonds),
+        ),
+        r(
+            M::POST,
+            "/aides/catalogue",
+            AidesParametrer,
+            post(gestion::creer_fonds),
+        ),
+        r(
+            M::GET,
             "/aides/catalogue/{code}",
             Connecte,
             get(gestion::fonds),
