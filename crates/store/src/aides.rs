@@ -1716,3 +1716,57 @@ pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<usize> {
     crate::jobs::enqueue(conn, dep, "aides.controle", &serde_json::json!({}), 5).await?;
     Ok(n)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Letter templates
+
+/// A version of a letter template.
+#[derive(Debug, Clone, Serialize)]
+pub struct Modele {
+    pub id: i64,
+    pub source: String,
+    pub auteur: Option<String>,
+    pub created_at: String,
+}
+
+/// The versions of a template, the one in force first.
+pub async fn modeles(conn: &mut Conn, dep: &str, nom: &str) -> Result<Vec<Modele>> {
+    let rows = sqlx::query(
+        "SELECT m.id, m.source, m.created_at, a.prenom || ' ' || a.nom AS auteur FROM modeles_courrier m \
+         LEFT JOIN agents a ON a.departement_id = m.departement_id AND a.id = m.cree_par \
+         WHERE m.departement_id = $1 AND m.nom = $2 ORDER BY m.id DESC",
+    )
+    .bind(dep)
+    .bind(nom)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Modele {
+            id: r.get("id"),
+            source: r.get("source"),
+            auteur: r.get("auteur"),
+            created_at: r.get("created_at"),
+        })
+        .collect())
+}
+
+pub async fn modele_enregistrer(
+    conn: &mut Conn,
+    dep: &str,
+    nom: &str,
+    source: &str,
+    agent: Option<i64>,
+) -> Result<i64> {
+    let r = sqlx::query(
+        "INSERT INTO modeles_courrier (departement_id, nom, source, cree_par, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(dep)
+    .bind(nom)
+    .bind(source)
+    .bind(agent)
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.get("id"))
+}

@@ -1254,3 +1254,36 @@ pub async fn comptabilite(
     .await?;
     Ok(ordres)
 }
+
+/// The name of the notification template of a decision on an aid.
+pub const MODELE_NOTIFICATION: &str = "notification_aide";
+
+/// Records a new version of a letter template, already checked by the caller against every kind
+/// of letter it produces (the check needs the typesetting engine, which the web layer holds).
+pub async fn enregistrer_modele(
+    store_: &Store,
+    acteur: &Acteur,
+    nom: &str,
+    source: &str,
+) -> Result<i64> {
+    if source.len() > 200_000 {
+        return Err(invalid("source", "Le modèle dépasse 200 000 caractères."));
+    }
+    let mut tx = AuditedTx::begin(store_, acteur).await?;
+    let id = store::modele_enregistrer(
+        tx.conn(),
+        acteur.dep(),
+        nom,
+        source,
+        acteur.principal.agent_id,
+    )
+    .await?;
+    tx.commit(
+        acteur
+            .event("creation", "modele_courrier", id)
+            .purpose("modèle de courrier")
+            .details(serde_json::json!({ "nom": nom })),
+    )
+    .await?;
+    Ok(id)
+}

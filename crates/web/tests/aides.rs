@@ -734,3 +734,43 @@ async fn the_central_team_adds_a_fund_and_its_new_rules_apply_from_their_day() {
     assert_eq!(apres.regles.pieces.len(), 2);
     assert_eq!(apres.regles.modes.len(), 1);
 }
+
+#[tokio::test]
+async fn the_departement_edits_its_notification_template_checked_against_every_letter() {
+    let mut app = TestApp::new().await;
+    app.login_as(Role::EquipeCentrale).await;
+    let page = app.get("/aides/modele-notification").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("le modèle fourni avec Parcours"));
+    // A template that breaks on one kind of letter only is refused, with the line, and kept as typed.
+    let casse = "#let d = donnees\nLettre pour #d.destinataire.nom\n#if d.decision.sens == \"refus\" [#d.decision.inconnu]\n";
+    let a = app
+        .post("/aides/modele-notification", &[("source", casse)])
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a.body.contains("ligne 3"), "{}", a.body);
+    assert!(a.body.contains("lettre de refus"), "{}", a.body);
+    assert!(a.body.contains("Lettre pour"));
+    let bon = format!(
+        "{}\n// Version du département\n",
+        parcours_courrier::MODELE_NOTIFICATION_AIDE
+    );
+    let a = app
+        .post("/aides/modele-notification", &[("source", &bon)])
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let page = app.get("/aides/modele-notification").await;
+    assert!(page.body.contains("la version enregistrée le"));
+    assert!(page.body.contains("Version du département"));
+    let pdf = app
+        .get("/aides/modele-notification/apercu.pdf?sens=refus")
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with("%PDF-"));
+    // A social worker does not change the template.
+    app.login_as(Role::TravailleurSocial).await;
+    let a = app
+        .post("/aides/modele-notification", &[("fourni", "oui")])
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+}

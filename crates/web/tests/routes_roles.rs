@@ -242,6 +242,18 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
             "equipe_centrale administrateur",
         ),
         ("POST /aides/catalogue", "equipe_centrale administrateur"),
+        (
+            "GET /aides/modele-notification",
+            "equipe_centrale administrateur",
+        ),
+        (
+            "POST /aides/modele-notification",
+            "equipe_centrale administrateur",
+        ),
+        (
+            "GET /aides/modele-notification/apercu.pdf",
+            "equipe_centrale administrateur",
+        ),
         ("GET /aides/catalogue/{code}", "*"),
         (
             "POST /aides/catalogue/{code}",

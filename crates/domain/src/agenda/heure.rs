@@ -45,7 +45,8 @@ pub fn jour_nom(iso_day: u32) -> &'static str {
     .unwrap_or("?")
 }
 
-fn mois_nom(m: u32) -> &'static str {
+/// « janvier » for 1.
+pub fn mois_nom(m: u32) -> &'static str {
     [
         "janvier",
         "février",

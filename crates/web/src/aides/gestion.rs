@@ -147,10 +147,16 @@ pub async fn catalogue(State(state): State<AppState>, ctx: Ctx) -> WebResult<Res
         })
         .collect();
     let actions = if allows(&ctx.principal, Action::AidesParametrer) {
-        vec![(
-            "/aides/catalogue/nouveau".to_string(),
-            "Ajouter un fonds".to_string(),
-        )]
+        vec![
+            (
+                "/aides/catalogue/nouveau".to_string(),
+                "Ajouter un fonds".to_string(),
+            ),
+            (
+                "/aides/modele-notification".to_string(),
+                "Modèle de la notification".to_string(),
+            ),
+        ]
     } else {
         vec![]
     };

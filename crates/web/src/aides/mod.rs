@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod gestion;
+pub mod modele;
 pub mod pages;
 pub(crate) mod routes;
 
@@ -26,26 +27,16 @@ pub(crate) fn date_fr(iso: &str) -> String {
 /// « 7 décembre 2026 », « 1er mars 2027 »: the date of a letter.
 pub(crate) fn date_longue(d: chrono::NaiveDate) -> String {
     use chrono::Datelike;
-    const MOIS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
     let jour = if d.day() == 1 {
         "1er".to_string()
     } else {
         d.day().to_string()
     };
-    format!("{jour} {} {}", MOIS[d.month0() as usize], d.year())
+    format!(
+        "{jour} {} {}",
+        parcours_domain::agenda::heure::mois_nom(d.month()),
+        d.year()
+    )
 }
 
 /// A request as the API gives it.

@@ -776,14 +776,7 @@ pub async fn notification(
             "la demande n'est pas encore décidée : il n'y a rien à notifier".into(),
         ));
     };
-    let modele = match &state.settings.modele_notification_aide {
-        Some(chemin) => std::fs::read_to_string(chemin).map_err(|e| {
-            WebError::Internal(anyhow::anyhow!(
-                "modèle de notification illisible ({chemin}) : {e}"
-            ))
-        })?,
-        None => parcours_courrier::MODELE_NOTIFICATION_AIDE.to_string(),
-    };
+    let (modele, _) = modele_en_vigueur(&state, ctx.dep()).await?;
     // The MDS's address as the référentiel holds it, one line per comma.
     let mds_adresse: Vec<String> = {
         let mut conn = state.store.read().await?;
@@ -850,4 +843,44 @@ pub async fn notification(
         &format!("notification-aide-{id}.pdf"),
         pdf,
     ))
+}
+
+/// Where the notification template in force comes from.
+pub(crate) enum OrigineModele {
+    /// A version recorded in Parcours by the département.
+    Version(parcours_store::aides::Modele),
+    /// The file of `PARCOURS_MODELE_NOTIFICATION_AIDE`.
+    Fichier(String),
+    /// The template shipped with Parcours.
+    Fourni,
+}
+
+/// The notification template in force: the département's latest version, else the file of the
+/// setting, else the template shipped with Parcours.
+pub(crate) async fn modele_en_vigueur(
+    state: &AppState,
+    dep: &str,
+) -> WebResult<(String, OrigineModele)> {
+    let mut conn = state.store.read().await?;
+    if let Some(m) = parcours_store::aides::modeles(&mut conn, dep, cas::MODELE_NOTIFICATION)
+        .await?
+        .into_iter()
+        .next()
+    {
+        return Ok((m.source.clone(), OrigineModele::Version(m)));
+    }
+    match &state.settings.modele_notification_aide {
+        Some(chemin) => Ok((
+            std::fs::read_to_string(chemin).map_err(|e| {
+                WebError::Internal(anyhow::anyhow!(
+                    "modèle de notification illisible ({chemin}) : {e}"
+                ))
+            })?,
+            OrigineModele::Fichier(chemin.clone()),
+        )),
+        None => Ok((
+            parcours_courrier::MODELE_NOTIFICATION_AIDE.to_string(),
+            OrigineModele::Fourni,
+        )),
+    }
 }

@@ -4,7 +4,7 @@ use axum::http::Method;
 use axum::routing::{get, post, MethodRouter};
 use parcours_domain::habilitations::policy::Action;
 
-use super::{api, gestion, pages};
+use super::{api, gestion, modele, pages};
 use crate::routes::{r, RouteDef};
 use crate::AppState;
 
@@ -126,6 +126,24 @@ pub(crate) fn routes() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             "/aides/catalogue",
             Connecte,
             get(gestion::catalogue),
+        ),
+        r(
+            M::GET,
+            "/aides/modele-notification",
+            AidesParametrer,
+            get(modele::modele),
+        ),
+        r(
+            M::POST,
+            "/aides/modele-notification",
+            AidesParametrer,
+            post(modele::enregistrer),
+        ),
+        r(
+            M::GET,
+            "/aides/modele-notification/apercu.pdf",
+            AidesParametrer,
+            get(modele::apercu),
         ),
         r(
             M::GET,
