@@ -338,6 +338,14 @@ async fn another_mds_and_a_token_without_the_scope_reach_no_procedure() {
         )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    // An eviction leads to the FSL: the page links to the request and the household's budget.
+    let page = app.get(&format!("/procedures/{p}")).await;
+    assert!(
+        page.body
+            .contains(&format!("/dossiers/{d}/aides/nouvelle?fonds=fsl_maintien")),
+        "{}",
+        page.body
+    );
 
     // The cadre of the same MDS reads it and lists its due date.
     app.login_as(Role::Cadre).await;

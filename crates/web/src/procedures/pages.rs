@@ -204,6 +204,8 @@ struct ProcedurePage {
     close_le: Option<String>,
     regime: Option<&'static str>,
     treve: Option<String>,
+    /// The FSL fund an eviction procedure leads to (reference §5.3), when the agent may ask for it.
+    fsl: Option<&'static str>,
     ouvertes: Vec<EcheanceVue>,
     passees: Vec<EcheanceVue>,
     historique: Vec<EtapeVue>,
@@ -358,6 +360,10 @@ async fn procedure_page(
         close_le: p.close_le.as_deref().map(crate::dossiers::fr),
         regime,
         treve,
+        fsl: (p.type_ == TypeProcedure::Expulsion
+            && p.close_le.is_none()
+            && allows(&ctx.principal, Action::AidesInstruire))
+        .then_some("fsl_maintien"),
         ouvertes,
         passees,
         historique: vue
