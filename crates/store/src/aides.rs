@@ -393,18 +393,19 @@ pub async fn mouvement(
     montant: Centimes,
     paye: bool,
 ) -> Result<()> {
-    let sql = if paye {
-        "UPDATE aide_enveloppes SET paye = paye + $3 WHERE departement_id = $1 AND id = \
-         (SELECT e.id FROM aide_enveloppes e JOIN aide_demandes d ON d.departement_id = e.departement_id \
-          AND d.fonds_code = e.fonds_code AND d.site_id = e.site_id \
-          WHERE d.departement_id = $1 AND d.id = $2 AND e.annee = CAST(SUBSTR(d.decide_le, 1, 4) AS INTEGER))"
+    // The envelope of the request's fund, MDS and year of decision.
+    let colonne = if paye {
+        "paye = paye +"
     } else {
-        "UPDATE aide_enveloppes SET engage = engage - $3 WHERE departement_id = $1 AND id = \
+        "engage = engage -"
+    };
+    let sql = format!(
+        "UPDATE aide_enveloppes SET {colonne} $3 WHERE departement_id = $1 AND id = \
          (SELECT e.id FROM aide_enveloppes e JOIN aide_demandes d ON d.departement_id = e.departement_id \
           AND d.fonds_code = e.fonds_code AND d.site_id = e.site_id \
           WHERE d.departement_id = $1 AND d.id = $2 AND e.annee = CAST(SUBSTR(d.decide_le, 1, 4) AS INTEGER))"
-    };
-    sqlx::query(sql)
+    );
+    sqlx::query(&sql)
         .bind(dep)
         .bind(demande_id)
         .bind(montant.0)

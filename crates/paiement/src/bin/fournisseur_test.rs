@@ -152,6 +152,8 @@ async fn poster(State(etat): State<Partage>, entetes: HeaderMap, corps: Bytes) -
                 montant_centimes: ordre.montant_centimes,
                 beneficiaire: ordre.beneficiaire,
                 statut: "execute".into(),
+                // The provider's own clock (another system), not Parcours's: the test double
+                // stamps receipt as a provider would.
                 recu_le: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             };
             if let Some(journal) = &etat.journal {

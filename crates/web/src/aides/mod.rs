@@ -17,12 +17,8 @@ fn today() -> chrono::NaiveDate {
     parcours_store::clock().today()
 }
 
-/// « 07/12/2026 » from `AAAA-MM-JJ` (or the text as stored when it is not a date).
-pub(crate) fn date_fr(iso: &str) -> String {
-    chrono::NaiveDate::parse_from_str(iso.get(..10).unwrap_or(iso), "%Y-%m-%d")
-        .map(|d| d.format("%d/%m/%Y").to_string())
-        .unwrap_or_else(|_| iso.to_string())
-}
+/// « 07/12/2026 »: the dossier's date format, a timestamp read in the département's zone.
+pub(crate) use crate::dossiers::fr as date_fr;
 
 /// « 7 décembre 2026 », « 1er mars 2027 »: the date of a letter.
 pub(crate) fn date_longue(d: chrono::NaiveDate) -> String {
