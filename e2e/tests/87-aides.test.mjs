@@ -1,7 +1,8 @@
 // Aides financières dans le navigateur : budget du foyer établi au clavier, demande de secours
 // d'urgence refusée au-delà du plafond avec la saisie conservée, puis enregistrée et décidée dans la
-// délégation de la travailleuse sociale ; file des paiements, commissions, enveloppes, catalogue et
-// chiffres du cadre ; chiffres de la direction — axe-core sans violation sur chaque page.
+// délégation de la travailleuse sociale ; file des paiements, registre des cartes (une carte demandée
+// pour une assistante familiale puis bloquée), commissions, enveloppes, catalogue et chiffres du
+// cadre ; chiffres de la direction — axe-core sans violation sur chaque page.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -74,8 +75,10 @@ describe('aides financières', () => {
     await page.click('button:has-text("Continuer")');
     await page.selectOption('#besoin', 'alimentation');
     await page.fill('#montant', '350');
-    await page.selectOption('#mode', 'carte');
-    await page.fill('#carte', 'CB-004512');
+    // No card of hers in the register yet: the form says so, and she is paid by transfer.
+    assert.match(await page.textContent('main'), /Aucune carte active/);
+    await page.selectOption('#mode', 'virement_personne');
+    await page.fill('#iban', 'FR76 3000 6000 0112 3456 7890 189');
     await page.fill('#motif', 'Plus de provisions depuis dix jours');
     await page.check('#piece-identite');
     await page.click('button:has-text("Enregistrer la demande")');
@@ -104,6 +107,30 @@ describe('aides financières', () => {
     }
     await page.goto(`${app.url}/aides/paiements`);
     await page.screenshot({ path: `${SCREENSHOT_DIR}/aides-paiements.png`, fullPage: true });
+
+    // The card register: the demo's cards, a card asked for a foster carer, then blocked.
+    await page.goto(`${app.url}/aides/cartes`);
+    assert.match(await page.textContent('main'), /Nadia BENALI/);
+    await axeClean('registre des cartes');
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/aides-cartes.png`, fullPage: true });
+    await page.click('a:has-text("Demander une carte")');
+    await page.selectOption('#titulaire', 'assistant_familial');
+    await page.fill('#prenom', 'Gwenaëlle');
+    await page.fill('#nom', 'Kerjean');
+    await page.click('button:has-text("Demander la carte")');
+    assert.match(await page.textContent('#erreurs'), /agrément/);
+    assert.equal(await page.inputValue('#nom'), 'Kerjean');
+    await axeClean('carte refusée');
+    await page.fill('#agrement', 'AF-2022/077');
+    await page.click('button:has-text("Demander la carte")');
+    assert.match(new URL(page.url()).pathname, /^\/aides\/cartes\/\d+$/);
+    assert.match(await page.textContent('main'), /En cours d'émission/);
+    await axeClean('carte demandée');
+    await page.fill('#motif', "Fin de l'accueil avant l'émission");
+    await page.click('button:has-text("Bloquer la carte")');
+    assert.match(await page.textContent('main'), /Bloquée/);
+    await axeClean('carte bloquée');
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/aides-carte.png`, fullPage: true });
     await logout(page, app.url);
     await login(page, app.url, app.byRole.direction.email);
     await page.goto(`${app.url}/aides/chiffres`);

@@ -169,6 +169,27 @@ pub async fn run(args: AidesArgs) -> anyhow::Result<()> {
     let total = historique + args.ordres;
     let h_nb = args.ordres;
     let personne = format!("{p0} + ((n.i % {h_nb}) * 19) % {}", args.personnes);
+    // Each household's person holds a card of the register (`CB-<person>`); 1 household in 1 000
+    // has it blocked, so its loads of the batch are held.
+    let c0 = max("aide_cartes").await? + 1;
+    let mut fait = 0;
+    while fait < h_nb {
+        let n = lot.min(h_nb - fait);
+        let mut tx = store.begin().await?;
+        raw_execute(
+            &mut tx,
+            &format!(
+                "INSERT INTO aide_cartes (id, departement_id, site_id, cle, titulaire_type, personne_id, titulaire_nom, statut, reference, \
+                 demandee_le, blocage_transmis, created_at) \
+                 {} SELECT {c0} + n.i, '{dep}', {site}, '{dep}-banc-carte-' || n.i, 'personne', {personne}, 'BANC', \
+                 CASE WHEN n.i % 1000 = 3 THEN 'bloquee' ELSE 'active' END, 'CB-' || ({personne}), '{t}', 1, '{t}T00:00:00.000000Z' FROM n",
+                serie(postgres, fait, fait + n - 1)
+            ),
+        )
+        .await?;
+        etape(&store, tx, "aide_cartes").await?;
+        fait += n;
+    }
     let mut fait = 0;
     while fait < total {
         let n = lot.min(total - fait);
@@ -201,7 +222,7 @@ pub async fn run(args: AidesArgs) -> anyhow::Result<()> {
                  {version}, CASE (n.i % {h_nb}) % 3 WHEN 0 THEN 'alimentation' WHEN 1 THEN 'energie' ELSE 'transport' END, 8000, \
                  CASE WHEN n.i % 10 = 0 THEN 'virement_personne' ELSE 'carte' END, 'BANC ' || n.i, \
                  CASE WHEN n.i % 10 = 0 THEN 'FR76 BANC ' || (CASE WHEN {lot_sql} AND n.i % 200 = 0 THEN n.i % {h_nb} + 10 ELSE n.i % {h_nb} END) ELSE NULL END, \
-                 CASE WHEN n.i % 10 = 0 THEN NULL ELSE 'CB-' || n.i END, '[\"identite\"]', 'travailleur_social', 'accordee', {ts}, {jour}, \
+                 CASE WHEN n.i % 10 = 0 THEN NULL ELSE 'CB-' || ({personne}) END, '[\"identite\"]', 'travailleur_social', 'accordee', {ts}, {jour}, \
                  'accord', 8000, CASE WHEN {lot_sql} AND n.i % 50 = 0 THEN {ts} ELSE {cadre} END, {jour}, '{t}T00:00:00.000000Z' FROM n",
                 serie(postgres, fait, fait + n - 1)
             ),

@@ -86,6 +86,7 @@ impl Registry {
             .with(echeances::relances::KIND, echeances::relances::run)
             .with(aides::JOB_CONTROLE, aides::controle)
             .with(aides::JOB_PAIEMENT, aides::paiement)
+            .with(aides::JOB_CARTES, aides::cartes)
     }
 
     /// Registers `handler` for `kind` (replacing a previous one), e.g. an `async fn`.

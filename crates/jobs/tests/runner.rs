@@ -387,6 +387,7 @@ fn the_standard_registry_knows_every_job_of_parcours() {
         kinds,
         [
             "agenda.rappel",
+            "aides.cartes",
             "aides.controle",
             "aides.paiement",
             "audit.verifier",

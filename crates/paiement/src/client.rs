@@ -5,10 +5,12 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 use reqwest::{Response, StatusCode, Url};
 
-use crate::protocole::{ReponseErreur, ReponseOrdre, EN_TETE_IDEMPOTENCE};
-use crate::{Accuse, ErreurFournisseur, Operation, Ordre};
+use crate::protocole::{ReponseCarte, ReponseErreur, ReponseOrdre, EN_TETE_IDEMPOTENCE};
+use crate::{Accuse, Carte, DemandeBlocage, DemandeCarte, ErreurFournisseur, Operation, Ordre};
 
-/// The provider's API over HTTP: `POST {base}/v1/ordres` and `GET {base}/v1/ordres/{cle}`.
+/// The provider's API over HTTP: the orders (`POST {base}/v1/ordres`, `GET {base}/v1/ordres/{cle}`)
+/// and the cards (`POST {base}/v1/cartes`, `POST {base}/v1/cartes/{reference}/blocage`,
+/// `GET {base}/v1/cartes/{reference}`).
 #[derive(Debug, Clone)]
 pub struct FournisseurHttp {
     client: reqwest::Client,
@@ -54,17 +56,9 @@ impl FournisseurHttp {
     /// the first operation with `deja_recu`, so after a [`ErreurFournisseur::Temporaire`] the very
     /// same order is simply sent again.
     pub async fn envoyer(&self, ordre: &Ordre) -> Result<Accuse, ErreurFournisseur> {
-        let cle = HeaderValue::from_str(&ordre.cle)
-            .ok()
-            .filter(|_| !ordre.cle.is_empty())
-            .ok_or_else(|| {
-                ErreurFournisseur::Definitive(format!(
-                    "clé d'idempotence invalide « {} » (caractères ASCII visibles attendus)",
-                    ordre.cle
-                ))
-            })?;
+        let cle = entete_cle(&ordre.cle)?;
         let req = self
-            .autoriser(self.client.post(self.url(&[])))
+            .autoriser(self.client.post(self.url("ordres", &[])))
             .header(EN_TETE_IDEMPOTENCE, cle)
             .json(ordre);
         let res = envoyer_requete(req).await?;
@@ -83,7 +77,7 @@ impl FournisseurHttp {
     /// The operation recorded under `cle`, or `None` if the provider does not know the key (so a
     /// lost order can be told from one whose answer was lost).
     pub async fn consulter(&self, cle: &str) -> Result<Option<Operation>, ErreurFournisseur> {
-        let req = self.autoriser(self.client.get(self.url(&[cle])));
+        let req = self.autoriser(self.client.get(self.url("ordres", &[cle])));
         let res = envoyer_requete(req).await?;
         if res.status() == StatusCode::NOT_FOUND {
             return Ok(None);
@@ -97,7 +91,7 @@ impl FournisseurHttp {
     /// Every operation the provider lists (`GET {base}/v1/ordres`): the test provider has it, to
     /// check that nothing was paid twice.
     pub async fn lister(&self) -> Result<Vec<Operation>, ErreurFournisseur> {
-        let req = self.autoriser(self.client.get(self.url(&[])));
+        let req = self.autoriser(self.client.get(self.url("ordres", &[])));
         let res = envoyer_requete(req).await?;
         if !res.status().is_success() {
             return Err(erreur_de_reponse(res).await);
@@ -105,13 +99,74 @@ impl FournisseurHttp {
         lire_json(res).await
     }
 
-    /// `{base}/v1/ordres/{segments}`, each segment percent-encoded (a key is not trusted as a path).
-    fn url(&self, segments: &[&str]) -> Url {
+    /// Has a card issued for `demande.titulaire`. Like an order, the issuance carries its key: a
+    /// retry after a lost answer gets the card already made (`true`: the key was known), never a
+    /// second one.
+    pub async fn emettre_carte(
+        &self,
+        demande: &DemandeCarte,
+    ) -> Result<(Carte, bool), ErreurFournisseur> {
+        let cle = entete_cle(&demande.cle)?;
+        let req = self
+            .autoriser(self.client.post(self.url("cartes", &[])))
+            .header(EN_TETE_IDEMPOTENCE, cle)
+            .json(demande);
+        let res = envoyer_requete(req).await?;
+        let status = res.status();
+        if !status.is_success() {
+            return Err(erreur_de_reponse(res).await);
+        }
+        let corps: ReponseCarte = lire_json(res).await?;
+        let deja = corps.deja_recu.unwrap_or(status == StatusCode::OK);
+        Ok((corps.carte, deja))
+    }
+
+    /// Blocks a card: no load is accepted on it afterwards. Blocking a blocked card is not an error
+    /// (the retry of a block whose answer was lost).
+    pub async fn bloquer_carte(
+        &self,
+        reference: &str,
+        motif: &str,
+    ) -> Result<Carte, ErreurFournisseur> {
+        let req = self
+            .autoriser(
+                self.client
+                    .post(self.url("cartes", &[reference, "blocage"])),
+            )
+            .json(&DemandeBlocage {
+                motif: motif.to_string(),
+            });
+        let res = envoyer_requete(req).await?;
+        if !res.status().is_success() {
+            return Err(erreur_de_reponse(res).await);
+        }
+        lire_json(res).await
+    }
+
+    /// The card with its balance, or `None` if the provider does not know the reference.
+    pub async fn consulter_carte(
+        &self,
+        reference: &str,
+    ) -> Result<Option<Carte>, ErreurFournisseur> {
+        let req = self.autoriser(self.client.get(self.url("cartes", &[reference])));
+        let res = envoyer_requete(req).await?;
+        if res.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !res.status().is_success() {
+            return Err(erreur_de_reponse(res).await);
+        }
+        lire_json(res).await.map(Some)
+    }
+
+    /// `{base}/v1/{collection}/{segments}`, each segment percent-encoded (a key or a card reference
+    /// is not trusted as a path).
+    fn url(&self, collection: &str, segments: &[&str]) -> Url {
         let mut url = self.base.clone();
         url.path_segments_mut()
             .expect("checked in new: the base URL can be a base")
             .pop_if_empty()
-            .extend(["v1", "ordres"])
+            .extend(["v1", collection])
             .extend(segments);
         url
     }
@@ -122,6 +177,18 @@ impl FournisseurHttp {
             None => req,
         }
     }
+}
+
+/// The idempotency key as a header: visible ASCII, not empty.
+fn entete_cle(cle: &str) -> Result<HeaderValue, ErreurFournisseur> {
+    HeaderValue::from_str(cle)
+        .ok()
+        .filter(|_| !cle.is_empty())
+        .ok_or_else(|| {
+            ErreurFournisseur::Definitive(format!(
+                "clé d'idempotence invalide « {cle} » (caractères ASCII visibles attendus)"
+            ))
+        })
 }
 
 /// Any failure to get an answer is temporary: the order may have arrived, and a retry with the same

@@ -50,6 +50,9 @@ pub struct Operation {
     pub mode: Mode,
     pub montant_centimes: i64,
     pub beneficiaire: String,
+    /// The card loaded, for [`Mode::Carte`] (absent from an older ledger line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carte: Option<String>,
     /// `"execute"` once paid.
     pub statut: String,
     /// When the provider received the order (RFC 3339).

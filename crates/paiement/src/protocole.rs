@@ -3,10 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Operation;
+use crate::{Carte, Operation};
 
 /// Path of the orders, below the provider's base URL.
 pub const CHEMIN_ORDRES: &str = "/v1/ordres";
+
+/// Path of the cards, below the provider's base URL.
+pub const CHEMIN_CARTES: &str = "/v1/cartes";
 
 /// Header carrying the idempotency key of a `POST` (the order's `cle`).
 pub const EN_TETE_IDEMPOTENCE: &str = "Idempotency-Key";
@@ -25,4 +28,13 @@ pub struct ReponseOrdre {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReponseErreur {
     pub erreur: String,
+}
+
+/// Body of the answer to `POST /v1/cartes` (201 for a new key, 200 for a known one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReponseCarte {
+    #[serde(flatten)]
+    pub carte: Carte,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deja_recu: Option<bool>,
 }

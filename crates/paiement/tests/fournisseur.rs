@@ -1,21 +1,22 @@
 //! The HTTP adapter against the test provider run as a real process: recording, idempotency,
-//! refusals, injected failures and slow answers, token.
+//! refusals, injected failures and slow answers, token; the prepaid cards issued once per key,
+//! blocked, refused once blocked, with their balance.
 
 use std::time::Duration;
 
 use parcours_paiement::processus::FournisseurTest;
-use parcours_paiement::{ErreurFournisseur, FournisseurHttp, Mode, Ordre};
+use parcours_paiement::{DemandeCarte, ErreurFournisseur, FournisseurHttp, Mode, Ordre};
 
 const DELAI: Duration = Duration::from_secs(10);
 
-fn chargement(cle: &str) -> Ordre {
+fn chargement(cle: &str, carte: &str) -> Ordre {
     Ordre {
         cle: cle.into(),
         mode: Mode::Carte,
         montant_centimes: 8_000,
         beneficiaire: "Léa Martin".into(),
         iban: None,
-        carte: Some("CARTE-0042".into()),
+        carte: Some(carte.into()),
         libelle: "Secours d'urgence — alimentation".into(),
     }
 }
@@ -32,11 +33,26 @@ fn virement(cle: &str, iban: &str) -> Ordre {
     }
 }
 
+/// Has a card issued for Léa Martin and returns its reference.
+async fn carte(client: &FournisseurHttp, cle: &str) -> String {
+    let (c, deja) = client
+        .emettre_carte(&DemandeCarte {
+            cle: cle.into(),
+            titulaire: "Léa Martin".into(),
+        })
+        .await
+        .unwrap();
+    assert!(!deja);
+    assert_eq!(c.statut, "active");
+    c.reference
+}
+
 #[tokio::test]
 async fn un_chargement_de_carte_est_enregistre() {
     let f = FournisseurTest::demarrer(&[]).unwrap();
     let client = f.client(DELAI).unwrap();
-    let accuse = client.envoyer(&chargement("96-ordre-1")).await.unwrap();
+    let c = carte(&client, "96-carte-1").await;
+    let accuse = client.envoyer(&chargement("96-ordre-1", &c)).await.unwrap();
     assert!(!accuse.deja_recu);
 
     let op = client.consulter("96-ordre-1").await.unwrap().unwrap();
@@ -46,6 +62,7 @@ async fn un_chargement_de_carte_est_enregistre() {
     assert_eq!(op.montant_centimes, 8_000);
     assert_eq!(op.beneficiaire, "Léa Martin");
     assert_eq!(op.statut, "execute");
+    assert_eq!(op.carte.as_deref(), Some(c.as_str()));
     assert!(chrono::DateTime::parse_from_rfc3339(&op.recu_le).is_ok());
     assert_eq!(f.operations().await.unwrap(), vec![op]);
     assert_eq!(client.consulter("96-ordre-2").await.unwrap(), None);
@@ -55,9 +72,10 @@ async fn un_chargement_de_carte_est_enregistre() {
 async fn la_meme_cle_n_est_payee_qu_une_fois() {
     let f = FournisseurTest::demarrer(&[]).unwrap();
     let client = f.client(DELAI).unwrap();
-    let premier = client.envoyer(&chargement("96-ordre-7")).await.unwrap();
+    let c = carte(&client, "96-carte-7").await;
+    let premier = client.envoyer(&chargement("96-ordre-7", &c)).await.unwrap();
     // Even with another amount, the first order under the key wins.
-    let mut autre = chargement("96-ordre-7");
+    let mut autre = chargement("96-ordre-7", &c);
     autre.montant_centimes = 999_999;
     let second = client.envoyer(&autre).await.unwrap();
     assert!(second.deja_recu);
@@ -106,15 +124,14 @@ async fn les_refus_sont_definitifs_avec_leur_motif() {
     assert!(err.motif().contains("IBAN"), "{err}");
     assert!(!err.est_temporaire());
 
-    let mut bloquee = chargement("96-ordre-6");
-    bloquee.carte = Some("BLOQ-0007".into());
-    let err = client.envoyer(&bloquee).await.unwrap_err();
+    let inconnue = chargement("96-ordre-6", "FTC-999999");
+    let err = client.envoyer(&inconnue).await.unwrap_err();
     assert!(
-        matches!(&err, ErreurFournisseur::Definitive(m) if m.contains("carte bloquée")),
+        matches!(&err, ErreurFournisseur::Definitive(m) if m.contains("inconnue")),
         "{err:?}"
     );
 
-    let mut nul = chargement("96-ordre-8");
+    let mut nul = chargement("96-ordre-8", "FTC-999999");
     nul.montant_centimes = 0;
     let err = client.envoyer(&nul).await.unwrap_err();
     assert!(
@@ -132,7 +149,7 @@ async fn les_refus_sont_definitifs_avec_leur_motif() {
 async fn les_pannes_sont_temporaires_puis_l_ordre_passe() {
     let f = FournisseurTest::demarrer(&["--echecs", "2"]).unwrap();
     let client = f.client(DELAI).unwrap();
-    let ordre = chargement("96-ordre-10");
+    let ordre = virement("96-ordre-10", "FR7630006000011234567890189");
     for _ in 0..2 {
         let err = client.envoyer(&ordre).await.unwrap_err();
         assert!(
@@ -172,7 +189,7 @@ async fn un_jeton_refuse_est_une_erreur_definitive() {
     for jeton in [Some("mauvais".to_string()), None] {
         let client = FournisseurHttp::new(&f.base_url, jeton, DELAI).unwrap();
         let err = client
-            .envoyer(&chargement("96-ordre-12"))
+            .envoyer(&virement("96-ordre-12", "FR7630006000011234567890189"))
             .await
             .unwrap_err();
         assert!(
@@ -186,7 +203,7 @@ async fn un_jeton_refuse_est_une_erreur_definitive() {
     let client = f.client(DELAI).unwrap();
     assert!(
         !client
-            .envoyer(&chargement("96-ordre-12"))
+            .envoyer(&virement("96-ordre-12", "FR7630006000011234567890189"))
             .await
             .unwrap()
             .deja_recu
@@ -201,7 +218,7 @@ async fn un_fournisseur_arrete_est_une_erreur_temporaire() {
     drop(f);
     let client = FournisseurHttp::new(&base_url, None, DELAI).unwrap();
     let err = client
-        .envoyer(&chargement("96-ordre-13"))
+        .envoyer(&virement("96-ordre-13", "FR7630006000011234567890189"))
         .await
         .unwrap_err();
     assert!(err.est_temporaire(), "{err:?}");
@@ -212,25 +229,117 @@ async fn le_journal_garde_les_cles_apres_un_redemarrage() {
     let dossier = tempfile::tempdir().unwrap();
     let journal = dossier.path().join("journal.jsonl");
     let journal = journal.to_str().unwrap();
-    let premier = {
+    let (c, premier) = {
         let f = FournisseurTest::demarrer(&["--journal", journal]).unwrap();
-        f.client(DELAI)
-            .unwrap()
-            .envoyer(&chargement("96-ordre-14"))
+        let client = f.client(DELAI).unwrap();
+        let c = carte(&client, "96-carte-14").await;
+        let accuse = client
+            .envoyer(&chargement("96-ordre-14", &c))
             .await
-            .unwrap()
+            .unwrap();
+        client.bloquer_carte(&c, "perdue").await.unwrap();
+        (c, accuse)
     };
     let f = FournisseurTest::demarrer(&["--journal", journal]).unwrap();
-    let accuse = f
-        .client(DELAI)
-        .unwrap()
-        .envoyer(&chargement("96-ordre-14"))
+    let client = f.client(DELAI).unwrap();
+    let accuse = client
+        .envoyer(&chargement("96-ordre-14", &c))
         .await
         .unwrap();
     assert!(accuse.deja_recu);
     assert_eq!(accuse.reference, premier.reference);
     assert_eq!(f.operations().await.unwrap().len(), 1);
-    assert_eq!(std::fs::read_to_string(journal).unwrap().lines().count(), 1);
+    // The card, its block and its balance survive the restart too.
+    let relue = client.consulter_carte(&c).await.unwrap().unwrap();
+    assert!(relue.bloquee());
+    assert_eq!(relue.solde_centimes, 8_000);
+    let (meme, deja) = client
+        .emettre_carte(&DemandeCarte {
+            cle: "96-carte-14".into(),
+            titulaire: "Léa Martin".into(),
+        })
+        .await
+        .unwrap();
+    assert!(deja);
+    assert_eq!(meme.reference, c);
+    assert_eq!(std::fs::read_to_string(journal).unwrap().lines().count(), 3);
+}
+
+#[tokio::test]
+async fn une_carte_est_emise_une_fois_par_cle_puis_bloquee_et_refuse_les_chargements() {
+    let f = FournisseurTest::demarrer(&[]).unwrap();
+    let client = f.client(DELAI).unwrap();
+    let c = carte(&client, "96-carte-20").await;
+    // The retry of an issuance whose answer was lost gets the same card.
+    let (encore, deja) = client
+        .emettre_carte(&DemandeCarte {
+            cle: "96-carte-20".into(),
+            titulaire: "Léa Martin".into(),
+        })
+        .await
+        .unwrap();
+    assert!(deja);
+    assert_eq!(encore.reference, c);
+    let autre = carte(&client, "96-carte-21").await;
+    assert_ne!(autre, c);
+
+    client
+        .envoyer(&chargement("96-ordre-20", &c))
+        .await
+        .unwrap();
+    let lue = client.consulter_carte(&c).await.unwrap().unwrap();
+    assert_eq!(lue.solde_centimes, 8_000);
+    assert_eq!(lue.titulaire, "Léa Martin");
+
+    let bloquee = client.bloquer_carte(&c, "carte perdue").await.unwrap();
+    assert!(bloquee.bloquee());
+    assert_eq!(bloquee.motif_blocage.as_deref(), Some("carte perdue"));
+    // Blocking again (a retry) is no error; a load is then refused for good, and nothing is paid.
+    assert!(client
+        .bloquer_carte(&c, "carte perdue")
+        .await
+        .unwrap()
+        .bloquee());
+    let err = client
+        .envoyer(&chargement("96-ordre-21", &c))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ErreurFournisseur::Definitive(m) if m.contains("carte bloquée")),
+        "{err:?}"
+    );
+    assert_eq!(f.operations().await.unwrap().len(), 1);
+    // The other card is untouched; an unknown card is told apart from an error.
+    assert!(!client
+        .consulter_carte(&autre)
+        .await
+        .unwrap()
+        .unwrap()
+        .bloquee());
+    assert_eq!(client.consulter_carte("FTC-999999").await.unwrap(), None);
+    let err = client.bloquer_carte("FTC-999999", "x").await.unwrap_err();
+    assert!(!err.est_temporaire(), "{err:?}");
+}
+
+#[tokio::test]
+async fn une_emission_en_panne_est_temporaire_puis_passe() {
+    let f = FournisseurTest::demarrer(&["--echecs", "1"]).unwrap();
+    let client = f.client(DELAI).unwrap();
+    let demande = DemandeCarte {
+        cle: "96-carte-30".into(),
+        titulaire: "Assistante familiale Nadia Benali".into(),
+    };
+    let err = client.emettre_carte(&demande).await.unwrap_err();
+    assert!(err.est_temporaire(), "{err:?}");
+    let (c, deja) = client.emettre_carte(&demande).await.unwrap();
+    assert!(!deja);
+    assert_eq!(c.titulaire, "Assistante familiale Nadia Benali");
+    let sans_nom = DemandeCarte {
+        cle: "96-carte-31".into(),
+        titulaire: " ".into(),
+    };
+    let err = client.emettre_carte(&sans_nom).await.unwrap_err();
+    assert!(!err.est_temporaire(), "{err:?}");
 }
 
 #[test]

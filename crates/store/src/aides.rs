@@ -3,6 +3,8 @@
 //! the set-based reads of the anomaly check (a batch, the household's earlier orders, the IBANs
 //! already paid to persons), and the figures.
 
+pub mod cartes;
+
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -616,17 +618,29 @@ pub struct Demande {
     pub decide_en_commission: bool,
     pub recours_le: Option<String>,
     pub recours_motif: Option<String>,
+    /// `maintenue` or `reformee`, once the recourse is judged.
+    pub recours_issue: Option<String>,
+    pub recours_decide_le: Option<String>,
+    pub recours_decideur: Option<String>,
+    pub recours_motivation: Option<String>,
+    /// The decision a reformation replaced.
+    pub sens_initial: Option<Sens>,
+    pub montant_initial: Option<Centimes>,
+    /// The eviction procedure the request answers.
+    pub procedure_id: Option<i64>,
     /// The person (usual name, then given names), for lists.
     pub personne: Option<String>,
 }
 
 const DEMANDE: &str = "SELECT d.*, f.libelle AS fonds, s.nom AS site, \
      ai.prenom || ' ' || ai.nom AS instructeur, ad.prenom || ' ' || ad.nom AS decideur, \
+     ar.prenom || ' ' || ar.nom AS recours_decideur, \
      COALESCE(p.nom_usage, p.nom_naissance) || ' ' || p.prenoms AS personne \
      FROM aide_demandes d JOIN aide_fonds f ON f.departement_id = d.departement_id AND f.code = d.fonds_code \
      JOIN sites s ON s.departement_id = d.departement_id AND s.id = d.site_id \
      LEFT JOIN agents ai ON ai.departement_id = d.departement_id AND ai.id = d.instruit_par \
      LEFT JOIN agents ad ON ad.departement_id = d.departement_id AND ad.id = d.decide_par \
+     LEFT JOIN agents ar ON ar.departement_id = d.departement_id AND ar.id = d.recours_decide_par \
      LEFT JOIN personnes p ON p.departement_id = d.departement_id AND p.id = d.personne_id \
      WHERE d.departement_id = $1";
 
@@ -673,6 +687,16 @@ fn demande_from(r: &sqlx::any::AnyRow) -> Result<Demande> {
         decide_en_commission: r.get::<i64, _>("decide_en_commission") != 0,
         recours_le: r.get("recours_le"),
         recours_motif: r.get("recours_motif"),
+        recours_issue: r.get("recours_issue"),
+        recours_decide_le: r.get("recours_decide_le"),
+        recours_decideur: r.get("recours_decideur"),
+        recours_motivation: r.get("recours_motivation"),
+        sens_initial: match r.get::<Option<String>, _>("sens_initial") {
+            Some(s) => Some(Sens::parse(&s).ok_or_else(|| corrupt("sens", &s))?),
+            None => None,
+        },
+        montant_initial: r.get::<Option<i64>, _>("montant_initial").map(Centimes),
+        procedure_id: r.get("procedure_id"),
         personne: r.get("personne"),
     })
 }
@@ -687,6 +711,8 @@ pub struct NouvelleDemande<'a> {
     pub budget_id: Option<i64>,
     pub instruit_par: Option<i64>,
     pub jour: NaiveDate,
+    /// The eviction procedure the request answers, when made from it.
+    pub procedure_id: Option<i64>,
 }
 
 pub async fn demande_creer(conn: &mut Conn, dep: &str, n: &NouvelleDemande<'_>) -> Result<i64> {
@@ -694,8 +720,8 @@ pub async fn demande_creer(conn: &mut Conn, dep: &str, n: &NouvelleDemande<'_>) 
     let r = sqlx::query(
         "INSERT INTO aide_demandes (departement_id, dossier_id, personne_id, foyer_cle, site_id, fonds_code, version_id, \
          besoin, montant_demande, mode, beneficiaire, iban, carte, motif, pieces, budget_id, niveau, statut, instruit_par, \
-         demandee_le, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-         $19, $20, $21) RETURNING id",
+         demandee_le, created_at, procedure_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+         $19, $20, $21, $22) RETURNING id",
     )
     .bind(dep)
     .bind(n.dossier_id)
@@ -718,6 +744,7 @@ pub async fn demande_creer(conn: &mut Conn, dep: &str, n: &NouvelleDemande<'_>) 
     .bind(n.instruit_par)
     .bind(iso_date(n.jour))
     .bind(now())
+    .bind(n.procedure_id)
     .fetch_one(&mut *conn)
     .await?;
     Ok(r.get("id"))
@@ -919,6 +946,79 @@ pub async fn recours(
     Ok(())
 }
 
+/// The outcome of a recourse: a reformation replaces the decision (the initial one kept beside).
+pub struct IssueRecours<'a> {
+    pub reformee: bool,
+    pub motivation: &'a str,
+    /// For a reformation: the new decision (its amount is the new total granted).
+    pub decision: Option<&'a parcours_domain::aides::demande::Decision>,
+    pub agent: i64,
+    pub jour: NaiveDate,
+}
+
+/// Records the outcome of a recourse; only a recourse not yet judged changes (`false` otherwise).
+pub async fn juger_recours(
+    conn: &mut Conn,
+    dep: &str,
+    id: i64,
+    i: &IssueRecours<'_>,
+) -> Result<bool> {
+    let jour = iso_date(i.jour);
+    let n = match i.decision {
+        None => sqlx::query(
+            "UPDATE aide_demandes SET recours_issue = 'maintenue', recours_decide_le = $3, recours_decide_par = $4, \
+             recours_motivation = $5 WHERE departement_id = $1 AND id = $2 AND recours_le IS NOT NULL AND recours_issue IS NULL",
+        )
+        .bind(dep)
+        .bind(id)
+        .bind(&jour)
+        .bind(i.agent)
+        .bind(i.motivation)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected(),
+        Some(d) => sqlx::query(
+            "UPDATE aide_demandes SET recours_issue = 'reformee', recours_decide_le = $3, recours_decide_par = $4, \
+             recours_motivation = $5, sens_initial = sens, montant_initial = montant_accorde, statut = $6, sens = $7, \
+             montant_accorde = $8, motivation = $10, depassement = COALESCE($9, depassement), decide_par = $11, decide_le = $12, \
+             decide_en_commission = 0 \
+             WHERE departement_id = $1 AND id = $2 AND recours_le IS NOT NULL AND recours_issue IS NULL",
+        )
+        .bind(dep)
+        .bind(id)
+        .bind(&jour)
+        .bind(i.agent)
+        .bind(i.motivation)
+        .bind(d.sens.statut().code())
+        .bind(d.sens.code())
+        .bind(d.montant.0)
+        .bind(d.depassement.as_deref())
+        .bind(i.motivation)
+        .bind(i.agent)
+        .bind(&jour)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected(),
+    };
+    Ok(n == 1)
+}
+
+/// The requests made from an eviction procedure, newest first.
+pub async fn demandes_de_la_procedure(
+    conn: &mut Conn,
+    dep: &str,
+    procedure_id: i64,
+) -> Result<Vec<Demande>> {
+    let rows = sqlx::query(&format!(
+        "{DEMANDE} AND d.procedure_id = $2 ORDER BY d.id DESC"
+    ))
+    .bind(dep)
+    .bind(procedure_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(demande_from).collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Payment orders
 
@@ -1067,11 +1167,13 @@ pub async fn ordres(
 pub async fn lot_a_controler(conn: &mut Conn, dep: &str) -> Result<Vec<AControler>> {
     let rows = sqlx::query(
         "SELECT o.id, d.foyer_cle, o.mode, o.iban, d.fonds_code, d.besoin, o.montant, v.regles, d.decide_le, \
-         dos.clos_le, p.fusionnee_dans, p.decede_le, d.instruit_par, d.decide_par, d.decide_en_commission \
+         dos.clos_le, p.fusionnee_dans, p.decede_le, d.instruit_par, d.decide_par, d.decide_en_commission, \
+         c.statut AS carte_statut \
          FROM aide_ordres o JOIN aide_demandes d ON d.departement_id = o.departement_id AND d.id = o.demande_id \
          JOIN aide_fonds_versions v ON v.departement_id = d.departement_id AND v.id = d.version_id \
          JOIN dossiers dos ON dos.departement_id = d.departement_id AND dos.id = d.dossier_id \
          LEFT JOIN personnes p ON p.departement_id = d.departement_id AND p.id = d.personne_id \
+         LEFT JOIN aide_cartes c ON c.departement_id = o.departement_id AND c.reference = o.carte \
          WHERE o.departement_id = $1 AND o.statut = 'a_verifier' ORDER BY o.id",
     )
     .bind(dep)
@@ -1109,6 +1211,7 @@ pub async fn lot_a_controler(conn: &mut Conn, dep: &str) -> Result<Vec<AControle
             instruit_par: r.get("instruit_par"),
             decide_par: r.get("decide_par"),
             en_commission: r.get::<i64, _>("decide_en_commission") != 0,
+            carte_active: r.get::<Option<String>, _>("carte_statut").as_deref() == Some("active"),
         });
     }
     Ok(out)
@@ -1521,6 +1624,26 @@ pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<usize> {
         "FR76 1027 8060 3100 0205 9540 166",
     ];
     let mut n = 0;
+    let mut cartes_demo: BTreeMap<i64, String> = BTreeMap::new();
+    // Two foster carers of the first MDS hold a card for the pocket money and clothing.
+    if let Some(s) = sites.first() {
+        for (nom, agrement, reference) in [
+            ("Nadia BENALI", "AF-2019/042", "CB-AF-0001"),
+            ("Sylvie LE GALL", "AF-2021/117", "CB-AF-0002"),
+        ] {
+            cartes::seed_une(
+                conn,
+                dep,
+                *s,
+                parcours_domain::aides::carte::Titulaire::AssistantFamilial,
+                None,
+                nom,
+                Some(agrement),
+                reference,
+            )
+            .await?;
+        }
+    }
     for (i, r) in rows.iter().enumerate() {
         let dossier: i64 = r.get("id");
         let personne: i64 = r.get("personne_id");
@@ -1608,7 +1731,29 @@ pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<usize> {
         };
         let montant = Centimes::euros(euros);
         let (beneficiaire, iban, carte) = match mode {
-            ModePaiement::Carte => (nom.clone(), None, Some(format!("CB-{:06}", 4000 + i))),
+            ModePaiement::Carte => {
+                // The person's card of the register, made once.
+                let reference = match cartes_demo.get(&personne) {
+                    Some(r) => r.clone(),
+                    None => {
+                        let r = format!("CB-{:06}", 4000 + i);
+                        cartes::seed_une(
+                            conn,
+                            dep,
+                            site,
+                            parcours_domain::aides::carte::Titulaire::Personne,
+                            Some(personne),
+                            &nom,
+                            None,
+                            &r,
+                        )
+                        .await?;
+                        cartes_demo.insert(personne, r.clone());
+                        r
+                    }
+                };
+                (nom.clone(), None, Some(reference))
+            }
             ModePaiement::VirementTiers => (
                 if code == "fsl_energie" {
                     "Fournisseur d'énergie (démo)".to_string()
@@ -1647,6 +1792,7 @@ pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<usize> {
                 budget_id: Some(budget),
                 instruit_par: Some(referent),
                 jour,
+                procedure_id: None,
             },
         )
         .await?;

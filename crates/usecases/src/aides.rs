@@ -3,6 +3,8 @@
 //! check of a batch — each one function for the pages and the API, decided by the dossier's secret
 //! partagé and the agent's sites, and audited.
 
+pub mod cartes;
+
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
@@ -399,6 +401,9 @@ pub struct Preparation {
     pub catalogue: Vec<Fonds>,
     pub budget: Option<Budget>,
     pub nom: String,
+    /// The person's active cards; with the foster carers' ones when the fund allows it.
+    pub cartes: Vec<parcours_domain::aides::carte::CarteChoix>,
+    pub cartes_accueillants: Vec<parcours_domain::aides::carte::CarteChoix>,
 }
 
 pub async fn preparer(
@@ -415,6 +420,9 @@ pub async fn preparer(
         .await?
         .into_iter()
         .next();
+    let cartes = cartes::choisissables(tx.conn(), acteur.dep(), foyer.personne_id, false).await?;
+    let cartes_accueillants =
+        cartes::choisissables(tx.conn(), acteur.dep(), foyer.personne_id, true).await?;
     tx.commit(
         acteur
             .event("lecture", "aide_budgets", dossier_id)
@@ -426,15 +434,19 @@ pub async fn preparer(
         catalogue,
         budget,
         nom: foyer.nom,
+        cartes,
+        cartes_accueillants,
     })
 }
 
 /// Records a request from the dossier, checked against the fund's rules of the day.
+/// `procedure`: the eviction procedure of the dossier the request answers (FSL), when made from it.
 pub async fn demander(
     store_: &Store,
     acteur: &Acteur,
     dossier_id: i64,
     f: &DemandeForm,
+    procedure: Option<i64>,
     canal: Canal,
 ) -> Result<i64> {
     let agent = acteur.agent()?;
@@ -470,7 +482,30 @@ pub async fn demander(
         demande_ouverte: store::demande_ouverte(tx.conn(), dep, &foyer.cle, &fonds.code, &f.besoin)
             .await?,
         nom_personne: foyer.nom.clone(),
+        cartes: cartes::choisissables(
+            tx.conn(),
+            dep,
+            foyer.personne_id,
+            fonds.regles.carte_accueillant,
+        )
+        .await?,
     };
+    if let Some(p) = procedure {
+        let ok = match parcours_store::procedures::get(tx.conn(), dep, p).await {
+            Ok(pr) => {
+                pr.dossier_id == dossier_id
+                    && pr.type_ == parcours_domain::procedures::TypeProcedure::Expulsion
+            }
+            Err(parcours_store::StoreError::NotFound) => false,
+            Err(e) => return Err(e.into()),
+        };
+        if !ok {
+            return Err(invalid(
+                "fonds",
+                "La procédure d'expulsion indiquée n'est pas celle de ce dossier : repartez de la page de la procédure.",
+            ));
+        }
+    }
     let d = regles_demande::verifier(&fonds.regles, f, &situation)?;
     let id = store::demande_creer(
         tx.conn(),
@@ -485,6 +520,7 @@ pub async fn demander(
             budget_id: budget.map(|b| b.id),
             instruit_par: Some(agent),
             jour,
+            procedure_id: procedure,
         },
     )
     .await?;
@@ -492,7 +528,7 @@ pub async fn demander(
         acteur
             .event("creation", "aide_demande", id)
             .purpose(canal.purpose("demande d'aide financière"))
-            .details(serde_json::json!({ "dossier": dossier_id, "fonds": fonds.code, "montant": d.montant.0 })),
+            .details(serde_json::json!({ "dossier": dossier_id, "fonds": fonds.code, "montant": d.montant.0, "procedure": procedure })),
     )
     .await?;
     Ok(id)
@@ -568,6 +604,7 @@ async fn situation_de(
         accorde_annee: accorde,
         demande_ouverte: None,
         nom_personne: d.beneficiaire.clone(),
+        cartes: vec![],
     })
 }
 
@@ -845,6 +882,17 @@ pub async fn recours(
             "Un recours porte sur une décision : celle-ci n'est pas encore prise.",
         ));
     }
+    if let Some(le) = &d.recours_le {
+        return Err(invalid(
+            "recours_motif",
+            format!(
+                "Un recours est déjà enregistré contre cette décision (le {}) : un recours contentieux se suit au tribunal administratif.",
+                NaiveDate::parse_from_str(le, "%Y-%m-%d")
+                    .map(|j| j.format("%d/%m/%Y").to_string())
+                    .unwrap_or_else(|_| le.clone())
+            ),
+        ));
+    }
     let motif = motif.trim();
     if motif.is_empty() || motif.chars().count() > 2000 {
         return Err(invalid(
@@ -859,6 +907,121 @@ pub async fn recours(
             .purpose(canal.purpose("recours contre une décision d'aide")),
     )
     .await?;
+    Ok(())
+}
+
+/// Records the outcome of a recourse: the decision maintained, or reformed into a larger approval
+/// (the supplement committed on the envelope and paid by a new order, checked like any other). A
+/// cadre of the request's MDS decides it; the initial decision stays beside the new one.
+pub async fn juger_recours(
+    store_: &Store,
+    acteur: &Acteur,
+    id: i64,
+    f: &regles_demande::IssueRecoursForm,
+    canal: Canal,
+) -> Result<()> {
+    let agent = acteur.agent()?;
+    let (mut tx, _o, d) = ouvrir(store_, acteur, id, canal).await?;
+    let dep = acteur.dep();
+    let Some(niveau) =
+        niveau_de(acteur).filter(|_| reaches_site(&acteur.principal, Some(d.site_id)))
+    else {
+        return Err(tx
+            .refuse(
+                acteur
+                    .event("refus", "aide_demande", id)
+                    .purpose(canal.purpose("recours hors de la MDS ou du rôle de l'agent")),
+            )
+            .await);
+    };
+    let jour = today();
+    let regles = store::version(tx.conn(), dep, d.version_id).await?;
+    let budgets = store::budgets(tx.conn(), dep, d.dossier_id).await?;
+    let budget = match d.budget_id {
+        Some(b) => budgets.into_iter().find(|x| x.id == b),
+        None => budgets.into_iter().next(),
+    };
+    let s = situation_de(tx.conn(), dep, &d, budget.as_ref(), jour).await?;
+    let reste = store::reste(tx.conn(), dep, &d.fonds_code, d.site_id, jour.year()).await?;
+    let accorde = d.montant_accorde.unwrap_or_default();
+    let issue = regles_demande::juger_recours(
+        &regles,
+        &regles_demande::EnRecours {
+            sens: d.sens,
+            montant_demande: d.montant_demande,
+            montant_accorde: accorde,
+            pieces: d.pieces.clone(),
+            recours_forme: d.recours_le.is_some(),
+            deja_juge: d.recours_issue.is_some(),
+        },
+        &s,
+        &Decideur {
+            niveau,
+            reste_enveloppe: reste,
+        },
+        f,
+    )?;
+    let supplement = issue
+        .reformation
+        .as_ref()
+        .map(|r| r.montant - accorde)
+        .unwrap_or_default();
+    if let Some(r) = &issue.reformation {
+        if !store::engager(
+            tx.conn(),
+            dep,
+            &d.fonds_code,
+            d.site_id,
+            jour.year(),
+            supplement,
+            r.depassement.is_some(),
+        )
+        .await?
+        {
+            return Err(invalid(
+                "depassement",
+                "L'enveloppe vient d'être consommée par une autre décision : rechargez la demande.",
+            ));
+        }
+    }
+    if !store::juger_recours(
+        tx.conn(),
+        dep,
+        id,
+        &store::IssueRecours {
+            reformee: issue.reformation.is_some(),
+            motivation: &issue.motivation,
+            decision: issue.reformation.as_ref(),
+            agent,
+            jour,
+        },
+    )
+    .await?
+    {
+        return Err(Error::Conflict(
+            "l'issue du recours vient d'être enregistrée par ailleurs".into(),
+        ));
+    }
+    let mut events = vec![acteur
+        .event("decision", "aide_demande", id)
+        .purpose(canal.purpose("issue d'un recours contre une décision d'aide"))
+        .details(serde_json::json!({
+            "recours": if issue.reformation.is_some() { "reformee" } else { "maintenue" },
+            "montant": issue.reformation.as_ref().map(|r| r.montant.0),
+            "supplement": supplement.0,
+        }))];
+    if issue.reformation.is_some() {
+        let d = store::demande(tx.conn(), dep, id).await?;
+        let ordre = store::ordre_creer(tx.conn(), dep, &d, supplement).await?;
+        parcours_store::jobs::enqueue(tx.conn(), dep, JOB_CONTROLE, &serde_json::json!({}), 5)
+            .await?;
+        events.push(
+            acteur
+                .event("creation", "aide_ordre", ordre)
+                .purpose(canal.purpose("ordre de paiement d'une aide réformée sur recours")),
+        );
+    }
+    tx.commit_all(&events).await?;
     Ok(())
 }
 
@@ -1105,6 +1268,18 @@ pub async fn examiner(
             "motif",
             "Vous avez décidé cette aide : un autre cadre examine l'ordre.",
         ));
+    }
+    if liberer && o.mode == parcours_domain::aides::ModePaiement::Carte {
+        let active = match o.carte.as_deref() {
+            Some(r) => cartes::active(tx.conn(), dep, r).await?,
+            None => false,
+        };
+        if !active {
+            return Err(invalid(
+                "motif",
+                "La carte de cet ordre n'est pas active (bloquée ou hors du registre) : annulez l'ordre ; une nouvelle demande chargera une autre carte.",
+            ));
+        }
     }
     let motif = motif.trim();
     if motif.is_empty() || motif.chars().count() > 1000 {

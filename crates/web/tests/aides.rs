@@ -17,51 +17,19 @@ fn json(a: &Answer) -> serde_json::Value {
     serde_json::from_str(&a.body).unwrap_or_else(|e| panic!("JSON attendu ({e}) : {}", a.body))
 }
 
-/// A person of MDS-A's secteur, her dossier and a budget whose reste à vivre is 5 € a day (RSA 600 €,
-/// rent 450 €, one person): returns the dossier.
+/// `TestApp::personne_avec_budget` with an active card CB-0042 of hers in the register: the dossier.
 async fn dossier_avec_budget(app: &mut TestApp) -> i64 {
-    personne_et_dossier(app).await.1
+    let (p, d) = app.personne_avec_budget().await;
+    app.carte_du_registre(p).await;
+    d
 }
 
-/// `dossier_avec_budget`, with the person.
 async fn personne_et_dossier(app: &mut TestApp) -> (i64, i64) {
-    app.clock.set_civil(civil("2026-12-07T10:00"));
-    app.login_as(Role::TravailleurSocial).await;
-    let p = app
-        .personne_avec_adresse("Quéméneur", "Yvonne", "03/09/1992", "96001", "96100")
-        .await;
-    let d = app.ouvrir_dossier(p, "Accompagnement budgétaire").await;
-    let a = app
-        .post(
-            &format!("/dossiers/{d}/budget"),
-            &[
-                ("poste_0", "rsa"),
-                ("montant_0", "600"),
-                ("poste_1", "loyer"),
-                ("montant_1", "450"),
-            ],
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    (p, d)
+    app.personne_avec_budget().await
 }
 
-/// The central team opens an envelope of `euros` for a fund in MDS-A this year.
 async fn enveloppe(app: &mut TestApp, fonds: &str, euros: &str) {
-    app.login_as(Role::EquipeCentrale).await;
-    let site = app.fx.site_a.to_string();
-    let a = app
-        .post(
-            "/aides/enveloppes",
-            &[
-                ("fonds", fonds),
-                ("site_id", &site),
-                ("annee", "2026"),
-                ("montant", euros),
-            ],
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    app.enveloppe(fonds, euros).await
 }
 
 async fn demander(app: &TestApp, d: i64, fields: &[(&str, &str)]) -> Answer {
@@ -85,28 +53,40 @@ async fn ordres(app: &TestApp, demande: i64) -> Vec<parcours_store::aides::Ordre
 
 /// Runs the due jobs with the provider at `url` (client timeout 300 ms).
 async fn jobs(app: &TestApp, url: Option<&str>) -> parcours_jobs::RunReport {
-    let settings = parcours_config::Settings {
-        paiement: url.map(|u| parcours_config::PaiementSettings {
-            url: url::Url::parse(u).unwrap(),
-            jeton: None,
-            delai_ms: 300,
-        }),
-        ..parcours_config::Settings::default()
-    };
-    let ctx = parcours_jobs::JobContext {
-        store: app.db.store().clone(),
-        settings: std::sync::Arc::new(settings),
-        clock: app.clock.clone(),
-    };
-    parcours_jobs::run_pending(&ctx, &parcours_jobs::Registry::standard())
-        .await
-        .expect("jobs")
+    app.run_jobs_paiement(url, 300).await
 }
 
 #[tokio::test]
 async fn an_aid_is_instructed_decided_held_released_and_paid_once_through_the_provider() {
     let mut app = TestApp::new().await;
-    let d = dossier_avec_budget(&mut app).await;
+    let (p, d) = personne_et_dossier(&mut app).await;
+    let provider =
+        FournisseurTest::demarrer(&["--lent-ms", "1500", "--lents", "1"]).expect("prestataire");
+    // Her cadre asks her a payment card; the provider issues it at the job's next run.
+    app.login_as(Role::Cadre).await;
+    let site = app.fx.site_a.to_string();
+    let personne = p.to_string();
+    let a = app
+        .post(
+            "/aides/cartes",
+            &[
+                ("titulaire", "personne"),
+                ("personne_id", &personne),
+                ("site_id", &site),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let carte_id = id_after(&a.location.unwrap(), "/aides/cartes/");
+    jobs(&app, Some(&provider.base_url)).await;
+    let carte = {
+        let mut conn = app.db.store().read().await.unwrap();
+        parcours_store::aides::cartes::carte(&mut conn, "96", carte_id)
+            .await
+            .unwrap()
+    };
+    assert_eq!(carte.statut.code(), "active");
+    let reference = carte.reference.clone().expect("référence du prestataire");
     let budget = app.get(&format!("/dossiers/{d}/budget")).await;
     assert_eq!(budget.status, StatusCode::OK);
     // 150 € a month for one unit of consumption: 5 € a day, explained.
@@ -131,7 +111,7 @@ async fn an_aid_is_instructed_decided_held_released_and_paid_once_through_the_pr
             ("besoin", "alimentation"),
             ("montant", "350"),
             ("mode", "carte"),
-            ("carte", "CB-0042"),
+            ("carte", &reference),
             ("motif", "Plus de provisions depuis dix jours"),
             ("pieces", "identite"),
         ],
@@ -155,7 +135,7 @@ async fn an_aid_is_instructed_decided_held_released_and_paid_once_through_the_pr
             ("besoin", "alimentation"),
             ("montant", "80"),
             ("mode", "carte"),
-            ("carte", "CB-0042"),
+            ("carte", &reference),
             ("pieces", "identite"),
         ],
     )
@@ -171,7 +151,7 @@ async fn an_aid_is_instructed_decided_held_released_and_paid_once_through_the_pr
             ("besoin", "alimentation"),
             ("montant", "50"),
             ("mode", "carte"),
-            ("carte", "CB-0042"),
+            ("carte", &reference),
         ],
     )
     .await;
@@ -200,8 +180,6 @@ async fn an_aid_is_instructed_decided_held_released_and_paid_once_through_the_pr
     assert_eq!(o[0].statut.code(), "a_verifier");
 
     // The check holds it: she instructed and decided it herself.
-    let provider =
-        FournisseurTest::demarrer(&["--lent-ms", "1500", "--lents", "1"]).expect("prestataire");
     jobs(&app, Some(&provider.base_url)).await;
     let o = ordres(&app, id).await;
     assert_eq!(o[0].statut.code(), "retenu");
@@ -259,6 +237,19 @@ async fn an_aid_is_instructed_decided_held_released_and_paid_once_through_the_pr
     assert_eq!(ops.len(), 1, "payé une seule fois");
     assert_eq!(ops[0].montant_centimes, 8000);
     assert_eq!(ops[0].cle, o[0].cle);
+    assert_eq!(ops[0].carte.as_deref(), Some(reference.as_str()));
+    // The card's page shows the load, as the provider's balance does.
+    let page = app.get(&format!("/aides/cartes/{carte_id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("80,00"), "{}", page.body);
+    let solde = provider
+        .client(std::time::Duration::from_secs(10))
+        .unwrap()
+        .consulter_carte(&reference)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(solde.solde_centimes, 8000);
     let mut conn = app.db.store().read().await.unwrap();
     let env = parcours_store::aides::enveloppes(&mut conn, "96", 2026, None)
         .await
@@ -574,6 +565,7 @@ async fn another_mds_and_a_token_without_the_scope_reach_no_aid() {
 async fn a_death_recorded_on_the_fiche_holds_the_payment_of_an_aid() {
     let mut app = TestApp::new().await;
     let (p, d) = personne_et_dossier(&mut app).await;
+    app.carte_du_registre(p).await;
     enveloppe(&mut app, "secours_urgence", "500").await;
     app.login_as(Role::TravailleurSocial).await;
     let a = demander(

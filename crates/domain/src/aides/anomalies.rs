@@ -26,16 +26,19 @@ pub enum Regle {
     PersonneDecedee,
     /// The request was decided by the agent who instructed it (no second pair of eyes).
     AutoValidation,
+    /// The card to load is blocked, or not an active card of the register.
+    CarteInactive,
 }
 
 impl Regle {
-    pub const ALL: [Regle; 6] = [
+    pub const ALL: [Regle; 7] = [
         Regle::IbanPartage,
         Regle::DejaPaye,
         Regle::AuDessusDuPlafond,
         Regle::DossierCloturOuFusionne,
         Regle::PersonneDecedee,
         Regle::AutoValidation,
+        Regle::CarteInactive,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -45,6 +48,7 @@ impl Regle {
             Regle::DossierCloturOuFusionne => "dossier_clos_ou_fusionne",
             Regle::PersonneDecedee => "personne_decedee",
             Regle::AutoValidation => "auto_validation",
+            Regle::CarteInactive => "carte_inactive",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -58,6 +62,7 @@ impl Regle {
             Regle::DossierCloturOuFusionne => "Dossier clos ou personne fusionnée",
             Regle::PersonneDecedee => "Personne enregistrée comme décédée",
             Regle::AutoValidation => "Décidée par l'agent qui l'a instruite",
+            Regle::CarteInactive => "Carte de paiement bloquée ou hors du registre",
         }
     }
 }
@@ -84,6 +89,8 @@ pub struct AControler {
     pub decide_par: Option<i64>,
     /// Decided in a commission sitting (collegial: never a self-approval).
     pub en_commission: bool,
+    /// For a load: whether the card is an active card of the register (always true otherwise).
+    pub carte_active: bool,
 }
 
 /// An order already in the base (not cancelled), outside the batch.
@@ -181,6 +188,9 @@ pub fn controler(
         }
         if !o.en_commission && o.instruit_par.is_some() && o.instruit_par == o.decide_par {
             hold(o.id, Regle::AutoValidation);
+        }
+        if o.mode == ModePaiement::Carte && !o.carte_active {
+            hold(o.id, Regle::CarteInactive);
         }
     }
     for v in out.values_mut() {

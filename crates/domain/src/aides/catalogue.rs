@@ -92,6 +92,10 @@ pub struct ReglesFonds {
     pub periode_doublon_jours: u32,
     /// Whether a budget of the household is required to instruct (and so the income scale checked).
     pub budget_requis: bool,
+    /// Whether a load may go to the card of the foster carer who cares for the child (pocket money,
+    /// clothing: seed 000), not only to the person's own card.
+    #[serde(default)]
+    pub carte_accueillant: bool,
 }
 
 impl ReglesFonds {
@@ -211,6 +215,7 @@ pub fn defaut() -> Vec<(&'static str, &'static str, ReglesFonds)> {
                 modes: vec![Carte, VirementPersonne, VirementTiers],
                 periode_doublon_jours: 30,
                 budget_requis: true,
+                carte_accueillant: false,
             },
         ),
         (
@@ -233,6 +238,7 @@ pub fn defaut() -> Vec<(&'static str, &'static str, ReglesFonds)> {
                 modes: vec![Carte, VirementPersonne],
                 periode_doublon_jours: 25,
                 budget_requis: true,
+                carte_accueillant: false,
             },
         ),
         (
@@ -261,6 +267,7 @@ pub fn defaut() -> Vec<(&'static str, &'static str, ReglesFonds)> {
                 modes: vec![VirementTiers],
                 periode_doublon_jours: 365,
                 budget_requis: true,
+                carte_accueillant: false,
             },
         ),
         (
@@ -285,6 +292,7 @@ pub fn defaut() -> Vec<(&'static str, &'static str, ReglesFonds)> {
                 modes: vec![VirementTiers],
                 periode_doublon_jours: 365,
                 budget_requis: true,
+                carte_accueillant: false,
             },
         ),
         (
@@ -312,6 +320,7 @@ pub fn defaut() -> Vec<(&'static str, &'static str, ReglesFonds)> {
                 modes: vec![VirementTiers],
                 periode_doublon_jours: 180,
                 budget_requis: true,
+                carte_accueillant: false,
             },
         ),
         (
@@ -335,6 +344,7 @@ pub fn defaut() -> Vec<(&'static str, &'static str, ReglesFonds)> {
                 modes: vec![VirementTiers],
                 periode_doublon_jours: 180,
                 budget_requis: true,
+                carte_accueillant: false,
             },
         ),
         (
@@ -361,6 +371,7 @@ pub fn defaut() -> Vec<(&'static str, &'static str, ReglesFonds)> {
                 modes: vec![Carte, VirementPersonne, VirementTiers],
                 periode_doublon_jours: 30,
                 budget_requis: true,
+                carte_accueillant: false,
             },
         ),
         (
@@ -380,6 +391,7 @@ pub fn defaut() -> Vec<(&'static str, &'static str, ReglesFonds)> {
                 modes: vec![Carte],
                 periode_doublon_jours: 25,
                 budget_requis: false,
+                carte_accueillant: true,
             },
         ),
         (
@@ -399,6 +411,7 @@ pub fn defaut() -> Vec<(&'static str, &'static str, ReglesFonds)> {
                 modes: vec![Carte],
                 periode_doublon_jours: 60,
                 budget_requis: false,
+                carte_accueillant: true,
             },
         ),
     ]

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::budget::Calcul;
+use super::carte::CarteChoix;
 use super::catalogue::{Niveau, ReglesFonds};
 use super::{iban_normalise, Centimes, ModePaiement, Sens};
 use crate::FieldErrors;
@@ -22,7 +23,8 @@ pub struct DemandeForm {
     pub tiers: String,
     #[serde(default)]
     pub iban: String,
-    /// The card's reference, for a load on the prepaid card.
+    /// The reference of a card of the register (the person's, or a foster carer's when the fund
+    /// allows it), for a load on the prepaid card.
     #[serde(default)]
     pub carte: String,
     /// The need in the social worker's words.
@@ -46,6 +48,8 @@ pub struct Situation {
     pub demande_ouverte: Option<i64>,
     /// The person's name, the payee of a transfer to the person.
     pub nom_personne: String,
+    /// The active cards the request may be paid on.
+    pub cartes: Vec<CarteChoix>,
 }
 
 /// A checked request, ready to write.
@@ -214,19 +218,21 @@ pub fn verifier(
             }
         }
         Some(ModePaiement::Carte) => {
-            let c = f.carte.trim().to_uppercase();
-            if c.is_empty() {
-                e.add(
+            let c = f.carte.trim();
+            match s.cartes.iter().find(|x| x.reference == c) {
+                Some(x) => {
+                    carte = Some(x.reference.clone());
+                    beneficiaire = x.titulaire.clone();
+                }
+                None if s.cartes.is_empty() => e.add(
                     "carte",
-                    "Indiquez la référence de la carte de paiement de la personne.",
-                );
-            } else if c.len() > 32 || !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') {
-                e.add(
+                    "Aucune carte de paiement active ne peut recevoir cette aide : demandez l'émission d'une carte à votre cadre (registre des cartes), ou choisissez un virement.",
+                ),
+                None if c.is_empty() => e.add("carte", "Choisissez la carte à charger."),
+                None => e.add(
                     "carte",
-                    "La référence de la carte se compose de lettres, de chiffres et de tirets.",
-                );
-            } else {
-                carte = Some(c);
+                    "Cette carte n'est pas une carte active que cette aide peut charger : choisissez-en une dans la liste.",
+                ),
             }
         }
         None => {}
@@ -436,4 +442,182 @@ pub fn decider(
         motivation,
         depassement,
     })
+}
+
+/// What the form of a recourse's outcome sends.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct IssueRecoursForm {
+    /// `maintenue` (the decision stands) or `reformee` (a larger approval replaces it).
+    pub issue: String,
+    /// For a reformation: the total now granted (at most the amount asked).
+    #[serde(default)]
+    pub montant: String,
+    /// The motivation of the decision on the recourse (CRPA L211-2).
+    #[serde(default)]
+    pub motivation: String,
+    /// Why the supplement passes the envelope.
+    #[serde(default)]
+    pub depassement: String,
+}
+
+/// The request as it stands, for the outcome of its recourse.
+#[derive(Debug, Clone)]
+pub struct EnRecours {
+    pub sens: Option<Sens>,
+    pub montant_demande: Centimes,
+    /// Granted by the decision under recourse (zero for a refusal).
+    pub montant_accorde: Centimes,
+    pub pieces: Vec<String>,
+    /// A recourse is recorded…
+    pub recours_forme: bool,
+    /// …and not judged yet.
+    pub deja_juge: bool,
+}
+
+/// A checked outcome: the motivation, and for a reformation the new decision (its amount the new
+/// total granted; the supplement is that less what was granted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueJugee {
+    pub motivation: String,
+    pub reformation: Option<Decision>,
+}
+
+/// Checks the outcome of a recourse. A reformation is judged as a decision would be (delegation for
+/// the new total, caps, documents, scale), the envelope against the supplement only; a recourse is
+/// decided by a cadre or the commission, never by a social worker alone.
+pub fn juger_recours(
+    regles: &ReglesFonds,
+    r: &EnRecours,
+    s: &Situation,
+    qui: &Decideur,
+    f: &IssueRecoursForm,
+) -> Result<IssueJugee, crate::Invalid> {
+    let mut e = FieldErrors::new();
+    if !r.recours_forme {
+        e.add(
+            "issue",
+            "Aucun recours n'est enregistré contre cette décision.",
+        );
+        return Err(crate::Invalid(e));
+    }
+    if r.deja_juge {
+        e.add(
+            "issue",
+            "L'issue de ce recours est déjà enregistrée : rien n'a été modifié.",
+        );
+        return Err(crate::Invalid(e));
+    }
+    if qui.niveau < Niveau::Cadre {
+        e.add(
+            "issue",
+            "L'issue d'un recours est décidée par un cadre ou par la commission.",
+        );
+        return Err(crate::Invalid(e));
+    }
+    let motivation = f.motivation.trim().to_string();
+    if motivation.is_empty() {
+        e.add(
+            "motivation",
+            "Motivez la décision prise sur le recours : les raisons de droit et de fait (CRPA L211-2).",
+        );
+    } else if motivation.chars().count() > 4000 {
+        e.add("motivation", "4 000 caractères au plus.");
+    }
+    match f.issue.as_str() {
+        "maintenue" => {
+            e.into_result()?;
+            Ok(IssueJugee {
+                motivation,
+                reformation: None,
+            })
+        }
+        "reformee" => {
+            if !matches!(r.sens, Some(Sens::Refus) | Some(Sens::AccordPartiel)) {
+                e.add(
+                    "issue",
+                    "Seul un refus ou un accord partiel peut être réformé en un accord plus large.",
+                );
+                return Err(crate::Invalid(e));
+            }
+            let montant = match Centimes::parse(&f.montant) {
+                Ok(m) if m <= r.montant_accorde => {
+                    e.add(
+                        "montant",
+                        format!(
+                            "Une réformation accorde plus que la décision contestée ({}).",
+                            r.montant_accorde.fr()
+                        ),
+                    );
+                    return Err(crate::Invalid(e));
+                }
+                Ok(m) if m > r.montant_demande => {
+                    e.add(
+                        "montant",
+                        format!(
+                            "Le montant accordé ne dépasse pas le montant demandé ({}).",
+                            r.montant_demande.fr()
+                        ),
+                    );
+                    return Err(crate::Invalid(e));
+                }
+                Ok(m) => m,
+                Err(m) => {
+                    e.add("montant", m);
+                    return Err(crate::Invalid(e));
+                }
+            };
+            // The envelope is charged with the supplement only: what was granted is committed.
+            let qui = Decideur {
+                niveau: qui.niveau,
+                reste_enveloppe: qui.reste_enveloppe.map(|x| x + r.montant_accorde),
+            };
+            let form = DecisionForm {
+                sens: if montant == r.montant_demande {
+                    "accord"
+                } else {
+                    "accord_partiel"
+                }
+                .into(),
+                montant: f.montant.clone(),
+                motivation: motivation.clone(),
+                depassement: f.depassement.clone(),
+            };
+            let decision = decider(
+                regles,
+                &EnCours {
+                    montant_demande: r.montant_demande,
+                    pieces: r.pieces.clone(),
+                    en_cours: true,
+                },
+                s,
+                &qui,
+                &form,
+            );
+            match decision {
+                Ok(d) => {
+                    e.into_result()?;
+                    Ok(IssueJugee {
+                        motivation,
+                        reformation: Some(d),
+                    })
+                }
+                Err(crate::Invalid(v)) => {
+                    for (k, m) in v.0 {
+                        let k = if k == "sens" { "issue".to_string() } else { k };
+                        if e.get(&k).is_none() {
+                            e.add(&k, m);
+                        }
+                    }
+                    Err(crate::Invalid(e))
+                }
+            }
+        }
+        _ => {
+            e.add(
+                "issue",
+                "Choisissez l'issue du recours : décision maintenue ou réformée.",
+            );
+            Err(crate::Invalid(e))
+        }
+    }
 }

@@ -1,9 +1,11 @@
 //! Financial aids (aides financières): the catalogue of funds and their rules as configuration with
 //! their history, the household budget and its reste à vivre, the request and its decision under
-//! the delegations, and the anomalies that hold a payment order before it is paid.
+//! the delegations, the register of prepaid payment cards, and the anomalies that hold a payment
+//! order before it is paid.
 
 pub mod anomalies;
 pub mod budget;
+pub mod carte;
 pub mod catalogue;
 pub mod demande;
 pub mod montant;

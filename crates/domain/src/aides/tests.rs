@@ -111,8 +111,80 @@ fn situation(rav_euros: i64) -> Situation {
         age: Some(30),
         budget: Some(c),
         nom_personne: "DURAND Alice".into(),
+        cartes: vec![super::carte::CarteChoix {
+            reference: "CB-0042".into(),
+            titulaire: "Alice DURAND".into(),
+            libelle: "Carte CB-0042 d'Alice DURAND".into(),
+        }],
         ..Default::default()
     }
+}
+
+#[test]
+fn a_load_goes_only_to_an_active_card_of_the_register_and_pays_its_holder() {
+    let r = regles("argent_de_poche");
+    let mut f = demande("40");
+    f.fonds = "argent_de_poche".into();
+    f.besoin = "argent_de_poche".into();
+    f.pieces = vec![];
+    let mut s = situation(5);
+    s.age = Some(15);
+    // A card typed by hand, not in the register: refused on the field.
+    f.carte = "CB-9999".into();
+    let e = verifier(&r, &f, &s).unwrap_err();
+    assert!(e.0.get("carte").unwrap().contains("choisissez-en une"));
+    // The foster carer's card: the load is hers to receive.
+    s.cartes.push(super::carte::CarteChoix {
+        reference: "FTC-000007".into(),
+        titulaire: "Nadia BENALI".into(),
+        libelle: "Carte FTC-000007 de Nadia BENALI, assistant familial".into(),
+    });
+    f.carte = "FTC-000007".into();
+    let d = verifier(&r, &f, &s).unwrap();
+    assert_eq!(d.carte.as_deref(), Some("FTC-000007"));
+    assert_eq!(d.beneficiaire, "Nadia BENALI");
+    // No card at all: the message says how to get one.
+    s.cartes.clear();
+    let e = verifier(&r, &f, &s).unwrap_err();
+    assert!(e.0.get("carte").unwrap().contains("émission"));
+}
+
+#[test]
+fn a_new_card_names_its_holder_and_a_block_its_reason() {
+    use super::carte::{motif_blocage, verifier as verifier_carte, CarteForm, Titulaire};
+    let e = verifier_carte(&CarteForm::default()).unwrap_err();
+    assert!(e.0.get("titulaire").is_some());
+    assert!(e.0.get("site_id").is_some());
+    let f = CarteForm {
+        titulaire: "assistant_familial".into(),
+        nom: "Benali".into(),
+        prenom: "Nadia".into(),
+        agrement: "".into(),
+        site_id: "3".into(),
+        ..Default::default()
+    };
+    let e = verifier_carte(&f).unwrap_err();
+    assert!(e.0.get("agrement").unwrap().contains("agrément"));
+    let ok = verifier_carte(&CarteForm {
+        agrement: "af-2024/118".into(),
+        ..f
+    })
+    .unwrap();
+    assert_eq!(ok.titulaire, Titulaire::AssistantFamilial);
+    assert_eq!(ok.nom.as_deref(), Some("Nadia BENALI"));
+    assert_eq!(ok.agrement.as_deref(), Some("AF-2024/118"));
+    let p = CarteForm {
+        titulaire: "personne".into(),
+        site_id: "3".into(),
+        ..Default::default()
+    };
+    assert!(verifier_carte(&p)
+        .unwrap_err()
+        .0
+        .get("personne_id")
+        .is_some());
+    assert!(motif_blocage("  ").is_err());
+    assert_eq!(motif_blocage(" Carte perdue ").unwrap(), "Carte perdue");
 }
 
 #[test]
@@ -329,6 +401,7 @@ fn ordre(id: i64, foyer: &str) -> AControler {
         instruit_par: Some(1),
         decide_par: Some(2),
         en_commission: false,
+        carte_active: true,
     }
 }
 
@@ -352,7 +425,9 @@ fn each_anomaly_rule_holds_the_order_it_concerns_and_only_it() {
     g.decide_par = Some(1);
     g.en_commission = true;
     let clean = ordre(8, "f8");
-    let lot = vec![a, b, c, d, e, f, g, clean];
+    let mut h = ordre(9, "f10");
+    h.carte_active = false;
+    let lot = vec![a, b, c, d, e, f, g, clean, h];
     let anterieurs = vec![
         Anterieur {
             id: 100,
@@ -383,6 +458,7 @@ fn each_anomaly_rule_holds_the_order_it_concerns_and_only_it() {
     assert_eq!(r.get(&6), Some(&vec![Regle::AutoValidation]));
     assert_eq!(r.get(&7), None, "a commission's decision is collegial");
     assert_eq!(r.get(&8), None);
+    assert_eq!(r.get(&9), Some(&vec![Regle::CarteInactive]));
 }
 
 #[test]

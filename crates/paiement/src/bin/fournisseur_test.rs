@@ -1,5 +1,6 @@
-//! `parcours-fournisseur-test`: a test double of the payment provider's API, run as a real process,
-//! with an in-memory ledger and fault injection (failures, slow answers) chosen on the command line.
+//! `parcours-fournisseur-test`: a test double of the payment provider's API (orders and prepaid
+//! cards), run as a real process, with an in-memory ledger and fault injection (failures, slow
+//! answers) chosen on the command line.
 //! It prints `PORT=<n>` once listening; see `docs/paiement.md` for the protocol.
 
 use std::collections::HashMap;
@@ -15,12 +16,15 @@ use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use clap::Parser;
 use parcours_paiement::iban::iban_valide;
-use parcours_paiement::protocole::{ReponseErreur, ReponseOrdre, EN_TETE_IDEMPOTENCE};
-use parcours_paiement::{Mode, Operation, Ordre};
+use parcours_paiement::protocole::{
+    ReponseCarte, ReponseErreur, ReponseOrdre, EN_TETE_IDEMPOTENCE,
+};
+use parcours_paiement::{Carte, DemandeBlocage, DemandeCarte, Mode, Operation, Ordre};
+use serde::{Deserialize, Serialize};
 
 /// Prestataire de paiement de test (chargements de carte, virements) pour Parcours.
 #[derive(Debug, Parser)]
@@ -32,13 +36,15 @@ struct Args {
     /// Jeton `Bearer` exigé sur chaque requête (401 sans lui).
     #[arg(long)]
     jeton: Option<String>,
-    /// Les N premiers POST répondent 503 sans rien enregistrer.
+    /// Les N premiers POST d'ordres (et, comptés à part, les N premiers POST de cartes) répondent
+    /// 503 sans rien enregistrer.
     #[arg(long, default_value_t = 0)]
     echecs: u64,
     /// Délai des réponses lentes, en millisecondes.
     #[arg(long, default_value_t = 0)]
     lent_ms: u64,
-    /// Les K POST qui suivent les échecs sont enregistrés, puis répondus après --lent-ms seulement.
+    /// Les K POST d'ordres qui suivent les échecs sont enregistrés, puis répondus après --lent-ms
+    /// seulement.
     #[arg(long, default_value_t = 0)]
     lents: u64,
     /// Ajoute chaque opération enregistrée en ligne JSON, et relit le fichier au démarrage : un
@@ -47,12 +53,30 @@ struct Args {
     journal: Option<PathBuf>,
 }
 
+/// A line of the journal that is not an operation: a card issued, a card blocked.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Entree {
+    Carte(Carte),
+    Blocage {
+        reference: String,
+        le: String,
+        motif: String,
+    },
+}
+
 #[derive(Default)]
 struct Registre {
     operations: Vec<Operation>,
     par_cle: HashMap<String, usize>,
-    /// POSTs received (past the token check), to place the injected faults.
+    cartes: Vec<Carte>,
+    cartes_par_cle: HashMap<String, usize>,
+    cartes_par_reference: HashMap<String, usize>,
+    /// POSTs of orders received (past the token check), to place the injected faults.
     posts: u64,
+    /// POSTs about cards, counted apart so that a card issued in a test does not move the faults
+    /// aimed at the orders.
+    posts_cartes: u64,
 }
 
 struct Etat {
@@ -76,8 +100,16 @@ fn erreur(status: StatusCode, message: impl Into<String>) -> Response {
         .into_response()
 }
 
+/// The answer of an injected failure.
+fn panne() -> Response {
+    erreur(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "service momentanément indisponible (panne simulée)",
+    )
+}
+
 /// Checks the order of a new key; the reason is shown to the agent, in French.
-fn valider(ordre: &Ordre) -> Result<(), String> {
+fn valider(ordre: &Ordre, registre: &Registre) -> Result<(), String> {
     if ordre.montant_centimes <= 0 {
         return Err("le montant doit être strictement positif".into());
     }
@@ -96,10 +128,13 @@ fn valider(ordre: &Ordre) -> Result<(), String> {
             None | Some("") => {
                 Err("un chargement de carte demande la référence de la carte".into())
             }
-            Some(carte) if carte.starts_with("BLOQ") => {
-                Err("carte bloquée : chargement refusé".into())
-            }
-            Some(_) => Ok(()),
+            Some(carte) => match registre.cartes_par_reference.get(carte) {
+                None => Err(format!("carte {carte} inconnue : chargement refusé")),
+                Some(&i) if registre.cartes[i].bloquee() => {
+                    Err("carte bloquée : chargement refusé".into())
+                }
+                Some(_) => Ok(()),
+            },
         },
     }
 }
@@ -112,10 +147,7 @@ async fn poster(State(etat): State<Partage>, entetes: HeaderMap, corps: Bytes) -
         let rang = registre.posts;
         registre.posts += 1;
         if rang < etat.echecs {
-            return erreur(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "service momentanément indisponible (panne simulée)",
-            );
+            return panne();
         }
         let lent = rang < etat.echecs + etat.lents;
         let cle = match entetes
@@ -142,7 +174,7 @@ async fn poster(State(etat): State<Partage>, entetes: HeaderMap, corps: Bytes) -
                 Ok(o) => o,
                 Err(e) => return erreur(StatusCode::BAD_REQUEST, format!("ordre illisible : {e}")),
             };
-            if let Err(motif) = valider(&ordre) {
+            if let Err(motif) = valider(&ordre, &registre) {
                 return erreur(StatusCode::UNPROCESSABLE_ENTITY, motif);
             }
             let operation = Operation {
@@ -151,20 +183,14 @@ async fn poster(State(etat): State<Partage>, entetes: HeaderMap, corps: Bytes) -
                 mode: ordre.mode,
                 montant_centimes: ordre.montant_centimes,
                 beneficiaire: ordre.beneficiaire,
+                carte: ordre.carte.filter(|_| ordre.mode == Mode::Carte),
                 statut: "execute".into(),
                 // The provider's own clock (another system), not Parcours's: the test double
                 // stamps receipt as a provider would.
                 recu_le: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             };
-            if let Some(journal) = &etat.journal {
-                let ligne = serde_json::to_string(&operation).expect("opération en JSON");
-                let mut f = journal.lock().expect("journal");
-                if let Err(e) = writeln!(f, "{ligne}").and_then(|()| f.flush()) {
-                    return erreur(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        format!("journal impossible à écrire : {e}"),
-                    );
-                }
+            if let Err(r) = journaliser(&etat, &operation) {
+                return *r;
             }
             let i = registre.operations.len();
             registre.operations.push(operation.clone());
@@ -181,6 +207,145 @@ async fn poster(State(etat): State<Partage>, entetes: HeaderMap, corps: Bytes) -
         tokio::time::sleep(etat.lent).await;
     }
     reponse
+}
+
+/// Appends a line to the journal, if any, before the answer: what was answered is on disk.
+fn journaliser<T: Serialize>(etat: &Etat, ligne: &T) -> Result<(), Box<Response>> {
+    if let Some(journal) = &etat.journal {
+        let ligne = serde_json::to_string(ligne).expect("ligne du journal en JSON");
+        let mut f = journal.lock().expect("journal");
+        if let Err(e) = writeln!(f, "{ligne}").and_then(|()| f.flush()) {
+            return Err(Box::new(erreur(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("journal impossible à écrire : {e}"),
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The card with its balance: every load executed on it (the double has no spending).
+fn avec_solde(registre: &Registre, i: usize) -> Carte {
+    let mut c = registre.cartes[i].clone();
+    c.solde_centimes = registre
+        .operations
+        .iter()
+        .filter(|o| o.carte.as_deref() == Some(c.reference.as_str()))
+        .map(|o| o.montant_centimes)
+        .sum();
+    c
+}
+
+/// `POST /v1/cartes`: issues a card, once per idempotency key. Subject to the same injected
+/// failures as the orders (they count the POSTs).
+async fn emettre(State(etat): State<Partage>, entetes: HeaderMap, corps: Bytes) -> Response {
+    let mut registre = etat.registre.lock().expect("registre");
+    registre.posts_cartes += 1;
+    if registre.posts_cartes <= etat.echecs {
+        return panne();
+    }
+    let cle = match entetes
+        .get(EN_TETE_IDEMPOTENCE)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(c) if !c.trim().is_empty() => c.to_string(),
+        _ => {
+            return erreur(
+                StatusCode::BAD_REQUEST,
+                "en-tête Idempotency-Key manquant ou illisible",
+            )
+        }
+    };
+    if let Some(&i) = registre.cartes_par_cle.get(&cle) {
+        let corps = ReponseCarte {
+            carte: avec_solde(&registre, i),
+            deja_recu: Some(true),
+        };
+        return (StatusCode::OK, Json(corps)).into_response();
+    }
+    let demande: DemandeCarte = match serde_json::from_slice(&corps) {
+        Ok(d) => d,
+        Err(e) => return erreur(StatusCode::BAD_REQUEST, format!("demande illisible : {e}")),
+    };
+    if demande.titulaire.trim().is_empty() {
+        return erreur(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "le nom du titulaire de la carte manque",
+        );
+    }
+    let carte = Carte {
+        reference: format!("FTC-{:06}", registre.cartes.len() + 1),
+        cle: cle.clone(),
+        titulaire: demande.titulaire.trim().to_string(),
+        statut: "active".into(),
+        // The provider's own clock, as for the orders.
+        emise_le: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        bloquee_le: None,
+        motif_blocage: None,
+        solde_centimes: 0,
+    };
+    if let Err(r) = journaliser(&etat, &Entree::Carte(carte.clone())) {
+        return *r;
+    }
+    let i = registre.cartes.len();
+    registre
+        .cartes_par_reference
+        .insert(carte.reference.clone(), i);
+    registre.cartes_par_cle.insert(cle, i);
+    registre.cartes.push(carte.clone());
+    let corps = ReponseCarte {
+        carte,
+        deja_recu: Some(false),
+    };
+    (StatusCode::CREATED, Json(corps)).into_response()
+}
+
+/// `POST /v1/cartes/{reference}/blocage`: blocks a card; a blocked card answers as it is.
+async fn bloquer(
+    State(etat): State<Partage>,
+    Path(reference): Path<String>,
+    corps: Bytes,
+) -> Response {
+    let mut registre = etat.registre.lock().expect("registre");
+    registre.posts_cartes += 1;
+    if registre.posts_cartes <= etat.echecs {
+        return panne();
+    }
+    let Some(&i) = registre.cartes_par_reference.get(&reference) else {
+        return erreur(StatusCode::NOT_FOUND, format!("carte {reference} inconnue"));
+    };
+    let demande: DemandeBlocage = match serde_json::from_slice(&corps) {
+        Ok(d) => d,
+        Err(e) => return erreur(StatusCode::BAD_REQUEST, format!("demande illisible : {e}")),
+    };
+    if !registre.cartes[i].bloquee() {
+        let le = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let entree = Entree::Blocage {
+            reference,
+            le: le.clone(),
+            motif: demande.motif.clone(),
+        };
+        if let Err(r) = journaliser(&etat, &entree) {
+            return *r;
+        }
+        appliquer_blocage(&mut registre, i, le, demande.motif);
+    }
+    Json(avec_solde(&registre, i)).into_response()
+}
+
+fn appliquer_blocage(registre: &mut Registre, i: usize, le: String, motif: String) {
+    let c = &mut registre.cartes[i];
+    c.statut = "bloquee".into();
+    c.bloquee_le = Some(le);
+    c.motif_blocage = Some(motif);
+}
+
+async fn consulter_carte(State(etat): State<Partage>, Path(reference): Path<String>) -> Response {
+    let registre = etat.registre.lock().expect("registre");
+    match registre.cartes_par_reference.get(&reference) {
+        Some(&i) => Json(avec_solde(&registre, i)).into_response(),
+        None => erreur(StatusCode::NOT_FOUND, format!("carte {reference} inconnue")),
+    }
 }
 
 async fn consulter(State(etat): State<Partage>, Path(cle): Path<String>) -> Response {
@@ -224,12 +389,33 @@ fn relire(chemin: &std::path::Path, registre: &mut Registre) -> anyhow::Result<(
         if ligne.trim().is_empty() {
             continue;
         }
-        let op: Operation = serde_json::from_str(&ligne)
-            .with_context(|| format!("{} ligne {}", chemin.display(), n + 1))?;
-        registre
-            .par_cle
-            .insert(op.cle.clone(), registre.operations.len());
-        registre.operations.push(op);
+        let lieu = || format!("{} ligne {}", chemin.display(), n + 1);
+        if let Ok(op) = serde_json::from_str::<Operation>(&ligne) {
+            registre
+                .par_cle
+                .insert(op.cle.clone(), registre.operations.len());
+            registre.operations.push(op);
+            continue;
+        }
+        match serde_json::from_str::<Entree>(&ligne).with_context(lieu)? {
+            Entree::Carte(c) => {
+                let i = registre.cartes.len();
+                registre.cartes_par_reference.insert(c.reference.clone(), i);
+                registre.cartes_par_cle.insert(c.cle.clone(), i);
+                registre.cartes.push(c);
+            }
+            Entree::Blocage {
+                reference,
+                le,
+                motif,
+            } => {
+                let i = *registre
+                    .cartes_par_reference
+                    .get(&reference)
+                    .with_context(|| format!("{} : carte {reference} inconnue", lieu()))?;
+                appliquer_blocage(registre, i, le, motif);
+            }
+        }
     }
     Ok(())
 }
@@ -282,6 +468,9 @@ async fn main() -> anyhow::Result<()> {
     let app = Router::new()
         .route("/v1/ordres", get(lister).post(poster))
         .route("/v1/ordres/{cle}", get(consulter))
+        .route("/v1/cartes", post(emettre))
+        .route("/v1/cartes/{reference}", get(consulter_carte))
+        .route("/v1/cartes/{reference}/blocage", post(bloquer))
         .layer(middleware::from_fn_with_state(etat.clone(), authentifier))
         .with_state(etat);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json as AxumJson;
-use parcours_domain::aides::demande::{DecisionForm, DemandeForm};
+use parcours_domain::aides::demande::{DecisionForm, DemandeForm, IssueRecoursForm};
 use parcours_usecases::aides as cas;
 use parcours_usecases::Canal;
 use serde::{Deserialize, Serialize};
@@ -101,7 +101,7 @@ pub async fn demander(
     Json(f): Json<DemandeForm>,
 ) -> ApiResult<Response> {
     let acteur = ctx.acteur();
-    let d = cas::demander(&state.store, &acteur, id, &f, Canal::Api).await?;
+    let d = cas::demander(&state.store, &acteur, id, &f, None, Canal::Api).await?;
     let v = cas::lire(&state.store, &acteur, d, Canal::Api).await?;
     Ok((
         StatusCode::CREATED,
@@ -137,6 +137,23 @@ pub async fn decider(
 ) -> ApiResult<AxumJson<DemandeVue>> {
     let acteur = ctx.acteur();
     cas::decider(&state.store, &acteur, id, &f, Canal::Api).await?;
+    let v = cas::lire(&state.store, &acteur, id, Canal::Api).await?;
+    Ok(AxumJson(demande_vue(
+        &v.demande,
+        v.pieces_manquantes.clone(),
+        &v.ordres,
+    )))
+}
+
+#[utoipa::path(post, tag = "aides", operation_id = "aide_recours_issue", path = "/api/v1/aides/demandes/{id}/recours/issue", params(("id" = i64, Path)), request_body = IssueRecoursForm, responses((status = 200, body = DemandeVue, description = "Issue du recours enregistrée ; une réformation crée l'ordre du complément, contrôlé avant d'être payé"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn juger_recours(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    ApiPath(id): ApiPath<i64>,
+    Json(f): Json<IssueRecoursForm>,
+) -> ApiResult<AxumJson<DemandeVue>> {
+    let acteur = ctx.acteur();
+    cas::juger_recours(&state.store, &acteur, id, &f, Canal::Api).await?;
     let v = cas::lire(&state.store, &acteur, id, Canal::Api).await?;
     Ok(AxumJson(demande_vue(
         &v.demande,

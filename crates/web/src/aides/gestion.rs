@@ -73,6 +73,11 @@ pub async fn accueil(
             "/aides/paiements",
             "Paiements à contrôler",
         ),
+        (
+            Action::AidesPaiements,
+            "/aides/cartes",
+            "Cartes de paiement",
+        ),
         (Action::AidesChiffres, "/aides/enveloppes", "Enveloppes"),
         (
             Action::AidesChiffres,
@@ -221,6 +226,10 @@ async fn fonds_page(
         ),
         ("periode_doublon_jours", r.periode_doublon_jours.to_string()),
         (
+            "carte_accueillant",
+            if r.carte_accueillant { "oui" } else { "" }.to_string(),
+        ),
+        (
             "besoins",
             ecrire_liste(
                 r.besoins
@@ -307,6 +316,12 @@ async fn fonds_page(
         .kind("number")
         .required()
         .error_from(errors),
+        Field::text(
+            "carte_accueillant",
+            "Peut être versée sur la carte de l'assistant familial qui accueille l'enfant",
+            &g("carte_accueillant"),
+        )
+        .kind("checkbox"),
         Field::text("besoins", "Besoins couverts", &g("besoins"))
             .kind("textarea")
             .hint("Un par ligne, « code ; libellé ». Gardez les codes existants : les demandes passées les citent. Une ligne sans code en reçoit un tiré du libellé.")
@@ -466,6 +481,7 @@ pub async fn fonds_modifier(
             .map(|(code, libelle)| parcours_domain::aides::catalogue::Piece { code, libelle })
             .collect(),
         modes,
+        carte_accueillant: v.contains_key("carte_accueillant"),
         ..f.regles.clone()
     };
     if !e.is_empty() {

@@ -1,8 +1,10 @@
 //! Financial aids in the web: the household budget and the request in the dossier, the request's
-//! page with its decision, the commissions, the payment orders held for review, the catalogue and
-//! the envelopes, the figures, and the `/api/v1` operations. This file holds what they share.
+//! page with its decision and the outcome of its recourse, the commissions, the payment orders held
+//! for review, the register of prepaid cards, the catalogue and the envelopes, the figures, and the
+//! `/api/v1` operations. This file holds what they share.
 
 pub mod api;
+pub mod cartes;
 pub mod gestion;
 pub mod modele;
 pub mod pages;
@@ -62,6 +64,16 @@ pub struct DemandeVue {
     pub depassement_enveloppe: Option<String>,
     pub decide_le: Option<String>,
     pub commission_id: Option<i64>,
+    /// The card loaded, for `carte`.
+    pub carte: Option<String>,
+    pub recours_le: Option<String>,
+    /// `maintenue` or `reformee`, once the recourse is judged.
+    pub recours_issue: Option<String>,
+    /// The decision a reformation replaced (`refus`, `accord_partiel`) and its amount.
+    pub sens_initial: Option<String>,
+    pub montant_initial: Option<i64>,
+    /// The eviction procedure the request answers.
+    pub procedure_id: Option<i64>,
     pub ordres: Vec<OrdreVue>,
 }
 
@@ -123,6 +135,12 @@ pub(crate) fn demande_vue(d: &Demande, manquantes: Vec<String>, ordres: &[Ordre]
         depassement_enveloppe: d.depassement.clone(),
         decide_le: d.decide_le.clone(),
         commission_id: d.commission_id,
+        carte: d.carte.clone(),
+        recours_le: d.recours_le.clone(),
+        recours_issue: d.recours_issue.clone(),
+        sens_initial: d.sens_initial.map(|s| s.code().to_string()),
+        montant_initial: d.montant_initial.map(|c| c.0),
+        procedure_id: d.procedure_id,
         ordres: ordres.iter().map(ordre_vue).collect(),
     }
 }

@@ -272,6 +272,11 @@ pub(crate) fn regles_lisibles(r: &parcours_domain::aides::ReglesFonds) -> Vec<St
                 .join(", ")
         ));
     }
+    if r.carte_accueillant {
+        out.push(
+            "Peut être versée sur la carte de l'assistant familial qui accueille l'enfant.".into(),
+        );
+    }
     out.push(format!(
         "Paiement : {}.",
         r.modes
@@ -309,6 +314,7 @@ async fn nouvelle_page(
     if let Some(f) = fonds {
         fields = vec![
             Field::text("fonds", "", &f.code).kind("hidden"),
+            Field::text("procedure", "", &g("procedure")).kind("hidden"),
             Field::text("besoin", "Besoin", &g("besoin"))
                 .select(options("Choisir le besoin", f.regles.besoins.iter().map(|b| (b.code.clone(), b.libelle.clone()))))
                 .required()
@@ -328,10 +334,27 @@ async fn nouvelle_page(
                 .hint("Pour un virement : recopiez l'IBAN du RIB fourni, par groupes de quatre.")
                 .autocomplete("off")
                 .error_from(errors),
-            Field::text("carte", "Référence de la carte de paiement", &g("carte"))
-                .hint("Pour un chargement de la carte : la référence inscrite au dos, par exemple CB-004512.")
-                .autocomplete("off")
-                .error_from(errors),
+            {
+                let cartes = if f.regles.carte_accueillant {
+                    &p.cartes_accueillants
+                } else {
+                    &p.cartes
+                };
+                let aide = if cartes.is_empty() {
+                    "Pour un chargement de carte. Aucune carte active ne peut recevoir cette aide : votre cadre demande la carte de la personne au registre des cartes.".to_string()
+                } else if f.regles.carte_accueillant {
+                    "Pour un chargement de carte : celle de la personne, ou celle de l'assistant familial qui l'accueille.".to_string()
+                } else {
+                    "Pour un chargement de carte : une carte active de la personne.".to_string()
+                };
+                Field::text("carte", "Carte de paiement à charger", &g("carte"))
+                    .select(options(
+                        "Choisir la carte",
+                        cartes.iter().map(|c| (c.reference.clone(), c.libelle.clone())),
+                    ))
+                    .hint(&aide)
+                    .error_from(errors)
+            },
             Field::text("motif", "Situation et besoin", &g("motif"))
                 .kind("textarea")
                 .hint("Quelques lignes pour la personne qui décide ; sans détail médical ni confidentiel inutile.")
@@ -377,6 +400,9 @@ async fn nouvelle_page(
 pub struct FondsQuery {
     #[serde(default)]
     fonds: String,
+    /// The eviction procedure the request answers, when asked from its page.
+    #[serde(default)]
+    procedure: String,
 }
 
 pub async fn nouvelle(
@@ -385,16 +411,11 @@ pub async fn nouvelle(
     Path(id): Path<i64>,
     Query(q): Query<FondsQuery>,
 ) -> WebResult<Response> {
-    nouvelle_page(
-        &state,
-        &ctx,
-        id,
-        &q.fonds,
-        &BTreeMap::new(),
-        &[],
-        &FieldErrors::new(),
-    )
-    .await
+    let mut v = BTreeMap::new();
+    if q.procedure.parse::<i64>().is_ok() {
+        v.insert("procedure".to_string(), q.procedure.clone());
+    }
+    nouvelle_page(&state, &ctx, id, &q.fonds, &v, &[], &FieldErrors::new()).await
 }
 
 pub async fn demander(
@@ -421,7 +442,8 @@ pub async fn demander(
         motif: g("motif"),
         pieces: pieces.clone(),
     };
-    match cas::demander(&state.store, &ctx.acteur(), id, &f, Canal::Page).await {
+    let procedure = g("procedure").parse::<i64>().ok();
+    match cas::demander(&state.store, &ctx.acteur(), id, &f, procedure, Canal::Page).await {
         Ok(d) => {
             Ok(Redirect::to(&format!("/aides/demandes/{d}?message=aide_demandee")).into_response())
         }
@@ -451,6 +473,9 @@ struct DemandePage {
     decision_fields: Vec<Field>,
     commission_fields: Vec<Field>,
     recours_fields: Vec<Field>,
+    /// The outcome form, shown to a cadre of the MDS while a recourse waits for it.
+    issue_fields: Vec<Field>,
+    peut_juger: bool,
     ordres: Vec<(String, String, String, String, String)>,
     decision: Vec<(String, String)>,
     errors: Vec<(String, String)>,
@@ -515,6 +540,12 @@ async fn demande_page(
     if let Some(c) = &d.carte {
         resume.push(("Carte".into(), c.clone()));
     }
+    if let Some(p) = d.procedure_id {
+        resume.push((
+            "En réponse à".into(),
+            format!("la procédure de prévention des expulsions n° {p}"),
+        ));
+    }
     if !d.motif.is_empty() {
         resume.push(("Situation et besoin".into(), d.motif.clone()));
     }
@@ -569,7 +600,45 @@ async fn demande_page(
                 .required()
                 .error_from(errors),
         ];
+    let issue_fields = vec![
+        Field::text("issue", "Issue du recours", &g("issue"))
+            .select(options(
+                "Choisir l'issue",
+                [
+                    ("maintenue", "Décision maintenue"),
+                    ("reformee", "Décision réformée : accord d'un montant plus élevé"),
+                ]
+                .iter()
+                .map(|(c, l)| (c.to_string(), l.to_string())),
+            ))
+            .required()
+            .error_from(errors),
+        Field::text("montant", "Montant désormais accordé (en euros)", &g("montant"))
+            .hint("Pour une réformation : le total accordé, au plus le montant demandé ; le complément est payé par un nouvel ordre.")
+            .error_from(errors),
+        Field::text("motivation", "Motivation de la décision sur le recours", &g("motivation"))
+            .kind("textarea")
+            .required()
+            .error_from(errors),
+        Field::text("depassement", "Motif du dépassement de l'enveloppe", &g("depassement"))
+            .kind("textarea")
+            .hint("Seulement si l'enveloppe ne suffit pas au complément.")
+            .error_from(errors),
+    ];
+    let peut_juger = d.recours_le.is_some()
+        && d.recours_issue.is_none()
+        && vue
+            .niveau_agent
+            .is_some_and(|n| n >= parcours_domain::aides::Niveau::Cadre);
     let mut decision = Vec::new();
+    if let (Some(s), Some(m)) = (d.sens_initial, &d.montant_initial) {
+        decision.push((
+            "Décision initiale".into(),
+            format!("{} ({})", s.libelle(), eur(*m)),
+        ));
+    } else if let Some(s) = d.sens_initial {
+        decision.push(("Décision initiale".into(), s.libelle().to_string()));
+    }
     if let Some(s) = d.sens {
         decision.push(("Décision".into(), s.libelle().to_string()));
         if let Some(m) = d.montant_accorde {
@@ -602,6 +671,26 @@ async fn demande_page(
                     date_fr(r),
                     d.recours_motif.clone().unwrap_or_default()
                 ),
+            ));
+            decision.push((
+                "Issue du recours".into(),
+                match d.recours_issue.as_deref() {
+                    Some(i) => format!(
+                        "{} le {} par {} : {}",
+                        if i == "reformee" {
+                            "Décision réformée"
+                        } else {
+                            "Décision maintenue"
+                        },
+                        d.recours_decide_le
+                            .as_deref()
+                            .map(date_fr)
+                            .unwrap_or_default(),
+                        d.recours_decideur.clone().unwrap_or_default(),
+                        d.recours_motivation.clone().unwrap_or_default()
+                    ),
+                    None => "en attente de la décision d'un cadre".into(),
+                },
             ));
         }
     }
@@ -642,6 +731,7 @@ async fn demande_page(
         "decision" => error_summary(&decision_fields),
         "commission" => error_summary(&commission_fields),
         "recours" => error_summary(&recours_fields),
+        "issue" => error_summary(&issue_fields),
         _ => vec![],
     };
     if let Some(m) = errors.get("pieces") {
@@ -659,6 +749,8 @@ async fn demande_page(
         decision_fields,
         commission_fields,
         recours_fields,
+        issue_fields,
+        peut_juger,
         ordres,
         decision,
         errors: errs,
@@ -759,6 +851,29 @@ pub async fn recours(
             Ok(Redirect::to(&format!("/aides/demandes/{id}?message=modifie")).into_response())
         }
         Err(CasError::Invalid(e)) => demande_page(&state, &ctx, id, "recours", &v, &e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn recours_issue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(v): Form<BTreeMap<String, String>>,
+) -> WebResult<Response> {
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let f = parcours_domain::aides::demande::IssueRecoursForm {
+        issue: g("issue"),
+        montant: g("montant"),
+        motivation: g("motivation"),
+        depassement: g("depassement"),
+    };
+    match cas::juger_recours(&state.store, &ctx.acteur(), id, &f, Canal::Page).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/aides/demandes/{id}?message=recours_juge#decision"
+        ))
+        .into_response()),
+        Err(CasError::Invalid(e)) => demande_page(&state, &ctx, id, "issue", &v, &e).await,
         Err(e) => Err(e.into()),
     }
 }

@@ -4,7 +4,7 @@ use axum::http::Method;
 use axum::routing::{get, post, MethodRouter};
 use parcours_domain::habilitations::policy::Action;
 
-use super::{api, gestion, modele, pages};
+use super::{api, cartes, gestion, modele, pages};
 use crate::routes::{r, RouteDef};
 use crate::AppState;
 
@@ -66,6 +66,42 @@ pub(crate) fn routes() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             "/aides/demandes/{id}/recours",
             AidesInstruire,
             post(pages::recours),
+        ),
+        r(
+            M::POST,
+            "/aides/demandes/{id}/recours/issue",
+            AidesDecider,
+            post(pages::recours_issue),
+        ),
+        r(
+            M::GET,
+            "/aides/cartes",
+            AidesPaiements,
+            get(cartes::registre),
+        ),
+        r(
+            M::GET,
+            "/aides/cartes/nouvelle",
+            AidesPaiements,
+            get(cartes::nouvelle),
+        ),
+        r(
+            M::POST,
+            "/aides/cartes",
+            AidesPaiements,
+            post(cartes::emettre),
+        ),
+        r(
+            M::GET,
+            "/aides/cartes/{id}",
+            AidesPaiements,
+            get(cartes::carte),
+        ),
+        r(
+            M::POST,
+            "/aides/cartes/{id}/blocage",
+            AidesPaiements,
+            post(cartes::bloquer),
         ),
         r(
             M::GET,
@@ -240,6 +276,36 @@ pub(crate) fn routes() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             "/api/v1/aides/paiements/{id}/examen",
             AidesPaiements,
             post(api::examiner),
+        ),
+        r(
+            M::POST,
+            "/api/v1/aides/demandes/{id}/recours/issue",
+            AidesDecider,
+            post(api::juger_recours),
+        ),
+        r(
+            M::GET,
+            "/api/v1/aides/cartes",
+            AidesPaiements,
+            get(cartes::api_registre),
+        ),
+        r(
+            M::POST,
+            "/api/v1/aides/cartes",
+            AidesPaiements,
+            post(cartes::api_emettre),
+        ),
+        r(
+            M::GET,
+            "/api/v1/aides/cartes/{id}",
+            AidesPaiements,
+            get(cartes::api_lire),
+        ),
+        r(
+            M::POST,
+            "/api/v1/aides/cartes/{id}/blocage",
+            AidesPaiements,
+            post(cartes::api_bloquer),
         ),
         r(
             M::GET,

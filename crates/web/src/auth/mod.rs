@@ -431,6 +431,13 @@ fn notice_text(code: &str) -> Option<String> {
             "budget" => "Budget établi ; les budgets précédents restent dans l'historique.",
             "ordre_libere" => "Ordre libéré : il sera payé au prochain passage.",
             "ordre_annule" => "Ordre annulé : son montant revient à l'enveloppe.",
+            "carte_demandee" => {
+                "Carte demandée : le prestataire l'émet au prochain passage, elle devient alors active."
+            }
+            "carte_bloquee" => {
+                "Carte bloquée : plus aucun chargement ne lui est envoyé ; le prestataire en est averti."
+            }
+            "recours_juge" => "Issue du recours enregistrée.",
             _ => return None,
         }
         .to_string(),

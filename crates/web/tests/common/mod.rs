@@ -348,6 +348,99 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Runs the due jobs with these settings.
+    pub async fn run_jobs_with(&self, settings: Settings) -> parcours_jobs::RunReport {
+        let ctx = parcours_jobs::JobContext {
+            store: self.db.store().clone(),
+            settings: std::sync::Arc::new(settings),
+            clock: self.clock.clone(),
+        };
+        parcours_jobs::run_pending(&ctx, &parcours_jobs::Registry::standard())
+            .await
+            .expect("jobs")
+    }
+
+    /// Runs the due jobs with the payment provider at `url` (none: orders and cards wait), its
+    /// client giving up after `delai_ms`.
+    pub async fn run_jobs_paiement(
+        &self,
+        url: Option<&str>,
+        delai_ms: u64,
+    ) -> parcours_jobs::RunReport {
+        self.run_jobs_with(Settings {
+            paiement: url.map(|u| parcours_config::PaiementSettings {
+                url: url::Url::parse(u).expect("adresse du prestataire"),
+                jeton: None,
+                delai_ms,
+            }),
+            ..Settings::default()
+        })
+        .await
+    }
+
+    /// The central team opens an envelope of `euros` for a fund in MDS-A in 2026 (signed in as the
+    /// central team afterwards).
+    pub async fn enveloppe(&mut self, fonds: &str, euros: &str) {
+        self.login_as(Role::EquipeCentrale).await;
+        let site = self.fx.site_a.to_string();
+        let a = self
+            .post(
+                "/aides/enveloppes",
+                &[
+                    ("fonds", fonds),
+                    ("site_id", &site),
+                    ("annee", "2026"),
+                    ("montant", euros),
+                ],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    }
+
+    /// Yvonne QUÉMÉNEUR of MDS-A's secteur, her dossier and a budget whose reste à vivre is 5 € a
+    /// day (RSA 600 €, rent 450 €, one person), signed in as the social worker: (person, dossier).
+    pub async fn personne_avec_budget(&mut self) -> (i64, i64) {
+        self.clock.set_civil(civil("2026-12-07T10:00"));
+        self.login_as(Role::TravailleurSocial).await;
+        let p = self
+            .personne_avec_adresse("Quéméneur", "Yvonne", "03/09/1992", "96001", "96100")
+            .await;
+        let d = self.ouvrir_dossier(p, "Accompagnement budgétaire").await;
+        let a = self
+            .post(
+                &format!("/dossiers/{d}/budget"),
+                &[
+                    ("poste_0", "rsa"),
+                    ("montant_0", "600"),
+                    ("poste_1", "loyer"),
+                    ("montant_1", "450"),
+                ],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+        (p, d)
+    }
+
+    /// An active card CB-0042 of the person in the register, as the demo has them.
+    pub async fn carte_du_registre(&self, personne: i64) {
+        let mut tx = self.db.store().begin().await.expect("transaction");
+        parcours_store::aides::cartes::seed_une(
+            &mut tx,
+            "96",
+            self.fx.site_a,
+            parcours_domain::aides::carte::Titulaire::Personne,
+            Some(personne),
+            "Yvonne QUÉMÉNEUR",
+            None,
+            "CB-0042",
+        )
+        .await
+        .expect("carte");
+        tx.commit().await.expect("commit");
+    }
+}
+
 /// The CSRF token written in a page's forms.
 pub fn csrf_of(html: &str) -> Option<String> {
     let marker = "name=\"_csrf\" value=\"";
