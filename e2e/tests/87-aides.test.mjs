@@ -138,4 +138,21 @@ describe('aides financières', () => {
     await axeClean('chiffres des aides (direction)');
     await logout(page, app.url);
   });
+
+  test('le logo des courriers, refusé puis enregistré', async () => {
+    await login(page, app.url, app.byRole.equipe_centrale.email);
+    await page.goto(`${app.url}/aides/modele-notification`);
+    await page.setInputFiles('#logo-fichier', { name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from('pas une image') });
+    await page.click('button:has-text("Vérifier et enregistrer le logo")');
+    assert.match(await page.textContent('#logo-erreur'), /PNG, JPEG ou SVG/);
+    await axeClean('logo refusé');
+    await page.setInputFiles('#logo-fichier', new URL('../../crates/courrier/tests/logo.png', import.meta.url).pathname);
+    await page.click('button:has-text("Vérifier et enregistrer le logo")');
+    assert.ok(await page.$('img.logo-courrier'));
+    await axeClean('logo enregistré');
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/aides-logo.png`, fullPage: false });
+    await page.click('button:has-text("Retirer le logo")');
+    assert.equal(await page.$('img.logo-courrier'), null);
+    await logout(page, app.url);
+  });
 });

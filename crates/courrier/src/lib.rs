@@ -9,10 +9,12 @@
 mod donnees;
 mod erreur;
 mod exemple;
+mod image;
 mod monde;
 
 pub use erreur::ErreurCourrier;
 pub use exemple::exemple_notification_aide;
+pub use image::{FormatImage, Image};
 
 use typst::diag::Warned;
 use typst_layout::PagedDocument;
@@ -25,7 +27,22 @@ pub const MODELE_NOTIFICATION_AIDE: &str = include_str!("../modeles/notification
 /// named `donnees` (and as the virtual file `donnees.json`, so that a template can be previewed
 /// outside Parcours with `#let donnees = json("donnees.json")`).
 pub fn rendre(modele: &str, donnees: &serde_json::Value) -> Result<Vec<u8>, ErreurCourrier> {
-    let monde = monde::Monde::new(modele, donnees);
+    rendre_avec_logo(modele, donnees, None)
+}
+
+/// [`rendre`], with the département's logo: the template finds its file name in `donnees.logo`
+/// (absent without a logo), e.g. `#if "logo" in donnees { image(donnees.logo, height: 2cm) }`.
+pub fn rendre_avec_logo(
+    modele: &str,
+    donnees: &serde_json::Value,
+    logo: Option<&Image>,
+) -> Result<Vec<u8>, ErreurCourrier> {
+    let mut donnees = donnees.clone();
+    if let (Some(l), Some(d)) = (logo, donnees.as_object_mut()) {
+        d.insert("logo".into(), l.format.fichier().into());
+    }
+    let donnees = &donnees;
+    let monde = monde::Monde::new(modele, donnees, logo);
     let Warned { output, .. } = typst::compile::<PagedDocument>(&monde);
     let document = output.map_err(|erreurs| erreur::depuis_diagnostics(&monde, &erreurs))?;
     // Default options: tagged PDF (structure for screen readers), fonts embedded, no timestamp
@@ -40,8 +57,42 @@ pub fn rendre(modele: &str, donnees: &serde_json::Value) -> Result<Vec<u8>, Erre
     pdf
 }
 
+/// Bound on a logo: a letterhead image, not a photograph.
+pub const LOGO_TAILLE_MAX: usize = 512 * 1024;
+
+/// Checks an image the département uploads as its logo: its format by its bytes, its size, and that
+/// Typst decodes it (drawn alone on a page); the image or the French reason.
+pub fn verifier_logo(octets: Vec<u8>) -> Result<Image, String> {
+    if octets.is_empty() {
+        return Err("Choisissez le fichier du logo.".into());
+    }
+    if octets.len() > LOGO_TAILLE_MAX {
+        return Err(format!(
+            "Le logo pèse {} Kio : 512 Kio au plus.",
+            octets.len().div_ceil(1024)
+        ));
+    }
+    let Some(format) = FormatImage::detecter(&octets) else {
+        return Err("Le logo doit être une image PNG, JPEG ou SVG.".into());
+    };
+    let image = Image { format, octets };
+    let essai = "#if \"logo\" in donnees { image(donnees.logo, width: 4cm) }";
+    rendre_avec_logo(essai, &serde_json::json!({}), Some(&image))
+        .map_err(|e| format!("L'image n'a pas pu être lue : {e}"))?;
+    Ok(image)
+}
+
 /// Checks a template the département uploads: renders it, PDF included, with the `exemple` data;
 /// `Ok` or the French error.
 pub fn verifier(modele: &str, exemple: &serde_json::Value) -> Result<(), ErreurCourrier> {
     rendre(modele, exemple).map(|_| ())
+}
+
+/// [`verifier`] with the logo in force, which a template may show.
+pub fn verifier_avec_logo(
+    modele: &str,
+    exemple: &serde_json::Value,
+    logo: Option<&Image>,
+) -> Result<(), ErreurCourrier> {
+    rendre_avec_logo(modele, exemple, logo).map(|_| ())
 }

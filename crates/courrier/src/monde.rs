@@ -1,4 +1,5 @@
-//! The Typst `World` of a letter: the template, its data, the embedded fonts, nothing else.
+//! The Typst `World` of a letter: the template, its data, the département's logo, the embedded
+//! fonts, nothing else.
 //!
 //! No disk, no network, no clock: a template sees only what Parcours gives it, and the same
 //! template with the same data gives the same PDF.
@@ -13,6 +14,7 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 
 use crate::donnees;
+use crate::image::{FormatImage, Image};
 
 /// Marks the refusal of a package in the compiler's message, so that `erreur` can replace it with
 /// the French explanation.
@@ -22,6 +24,9 @@ pub(crate) const MARQUE_PAQUET: &str = "parcours-paquet-refuse:";
 /// render would eventually exhaust them.
 pub(crate) static ID_MODELE: LazyLock<FileId> = LazyLock::new(|| id("/modele.typ"));
 static ID_DONNEES: LazyLock<FileId> = LazyLock::new(|| id("/donnees.json"));
+/// The département's logo, one fixed name per format (`image` reads the format off the name).
+static ID_LOGOS: LazyLock<[(FormatImage, FileId); 3]> =
+    LazyLock::new(|| FormatImage::ALL.map(|f| (f, id(&format!("/{}", f.fichier())))));
 
 fn id(chemin: &str) -> FileId {
     let chemin = VirtualPath::new(chemin).expect("chemin virtuel valide");
@@ -44,10 +49,11 @@ pub(crate) struct Monde {
     bibliotheque: LazyHash<Library>,
     modele: Source,
     donnees_json: Bytes,
+    logo: Option<(FileId, Bytes)>,
 }
 
 impl Monde {
-    pub(crate) fn new(modele: &str, donnees: &serde_json::Value) -> Self {
+    pub(crate) fn new(modele: &str, donnees: &serde_json::Value, logo: Option<&Image>) -> Self {
         let mut bibliotheque = BIBLIOTHEQUE.clone();
         bibliotheque
             .global
@@ -59,6 +65,10 @@ impl Monde {
             // editor does not show: drop it so that columns match what the département sees.
             modele: Source::new(*ID_MODELE, modele.trim_start_matches('\u{feff}').to_owned()),
             donnees_json: Bytes::from_string(donnees.to_string()),
+            logo: logo.and_then(|l| {
+                let (_, id) = ID_LOGOS.iter().find(|(f, _)| *f == l.format)?;
+                Some((*id, Bytes::new(l.octets.clone())))
+            }),
         }
     }
 
@@ -104,6 +114,8 @@ impl World for Monde {
             Ok(Bytes::from_string(self.modele.text().to_owned()))
         } else if id == *ID_DONNEES {
             Ok(self.donnees_json.clone())
+        } else if let Some((_, octets)) = self.logo.as_ref().filter(|(l, _)| *l == id) {
+            Ok(octets.clone())
         } else {
             Err(refus(id))
         }

@@ -240,3 +240,54 @@ fn pas_d_horloge_et_rendu_deterministe() {
 fn modele_par_defaut_verifie() {
     verifier(MODELE_NOTIFICATION_AIDE, &exemple_notification_aide()).expect("modèle valide");
 }
+
+/// A PNG of 8 × 4 pixels made for the tests.
+const LOGO_PNG: &[u8] = include_bytes!("logo.png");
+
+fn images_du_pdf(pdf: &[u8]) -> usize {
+    pdf.windows(b"/Subtype /Image".len())
+        .filter(|w| *w == b"/Subtype /Image")
+        .count()
+        + pdf
+            .windows(b"/Subtype/Image".len())
+            .filter(|w| *w == b"/Subtype/Image")
+            .count()
+}
+
+#[test]
+fn the_logo_is_printed_on_the_letter_when_the_departement_has_one() {
+    use parcours_courrier::{rendre_avec_logo, verifier_logo, FormatImage};
+    let donnees = exemple_notification_aide();
+    let sans = rendre_avec_logo(MODELE_NOTIFICATION_AIDE, &donnees, None).unwrap();
+    assert_eq!(images_du_pdf(&sans), 0);
+    let png = verifier_logo(LOGO_PNG.to_vec()).expect("PNG lu");
+    assert_eq!(png.format, FormatImage::Png);
+    let avec = rendre_avec_logo(MODELE_NOTIFICATION_AIDE, &donnees, Some(&png)).unwrap();
+    assert!(images_du_pdf(&avec) >= 1, "le logo est dans le PDF");
+    // The letter's text is unchanged by the logo.
+    assert_eq!(texte(&avec), texte(&sans));
+    let svg = verifier_logo(
+        br#"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="navy"/></svg>"#
+            .to_vec(),
+    )
+    .expect("SVG lu");
+    assert_eq!(svg.format, FormatImage::Svg);
+    assert!(rendre_avec_logo(MODELE_NOTIFICATION_AIDE, &donnees, Some(&svg)).is_ok());
+}
+
+#[test]
+fn a_logo_that_is_not_an_image_or_too_heavy_is_refused_in_french() {
+    use parcours_courrier::verifier_logo;
+    assert!(verifier_logo(vec![]).unwrap_err().contains("Choisissez"));
+    assert!(verifier_logo(b"%PDF-1.7 pas une image".to_vec())
+        .unwrap_err()
+        .contains("PNG, JPEG ou SVG"));
+    let mut tronque = LOGO_PNG.to_vec();
+    tronque.truncate(30);
+    assert!(verifier_logo(tronque)
+        .unwrap_err()
+        .contains("n'a pas pu être lue"));
+    let mut lourd = LOGO_PNG.to_vec();
+    lourd.resize(600 * 1024, 0);
+    assert!(verifier_logo(lourd).unwrap_err().contains("512 Kio"));
+}

@@ -1917,3 +1917,39 @@ pub async fn modele_enregistrer(
     .await?;
     Ok(r.get("id"))
 }
+
+/// The département's logo in force for its letters: (format, bytes), `None` when none is recorded
+/// or the last one was withdrawn.
+pub async fn logo(conn: &mut Conn, dep: &str) -> Result<Option<(String, Vec<u8>)>> {
+    let r = sqlx::query(
+        "SELECT format, contenu FROM logos_courrier WHERE departement_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(dep)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(r.and_then(|r| {
+        let format: Option<String> = r.get("format");
+        let contenu: Option<Vec<u8>> = r.get("contenu");
+        format.zip(contenu)
+    }))
+}
+
+/// Records a new logo (`None`: withdraws it); the earlier ones stay.
+pub async fn logo_enregistrer(
+    conn: &mut Conn,
+    dep: &str,
+    logo: Option<(&str, &[u8])>,
+    agent: Option<i64>,
+) -> Result<i64> {
+    let r = sqlx::query(
+        "INSERT INTO logos_courrier (departement_id, format, contenu, cree_par, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(dep)
+    .bind(logo.map(|(f, _)| f))
+    .bind(logo.map(|(_, c)| c.to_vec()))
+    .bind(agent)
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.get("id"))
+}

@@ -1435,6 +1435,33 @@ pub const MODELE_NOTIFICATION: &str = "notification_aide";
 
 /// Records a new version of a letter template, already checked by the caller against every kind
 /// of letter it produces (the check needs the typesetting engine, which the web layer holds).
+/// Records the département's logo for its letters (`None` withdraws it), already checked as an image
+/// by the web layer (it renders it); audited.
+pub async fn enregistrer_logo(
+    store_: &Store,
+    acteur: &Acteur,
+    logo: Option<(&str, &[u8])>,
+) -> Result<i64> {
+    if logo.is_some_and(|(_, c)| c.is_empty() || c.len() > 512 * 1024) {
+        return Err(invalid("logo", "Le logo pèse 512 Kio au plus."));
+    }
+    let mut tx = AuditedTx::begin(store_, acteur).await?;
+    let id =
+        store::logo_enregistrer(tx.conn(), acteur.dep(), logo, acteur.principal.agent_id).await?;
+    tx.commit(
+        acteur
+            .event(
+                if logo.is_some() { "creation" } else { "suppression" },
+                "logo_courrier",
+                id,
+            )
+            .purpose("logo des courriers du département")
+            .details(serde_json::json!({ "format": logo.map(|(f, _)| f), "octets": logo.map(|(_, c)| c.len()) })),
+    )
+    .await?;
+    Ok(id)
+}
+
 pub async fn enregistrer_modele(
     store_: &Store,
     acteur: &Acteur,

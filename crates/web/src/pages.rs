@@ -407,3 +407,42 @@ pub fn options<I: IntoIterator<Item = (String, String)>>(
 pub fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// A `multipart/form-data` form as read: its text fields, and the file sent in the field `fichier`
+/// (its name and bytes).
+#[derive(Debug, Default)]
+pub struct EnvoiMultipart {
+    pub valeurs: std::collections::BTreeMap<String, String>,
+    pub fichier: Option<(String, Vec<u8>)>,
+}
+
+/// Reads a multipart form; `Err` when the body is malformed, interrupted or over the size limit,
+/// with the fields read until then (the page says so, keeps them, and nothing is written).
+pub async fn lire_multipart(
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<EnvoiMultipart, EnvoiMultipart> {
+    let mut envoi = EnvoiMultipart::default();
+    let Ok(mut mp) = multipart else {
+        return Err(envoi);
+    };
+    loop {
+        let Ok(champ) = mp.next_field().await else {
+            return Err(envoi);
+        };
+        let Some(champ) = champ else {
+            return Ok(envoi);
+        };
+        let nom = champ.name().unwrap_or("").to_string();
+        let nom_fichier = champ.file_name().map(str::to_string);
+        let Ok(octets) = champ.bytes().await else {
+            return Err(envoi);
+        };
+        if nom == "fichier" {
+            envoi.fichier = Some((nom_fichier.unwrap_or_default(), octets.to_vec()));
+        } else {
+            envoi
+                .valeurs
+                .insert(nom, String::from_utf8_lossy(&octets).to_string());
+        }
+    }
+}

@@ -765,4 +765,84 @@ async fn the_departement_edits_its_notification_template_checked_against_every_l
         .post("/aides/modele-notification", &[("fourni", "oui")])
         .await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = app
+        .multipart("/aides/modele-notification/logo", &[], "logo.svg", SVG)
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+}
+
+/// A PNG of 8 × 4 pixels made for the tests of letters.
+const PNG: &[u8] = include_bytes!("../../courrier/tests/logo.png");
+
+const SVG: &[u8] = br#"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="navy"/></svg>"#;
+
+#[tokio::test]
+async fn the_departement_logo_is_checked_then_printed_on_its_letters_and_can_be_withdrawn() {
+    let mut app = TestApp::new().await;
+    app.login_as(Role::EquipeCentrale).await;
+    let pdf = |a: &Answer| {
+        a.body.matches("/Subtype /Image").count() + a.body.matches("/Subtype/Image").count()
+    };
+    let sans = app
+        .get("/aides/modele-notification/apercu.pdf?sens=accord")
+        .await;
+    assert_eq!(pdf(&sans), 0);
+    assert_eq!(
+        app.get("/aides/modele-notification/logo").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Not an image: refused in French, nothing recorded.
+    let a = app
+        .multipart(
+            "/aides/modele-notification/logo",
+            &[],
+            "logo.png",
+            b"%PDF-1.7 pas une image",
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a.body.contains("PNG, JPEG ou SVG"), "{}", a.body);
+    assert!(a.body.contains("Aucun logo"));
+    // An SVG is accepted (Typst draws it as vector paths) and served sandboxed.
+    let a = app
+        .multipart("/aides/modele-notification/logo", &[], "logo.svg", SVG)
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let image = app.get("/aides/modele-notification/logo").await;
+    assert_eq!(image.status, StatusCode::OK);
+    assert_eq!(image.content_type, "image/svg+xml");
+    assert!(image.body.contains("<svg"));
+    // A PNG replaces it; the page shows the one in force.
+    let a = app
+        .multipart("/aides/modele-notification/logo", &[], "logo.png", PNG)
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let page = app.get("/aides/modele-notification").await;
+    assert!(page.body.contains("Logo actuel des courriers"));
+    let image = app.get("/aides/modele-notification/logo").await;
+    assert_eq!(image.content_type, "image/png");
+    // The letters carry it, the preview as the notification of a decision.
+    let avec = app
+        .get("/aides/modele-notification/apercu.pdf?sens=accord")
+        .await;
+    assert_eq!(avec.status, StatusCode::OK);
+    assert!(pdf(&avec) >= 1, "le logo est dans la lettre");
+    // Withdrawn: the letters are printed without it again; the upload is audited.
+    let a = app
+        .post("/aides/modele-notification/logo/retrait", &[])
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let apres = app
+        .get("/aides/modele-notification/apercu.pdf?sens=accord")
+        .await;
+    assert_eq!(pdf(&apres), 0);
+    let mut conn = app.db.store().read().await.unwrap();
+    let filtre = parcours_store::audit::AuditFilter {
+        record_type: Some("logo_courrier".into()),
+        ..Default::default()
+    };
+    let (_, n) = parcours_store::audit::list(&mut conn, "96", &filtre, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(n, 3);
 }

@@ -263,6 +263,18 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
             "GET /aides/modele-notification/apercu.pdf",
             "equipe_centrale administrateur",
         ),
+        (
+            "GET /aides/modele-notification/logo",
+            "equipe_centrale administrateur",
+        ),
+        (
+            "POST /aides/modele-notification/logo",
+            "equipe_centrale administrateur",
+        ),
+        (
+            "POST /aides/modele-notification/logo/retrait",
+            "equipe_centrale administrateur",
+        ),
         ("GET /aides/catalogue/{code}", "*"),
         (
             "POST /aides/catalogue/{code}",

@@ -949,15 +949,34 @@ pub async fn notification(
         "recours": { "tribunal": state.settings.tribunal_administratif },
         "signataire": { "nom": d.decideur.clone().unwrap_or_default(), "qualite": if d.decide_en_commission { "Pour la commission d'attribution" } else { "Pour le Président du Conseil départemental, par délégation" } },
     });
-    let pdf = tokio::task::spawn_blocking(move || parcours_courrier::rendre(&modele, &donnees))
-        .await
-        .map_err(|e| WebError::Internal(e.into()))?
-        .map_err(|e| WebError::Internal(anyhow::anyhow!("notification : {e}")))?;
+    let logo = logo_en_vigueur(&state, ctx.dep()).await?;
+    let pdf = tokio::task::spawn_blocking(move || {
+        parcours_courrier::rendre_avec_logo(&modele, &donnees, logo.as_ref())
+    })
+    .await
+    .map_err(|e| WebError::Internal(e.into()))?
+    .map_err(|e| WebError::Internal(anyhow::anyhow!("notification : {e}")))?;
     Ok(crate::procedures::pages::fichier(
         "application/pdf",
         &format!("notification-aide-{id}.pdf"),
         pdf,
     ))
+}
+
+/// The département's logo in force for its letters, if any.
+pub(crate) async fn logo_en_vigueur(
+    state: &AppState,
+    dep: &str,
+) -> WebResult<Option<parcours_courrier::Image>> {
+    let mut conn = state.store.read().await?;
+    Ok(parcours_store::aides::logo(&mut conn, dep)
+        .await?
+        .and_then(|(f, octets)| {
+            Some(parcours_courrier::Image {
+                format: parcours_courrier::FormatImage::parse(&f)?,
+                octets,
+            })
+        }))
 }
 
 /// Where the notification template in force comes from.

@@ -183,6 +183,24 @@ pub(crate) fn routes() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         ),
         r(
             M::GET,
+            "/aides/modele-notification/logo",
+            AidesParametrer,
+            get(modele::logo),
+        ),
+        r(
+            M::POST,
+            "/aides/modele-notification/logo",
+            AidesParametrer,
+            post(modele::logo_envoyer),
+        ),
+        r(
+            M::POST,
+            "/aides/modele-notification/logo/retrait",
+            AidesParametrer,
+            post(modele::logo_retirer),
+        ),
+        r(
+            M::GET,
             "/aides/catalogue/nouveau",
             AidesParametrer,
             get(gestion::nouveau_fonds),

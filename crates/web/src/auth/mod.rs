@@ -438,6 +438,8 @@ fn notice_text(code: &str) -> Option<String> {
                 "Carte bloquée : plus aucun chargement ne lui est envoyé ; le prestataire en est averti."
             }
             "recours_juge" => "Issue du recours enregistrée.",
+            "logo" => "Logo enregistré : il s'imprime sur les prochains courriers.",
+            "logo_retire" => "Logo retiré : les prochains courriers n'en portent pas.",
             _ => return None,
         }
         .to_string(),

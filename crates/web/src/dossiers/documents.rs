@@ -21,36 +21,11 @@ pub async fn document_add(
     Path(id): Path<i64>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> WebResult<Response> {
-    let mut values = BTreeMap::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut broken = multipart.is_err();
-    if let Ok(mut mp) = multipart {
-        loop {
-            match mp.next_field().await {
-                Ok(Some(field)) => {
-                    let name = field.name().unwrap_or("").to_string();
-                    let filename = field.file_name().map(str::to_string);
-                    match field.bytes().await {
-                        Ok(data) if name == "fichier" => {
-                            file = Some((filename.unwrap_or_default(), data.to_vec()))
-                        }
-                        Ok(data) => {
-                            values.insert(name, String::from_utf8_lossy(&data).to_string());
-                        }
-                        Err(_) => {
-                            broken = true;
-                            break;
-                        }
-                    }
-                }
-                Ok(None) => break,
-                Err(_) => {
-                    broken = true;
-                    break;
-                }
-            }
-        }
-    }
+    let envoi = crate::pages::lire_multipart(multipart).await;
+    let broken = envoi.is_err();
+    let envoi = envoi.unwrap_or_else(|partiel| partiel);
+    let values: BTreeMap<String, String> = envoi.valeurs;
+    let file = envoi.fichier;
     let g = |k: &str| values.get(k).cloned().unwrap_or_default();
     if broken {
         let mut errors = FieldErrors::new();
