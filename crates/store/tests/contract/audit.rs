@@ -281,10 +281,10 @@ async fn the_audit_list_filters_by_agent_record_and_period() {
         .await,
         2
     );
-    let today = parcours_store::clock()
-        .today()
-        .format("%Y-%m-%d")
-        .to_string();
+    // `from` and `to` as dates bound the stored UTC instants (the pages turn a local day into
+    // `from` + `before`): the day is the UTC one, not the département's, which differs an hour or
+    // two around midnight.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
         .format("%Y-%m-%d")
         .to_string();
