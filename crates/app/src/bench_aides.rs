@@ -179,9 +179,9 @@ pub async fn run(args: AidesArgs) -> anyhow::Result<()> {
         raw_execute(
             &mut tx,
             &format!(
-                "INSERT INTO aide_cartes (id, departement_id, site_id, cle, titulaire_type, personne_id, titulaire_nom, statut, reference, \
-                 demandee_le, blocage_transmis, created_at) \
-                 {} SELECT {c0} + n.i, '{dep}', {site}, '{dep}-banc-carte-' || n.i, 'personne', {personne}, 'BANC', \
+                "INSERT INTO aide_cartes (id, departement_id, site_id, cle, titulaire_type, personne_id, titulaire_nom, titulaire_recherche, \
+                 statut, reference, demandee_le, blocage_transmis, created_at) \
+                 {} SELECT {c0} + n.i, '{dep}', {site}, '{dep}-banc-carte-' || n.i, 'personne', {personne}, 'BANC', 'banc', \
                  CASE WHEN n.i % 1000 = 3 THEN 'bloquee' ELSE 'active' END, 'CB-' || ({personne}), '{t}', 1, '{t}T00:00:00.000000Z' FROM n",
                 serie(postgres, fait, fait + n - 1)
             ),

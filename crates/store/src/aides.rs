@@ -1640,6 +1640,7 @@ pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<usize> {
                 nom,
                 Some(agrement),
                 reference,
+                today - chrono::Days::new(400),
             )
             .await?;
         }
@@ -1737,6 +1738,7 @@ pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<usize> {
                     Some(r) => r.clone(),
                     None => {
                         let r = format!("CB-{:06}", 4000 + i);
+                        // Issued the week before the first aid it receives.
                         cartes::seed_une(
                             conn,
                             dep,
@@ -1746,6 +1748,7 @@ pub async fn seed_demo(conn: &mut Conn, dep: &str) -> Result<usize> {
                             &nom,
                             None,
                             &r,
+                            jour - chrono::Days::new(7),
                         )
                         .await?;
                         cartes_demo.insert(personne, r.clone());

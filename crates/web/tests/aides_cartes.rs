@@ -292,6 +292,10 @@ async fn a_card_is_issued_once_loaded_for_a_foster_carer_then_blocked_and_its_lo
     let l = app.get("/aides/cartes?statut=bloquee").await;
     assert!(l.body.contains("Nadia BENALI"));
     assert!(!l.body.contains("LE BIHAN"), "{}", l.body);
+    // The name filter ignores accents and case, as the search of people does.
+    let l = app.get("/aides/cartes?nom=ma%C3%ABlys+le-bihan").await;
+    assert!(l.body.contains("LE BIHAN"), "{}", l.body);
+    assert!(!l.body.contains("Nadia BENALI"));
     // A new card may now be asked for the carer.
     let a = demander_carte(
         &app,

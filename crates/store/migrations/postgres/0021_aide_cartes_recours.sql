@@ -16,6 +16,8 @@ CREATE TABLE aide_cartes (
     titulaire_type TEXT NOT NULL CHECK (titulaire_type IN ('personne', 'assistant_familial')),
     personne_id BIGINT,
     titulaire_nom TEXT NOT NULL,
+    -- The holder's name folded as the search of people folds names (accents, case, spaces).
+    titulaire_recherche TEXT NOT NULL DEFAULT '',
     agrement TEXT,
     statut TEXT NOT NULL CHECK (statut IN ('a_emettre', 'active', 'bloquee', 'refusee')),
     reference TEXT,

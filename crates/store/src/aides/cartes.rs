@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use parcours_domain::aides::carte::{NouvelleCarte, StatutCarte, Titulaire};
 use parcours_domain::aides::Centimes;
+use parcours_domain::personnes::fold;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -86,7 +87,8 @@ pub async fn creer(
 ) -> Result<i64> {
     let r = sqlx::query(
         "INSERT INTO aide_cartes (departement_id, site_id, titulaire_type, personne_id, titulaire_nom, agrement, statut, \
-         demandee_le, demandee_par, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'a_emettre', $7, $8, $9) RETURNING id",
+         demandee_le, demandee_par, created_at, titulaire_recherche) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'a_emettre', $7, $8, $9, $10) RETURNING id",
     )
     .bind(dep)
     .bind(n.site_id)
@@ -97,6 +99,7 @@ pub async fn creer(
     .bind(iso_date(jour))
     .bind(agent)
     .bind(now())
+    .bind(fold(nom))
     .fetch_one(&mut *conn)
     .await
     .map_err(crate::on_unique("titulaire"))?;
@@ -161,10 +164,19 @@ pub async fn liste(
         binds.push(s.code().to_string());
         filtre.push_str(&format!(" AND d.statut = ${}", binds.len() + 1));
     }
-    for mot in f.nom.as_deref().unwrap_or("").split_whitespace().take(5) {
-        binds.push(format!("%{}%", mot.to_lowercase()));
+    // Folded words carry no LIKE wildcard, and meet « Quéméneur » typed « quemeneur ».
+    for mot in f
+        .nom
+        .as_deref()
+        .unwrap_or("")
+        .split_whitespace()
+        .map(fold)
+        .filter(|m| !m.is_empty())
+        .take(5)
+    {
+        binds.push(format!("%{mot}%"));
         filtre.push_str(&format!(
-            " AND LOWER(d.titulaire_nom) LIKE ${}",
+            " AND d.titulaire_recherche LIKE ${}",
             binds.len() + 1
         ));
     }
@@ -361,7 +373,8 @@ pub async fn chargements(conn: &mut Conn, dep: &str, reference: &str) -> Result<
     rows.iter().map(ordre_from).collect()
 }
 
-/// A demo card, active, with a reference in the demo's own range (no provider knows it).
+/// A demo card, active since `emise_le`, with a reference in the demo's own range (no provider
+/// knows it).
 #[allow(clippy::too_many_arguments)]
 pub async fn seed_une(
     conn: &mut Conn,
@@ -372,12 +385,13 @@ pub async fn seed_une(
     nom: &str,
     agrement: Option<&str>,
     reference: &str,
+    emise_le: NaiveDate,
 ) -> Result<()> {
-    let jour = iso_date(crate::clock().today());
+    let jour = iso_date(emise_le);
     let id: i64 = sqlx::query(
         "INSERT INTO aide_cartes (departement_id, site_id, titulaire_type, personne_id, titulaire_nom, agrement, statut, \
-         reference, demandee_le, emise_le, blocage_transmis, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, 0, $10) RETURNING id",
+         reference, demandee_le, emise_le, blocage_transmis, created_at, titulaire_recherche) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, 0, $10, $11) RETURNING id",
     )
     .bind(dep)
     .bind(site)
@@ -389,6 +403,7 @@ pub async fn seed_une(
     .bind(&jour)
     .bind(&jour)
     .bind(now())
+    .bind(fold(nom))
     .fetch_one(&mut *conn)
     .await?
     .get("id");

@@ -434,6 +434,7 @@ impl TestApp {
             "Yvonne QUÉMÉNEUR",
             None,
             "CB-0042",
+            self.clock.today(),
         )
         .await
         .expect("carte");
