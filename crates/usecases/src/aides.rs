@@ -401,9 +401,9 @@ pub struct Preparation {
     pub catalogue: Vec<Fonds>,
     pub budget: Option<Budget>,
     pub nom: String,
-    /// The person's active cards; with the foster carers' ones when the fund allows it.
+    /// The person's active cards and the foster carers' ones (offered when the fund allows it:
+    /// `carte::pour_le_fonds`).
     pub cartes: Vec<parcours_domain::aides::carte::CarteChoix>,
-    pub cartes_accueillants: Vec<parcours_domain::aides::carte::CarteChoix>,
 }
 
 pub async fn preparer(
@@ -420,9 +420,7 @@ pub async fn preparer(
         .await?
         .into_iter()
         .next();
-    let cartes = cartes::choisissables(tx.conn(), acteur.dep(), foyer.personne_id, false).await?;
-    let cartes_accueillants =
-        cartes::choisissables(tx.conn(), acteur.dep(), foyer.personne_id, true).await?;
+    let cartes = cartes::choisissables(tx.conn(), acteur.dep(), foyer.personne_id, true).await?;
     tx.commit(
         acteur
             .event("lecture", "aide_budgets", dossier_id)
@@ -435,7 +433,6 @@ pub async fn preparer(
         budget,
         nom: foyer.nom,
         cartes,
-        cartes_accueillants,
     })
 }
 
@@ -577,6 +574,80 @@ async fn ouvrir(
     Ok((tx, o, d))
 }
 
+/// What a request is judged with: its rules' version, the budget it was instructed with (the latest
+/// when none was), the household's situation, and what remains in the envelope this year.
+struct Contexte {
+    regles: ReglesFonds,
+    budget: Option<Budget>,
+    situation: Situation,
+    reste: Option<Centimes>,
+}
+
+async fn contexte(conn: &mut Conn, dep: &str, d: &Demande, jour: NaiveDate) -> Result<Contexte> {
+    let regles = store::version(conn, dep, d.version_id).await?;
+    let budgets = store::budgets(conn, dep, d.dossier_id).await?;
+    let budget = match d.budget_id {
+        Some(b) => budgets.into_iter().find(|x| x.id == b),
+        None => budgets.into_iter().next(),
+    };
+    let situation = situation_de(conn, dep, d, budget.as_ref(), jour).await?;
+    let reste = store::reste(conn, dep, &d.fonds_code, d.site_id, jour.year()).await?;
+    Ok(Contexte {
+        regles,
+        budget,
+        situation,
+        reste,
+    })
+}
+
+/// Commits `montant` on the request's envelope; the envelope taken meanwhile by another decision is
+/// the agent's to see (nothing written).
+async fn engager_enveloppe(
+    conn: &mut Conn,
+    dep: &str,
+    d: &Demande,
+    jour: NaiveDate,
+    montant: Centimes,
+    depassement: bool,
+) -> Result<()> {
+    if store::engager(
+        conn,
+        dep,
+        &d.fonds_code,
+        d.site_id,
+        jour.year(),
+        montant,
+        depassement,
+    )
+    .await?
+    {
+        Ok(())
+    } else {
+        Err(invalid(
+            "depassement",
+            "L'enveloppe vient d'être consommée par une autre décision : rechargez la demande.",
+        ))
+    }
+}
+
+/// The payment order of `montant` for an approved request (read again: its decision is written),
+/// the check enqueued; the audit event of the order.
+async fn ordonner(
+    conn: &mut Conn,
+    acteur: &Acteur,
+    id: i64,
+    montant: Centimes,
+    purpose: String,
+) -> Result<parcours_domain::audit::AuditEvent> {
+    let dep = acteur.dep();
+    let d = store::demande(conn, dep, id).await?;
+    let ordre = store::ordre_creer(conn, dep, &d, montant).await?;
+    parcours_store::jobs::enqueue(conn, dep, JOB_CONTROLE, &serde_json::json!({}), 5).await?;
+    Ok(acteur
+        .event("creation", "aide_ordre", ordre)
+        .purpose(purpose))
+}
+
 async fn situation_de(
     conn: &mut Conn,
     dep: &str,
@@ -611,17 +682,13 @@ async fn situation_de(
 pub async fn lire(store_: &Store, acteur: &Acteur, id: i64, canal: Canal) -> Result<Vue> {
     let (mut tx, _o, d) = ouvrir(store_, acteur, id, canal).await?;
     let dep = acteur.dep();
-    let jour = today();
-    let regles = store::version(tx.conn(), dep, d.version_id).await?;
-    // The budget the request was instructed with, or the latest when none was.
-    let budgets = store::budgets(tx.conn(), dep, d.dossier_id).await?;
-    let budget = match d.budget_id {
-        Some(b) => budgets.iter().find(|x| x.id == b).cloned(),
-        None => budgets.first().cloned(),
-    };
-    let s = situation_de(tx.conn(), dep, &d, budget.as_ref(), jour).await?;
+    let Contexte {
+        regles,
+        budget,
+        situation: s,
+        reste,
+    } = contexte(tx.conn(), dep, &d, today()).await?;
     let ordres = store::ordres_de_la_demande(tx.conn(), dep, id).await?;
-    let reste = store::reste(tx.conn(), dep, &d.fonds_code, d.site_id, jour.year()).await?;
     let niveau_agent =
         niveau_de(acteur).filter(|_| reaches_site(&acteur.principal, Some(d.site_id)));
     let commissions = store::commissions(tx.conn(), dep)
@@ -732,49 +799,31 @@ async fn decider_comme(
         }
     }
     let jour = today();
-    let regles = store::version(tx.conn(), dep, d.version_id).await?;
-    let budget = match d.budget_id {
-        Some(b) => store::budgets(tx.conn(), dep, d.dossier_id)
-            .await?
-            .into_iter()
-            .find(|x| x.id == b),
-        None => store::budgets(tx.conn(), dep, d.dossier_id)
-            .await?
-            .into_iter()
-            .next(),
-    };
-    let s = situation_de(tx.conn(), dep, &d, budget.as_ref(), jour).await?;
-    let reste = store::reste(tx.conn(), dep, &d.fonds_code, d.site_id, jour.year()).await?;
+    let c = contexte(tx.conn(), dep, &d, jour).await?;
     let decision = regles_demande::decider(
-        &regles,
+        &c.regles,
         &EnCours {
             montant_demande: d.montant_demande,
             pieces: d.pieces.clone(),
             en_cours: d.statut.en_cours(),
         },
-        &s,
+        &c.situation,
         &Decideur {
             niveau,
-            reste_enveloppe: reste,
+            reste_enveloppe: c.reste,
         },
         f,
     )?;
-    if decision.sens.accorde()
-        && !store::engager(
+    if decision.sens.accorde() {
+        engager_enveloppe(
             tx.conn(),
             dep,
-            &d.fonds_code,
-            d.site_id,
-            jour.year(),
+            &d,
+            jour,
             decision.montant,
             decision.depassement.is_some(),
         )
-        .await?
-    {
-        return Err(invalid(
-            "depassement",
-            "L'enveloppe vient d'être consommée par une autre décision : rechargez la demande.",
-        ));
+        .await?;
     }
     if !store::decider(
         tx.conn(),
@@ -801,15 +850,8 @@ async fn decider_comme(
             "commission": commission,
         }))];
     if decision.sens.accorde() {
-        let d = store::demande(tx.conn(), dep, id).await?;
-        let ordre = store::ordre_creer(tx.conn(), dep, &d, decision.montant).await?;
-        parcours_store::jobs::enqueue(tx.conn(), dep, JOB_CONTROLE, &serde_json::json!({}), 5)
-            .await?;
-        events.push(
-            acteur
-                .event("creation", "aide_ordre", ordre)
-                .purpose(canal.purpose("ordre de paiement d'une aide accordée")),
-        );
+        let purpose = canal.purpose("ordre de paiement d'une aide accordée");
+        events.push(ordonner(tx.conn(), acteur, id, decision.montant, purpose).await?);
     }
     tx.commit_all(&events).await?;
     Ok(())
@@ -935,17 +977,10 @@ pub async fn juger_recours(
             .await);
     };
     let jour = today();
-    let regles = store::version(tx.conn(), dep, d.version_id).await?;
-    let budgets = store::budgets(tx.conn(), dep, d.dossier_id).await?;
-    let budget = match d.budget_id {
-        Some(b) => budgets.into_iter().find(|x| x.id == b),
-        None => budgets.into_iter().next(),
-    };
-    let s = situation_de(tx.conn(), dep, &d, budget.as_ref(), jour).await?;
-    let reste = store::reste(tx.conn(), dep, &d.fonds_code, d.site_id, jour.year()).await?;
+    let c = contexte(tx.conn(), dep, &d, jour).await?;
     let accorde = d.montant_accorde.unwrap_or_default();
     let issue = regles_demande::juger_recours(
-        &regles,
+        &c.regles,
         &regles_demande::EnRecours {
             sens: d.sens,
             montant_demande: d.montant_demande,
@@ -954,10 +989,10 @@ pub async fn juger_recours(
             recours_forme: d.recours_le.is_some(),
             deja_juge: d.recours_issue.is_some(),
         },
-        &s,
+        &c.situation,
         &Decideur {
             niveau,
-            reste_enveloppe: reste,
+            reste_enveloppe: c.reste,
         },
         f,
     )?;
@@ -967,22 +1002,15 @@ pub async fn juger_recours(
         .map(|r| r.montant - accorde)
         .unwrap_or_default();
     if let Some(r) = &issue.reformation {
-        if !store::engager(
+        engager_enveloppe(
             tx.conn(),
             dep,
-            &d.fonds_code,
-            d.site_id,
-            jour.year(),
+            &d,
+            jour,
             supplement,
             r.depassement.is_some(),
         )
-        .await?
-        {
-            return Err(invalid(
-                "depassement",
-                "L'enveloppe vient d'être consommée par une autre décision : rechargez la demande.",
-            ));
-        }
+        .await?;
     }
     if !store::juger_recours(
         tx.conn(),
@@ -1011,15 +1039,8 @@ pub async fn juger_recours(
             "supplement": supplement.0,
         }))];
     if issue.reformation.is_some() {
-        let d = store::demande(tx.conn(), dep, id).await?;
-        let ordre = store::ordre_creer(tx.conn(), dep, &d, supplement).await?;
-        parcours_store::jobs::enqueue(tx.conn(), dep, JOB_CONTROLE, &serde_json::json!({}), 5)
-            .await?;
-        events.push(
-            acteur
-                .event("creation", "aide_ordre", ordre)
-                .purpose(canal.purpose("ordre de paiement d'une aide réformée sur recours")),
-        );
+        let purpose = canal.purpose("ordre de paiement d'une aide réformée sur recours");
+        events.push(ordonner(tx.conn(), acteur, id, supplement, purpose).await?);
     }
     tx.commit_all(&events).await?;
     Ok(())

@@ -214,4 +214,15 @@ pub struct CarteChoix {
     pub titulaire: String,
     /// What the agent reads in the list, e.g. « Carte FTC-000004 de Nadia BENALI, assistante familiale ».
     pub libelle: String,
+    /// A foster carer's card, offered only when the fund's rules allow it (`carte_accueillant`).
+    pub accueillant: bool,
+}
+
+/// The cards a request of a fund may load, out of the person's and the foster carers' ones.
+pub fn pour_le_fonds(cartes: &[CarteChoix], carte_accueillant: bool) -> Vec<CarteChoix> {
+    cartes
+        .iter()
+        .filter(|c| carte_accueillant || !c.accueillant)
+        .cloned()
+        .collect()
 }

@@ -115,6 +115,7 @@ fn situation(rav_euros: i64) -> Situation {
             reference: "CB-0042".into(),
             titulaire: "Alice DURAND".into(),
             libelle: "Carte CB-0042 d'Alice DURAND".into(),
+            accueillant: false,
         }],
         ..Default::default()
     }
@@ -138,6 +139,7 @@ fn a_load_goes_only_to_an_active_card_of_the_register_and_pays_its_holder() {
         reference: "FTC-000007".into(),
         titulaire: "Nadia BENALI".into(),
         libelle: "Carte FTC-000007 de Nadia BENALI, assistant familial".into(),
+        accueillant: true,
     });
     f.carte = "FTC-000007".into();
     let d = verifier(&r, &f, &s).unwrap();

@@ -69,14 +69,7 @@ pub async fn cartes(ctx: JobContext, _payload: serde_json::Value) -> anyhow::Res
             let mut tx = ctx.store.begin().await?;
             match client.emettre_carte(&demande).await {
                 Ok((carte, _)) => {
-                    cartes_store::marquer_emise(
-                        &mut tx,
-                        &d.id,
-                        c.id,
-                        &carte.reference,
-                        &carte.emise_le,
-                    )
-                    .await?;
+                    cartes_store::marquer_emise(&mut tx, &d.id, c.id, &carte.reference).await?;
                 }
                 Err(ErreurFournisseur::Definitive(m)) => {
                     cartes_store::noter_echec(&mut tx, &d.id, c.id, &m, true).await?;

@@ -100,6 +100,13 @@ fn erreur(status: StatusCode, message: impl Into<String>) -> Response {
         .into_response()
 }
 
+/// The provider's own stamp on what it records. The double plays another system, whose clock is
+/// not Parcours's: Parcours never stores these stamps (it dates what it learns with its own clock),
+/// they only let a tester read the provider's ledger.
+fn horodatage() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// The answer of an injected failure.
 fn panne() -> Response {
     erreur(
@@ -185,9 +192,7 @@ async fn poster(State(etat): State<Partage>, entetes: HeaderMap, corps: Bytes) -
                 beneficiaire: ordre.beneficiaire,
                 carte: ordre.carte.filter(|_| ordre.mode == Mode::Carte),
                 statut: "execute".into(),
-                // The provider's own clock (another system), not Parcours's: the test double
-                // stamps receipt as a provider would.
-                recu_le: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                recu_le: horodatage(),
             };
             if let Err(r) = journaliser(&etat, &operation) {
                 return *r;
@@ -278,8 +283,7 @@ async fn emettre(State(etat): State<Partage>, entetes: HeaderMap, corps: Bytes) 
         cle: cle.clone(),
         titulaire: demande.titulaire.trim().to_string(),
         statut: "active".into(),
-        // The provider's own clock, as for the orders.
-        emise_le: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        emise_le: horodatage(),
         bloquee_le: None,
         motif_blocage: None,
         solde_centimes: 0,
@@ -319,7 +323,7 @@ async fn bloquer(
         Err(e) => return erreur(StatusCode::BAD_REQUEST, format!("demande illisible : {e}")),
     };
     if !registre.cartes[i].bloquee() {
-        let le = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let le = horodatage();
         let entree = Entree::Blocage {
             reference,
             le: le.clone(),

@@ -40,6 +40,8 @@ CREATE TABLE aide_cartes (
 );
 CREATE INDEX aide_cartes_personne ON aide_cartes (departement_id, personne_id);
 CREATE INDEX aide_cartes_statut ON aide_cartes (departement_id, statut);
+-- What was loaded on a card (its page, the register's « chargé » column) is read by its reference.
+CREATE INDEX aide_ordres_carte ON aide_ordres (departement_id, carte) WHERE carte IS NOT NULL;
 -- One card in use at a time per holder: a lost card is blocked before another is asked.
 CREATE UNIQUE INDEX aide_cartes_une_par_personne ON aide_cartes (departement_id, personne_id)
     WHERE statut IN ('a_emettre', 'active') AND personne_id IS NOT NULL;

@@ -303,15 +303,9 @@ async fn pour_le_prestataire(
     rows.iter().map(carte_from).collect()
 }
 
-/// The provider issued the card. A card blocked meanwhile keeps its block (and gets its reference,
-/// so that the block is told to the provider).
-pub async fn marquer_emise(
-    conn: &mut Conn,
-    dep: &str,
-    id: i64,
-    reference: &str,
-    emise_le: &str,
-) -> Result<()> {
+/// The provider issued the card, dated by Parcours's clock when it learns it. A card blocked
+/// meanwhile keeps its block (and gets its reference, so that the block is told to the provider).
+pub async fn marquer_emise(conn: &mut Conn, dep: &str, id: i64, reference: &str) -> Result<()> {
     sqlx::query(
         "UPDATE aide_cartes SET reference = $3, emise_le = $4, derniere_erreur = NULL, \
          statut = CASE WHEN statut = 'a_emettre' THEN 'active' ELSE statut END, \
@@ -321,7 +315,7 @@ pub async fn marquer_emise(
     .bind(dep)
     .bind(id)
     .bind(reference)
-    .bind(emise_le)
+    .bind(now())
     .execute(&mut *conn)
     .await
     .map_err(crate::on_unique("reference"))?;

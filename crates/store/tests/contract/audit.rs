@@ -282,15 +282,15 @@ async fn the_audit_list_filters_by_agent_record_and_period() {
         2
     );
     // `from` and `to` as dates bound the stored UTC instants (the pages turn a local day into
-    // `from` + `before`): the day is the UTC one, not the département's, which differs an hour or
-    // two around midnight.
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
-        .format("%Y-%m-%d")
-        .to_string();
-    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
-        .format("%Y-%m-%d")
-        .to_string();
+    // `from` + `before`): the days are UTC ones of the store's clock, which wrote the entries, not
+    // the département's, which differ an hour or two around midnight.
+    let maintenant = parcours_store::clock().now();
+    let jour = |d: i64| {
+        (maintenant + chrono::Duration::days(d))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let (today, tomorrow, yesterday) = (jour(0), jour(1), jour(-1));
     let period = |from: &str, to: &str| AuditFilter {
         from: Some(from.into()),
         to: Some(to.into()),

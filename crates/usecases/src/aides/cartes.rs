@@ -224,6 +224,7 @@ pub async fn choisissables(
                 reference,
                 titulaire: c.titulaire_nom,
                 libelle,
+                accueillant: c.titulaire == Titulaire::AssistantFamilial,
             })
         })
         .collect())

@@ -335,11 +335,10 @@ async fn nouvelle_page(
                 .autocomplete("off")
                 .error_from(errors),
             {
-                let cartes = if f.regles.carte_accueillant {
-                    &p.cartes_accueillants
-                } else {
-                    &p.cartes
-                };
+                let cartes = parcours_domain::aides::carte::pour_le_fonds(
+                    &p.cartes,
+                    f.regles.carte_accueillant,
+                );
                 let aide = if cartes.is_empty() {
                     "Pour un chargement de carte. Aucune carte active ne peut recevoir cette aide : votre cadre demande la carte de la personne au registre des cartes.".to_string()
                 } else if f.regles.carte_accueillant {
