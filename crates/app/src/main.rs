@@ -81,6 +81,12 @@ enum Command {
     Tirage(parcours_tirage::TirageCommand),
     /// Propositions d'orientation des enfants vers les places d'accueil (modèle placement.md).
     Placement(parcours_placement::PlacementCommand),
+    /// Re-sectorisation : secteurs contigus, charge équilibrée par ETP, compacts (modèle
+    /// sectorisation.md). Écrit `unit_id,post_id`.
+    Sectorisation(parcours_sectorisation::SectorisationCommand),
+    /// Affectation des nouvelles situations aux agents sous les plafonds de charge (modèle
+    /// sectorisation.md). Écrit `sit_id,worker_id`.
+    Affectation(parcours_sectorisation::AffectationCommand),
     /// Mesures de performance sur des données fictives.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -390,6 +396,14 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<std::process::ExitC
         Command::Placement(cmd) => {
             // CPU-bound and synchronous: off the async workers.
             tokio::task::spawn_blocking(move || parcours_placement::run(cmd)).await??;
+        }
+        Command::Sectorisation(cmd) => {
+            tokio::task::spawn_blocking(move || parcours_sectorisation::run_sectorisation(cmd))
+                .await??;
+        }
+        Command::Affectation(cmd) => {
+            tokio::task::spawn_blocking(move || parcours_sectorisation::run_affectation(cmd))
+                .await??;
         }
         Command::Bench(cmd) => bench::run(cmd).await?,
         Command::Openapi => println!("{}", parcours_web::api::document()?),
