@@ -13,6 +13,9 @@ use highs::{Col, HighsModelStatus, RowProblem, Sense};
 use crate::error::SectorisationError;
 use crate::instance::Instance;
 
+/// Time limit of each integer programme, in seconds.
+const LIMITE_MIP_S: f64 = 0.3;
+
 /// Nominal hours of one ETP per year (the WMT rule of the model: the cap is 110 % of it).
 pub const HEURES_ETP: f64 = 1000.0;
 
@@ -67,6 +70,19 @@ pub fn depart_selon_carte(inst: &Instance, carte: &[usize]) -> Depart {
 /// Hours a worker may still take: max(0, cap − current load).
 fn reste_h(inst: &Instance, d: &Depart, w: usize) -> f64 {
     (inst.agents[w].plafond_h - d.charge_h[w]).max(0.0)
+}
+
+/// The room left as the integer programmes may use it: HiGHS accepts a row up to 1e-6 over its
+/// bound, so the bound is the room rounded to the millionth hour when that much exactly fits,
+/// and a ten-thousandth below it when it does not (a load split by ETP such as
+/// 848.0000000000001 h leaves 31.999999999999886 h, and 32 h would pass the cap).
+fn borne_h(inst: &Instance, d: &Depart, w: usize) -> f64 {
+    let r = (reste_h(inst, d, w) * 1e6).round() / 1e6;
+    if heures_tiennent(inst, d, w, r) {
+        r
+    } else {
+        (r - 1e-4).max(0.0)
+    }
 }
 
 /// Whether `h` new hours fit under worker w's cap, in both ways a checker may write it (new hours
@@ -278,18 +294,20 @@ fn resoudre_mds(
     let affectees_glouton: u32 = depart_glouton.iter().flatten().sum();
     let modele = Modele::construire(inst, depart, agents, groupes);
     // Level 1: the most situations assigned. The greedy pass proves it when it assigns them all.
-    let objectif_affectees = if affectees_glouton as usize == total {
-        affectees_glouton
+    let (objectif_affectees, depart_glouton) = if affectees_glouton as usize == total {
+        (affectees_glouton, depart_glouton)
     } else {
-        let y = modele.resoudre(Niveau::Affectees, None, &depart_glouton)?;
-        y.iter().flatten().sum::<u32>().max(affectees_glouton)
+        // The programme by class gives the most that can be assigned and a solution reaching
+        // it, which starts the next level (HiGHS may stop at its time limit on that one).
+        let (n, plein) = modele.max_affectees()?;
+        if n > affectees_glouton {
+            (n, plein)
+        } else {
+            (affectees_glouton, depart_glouton)
+        }
     };
     // Levels 2 and 3 together: a « hors secteur » weighs more than any overflow can change.
-    let y = modele.resoudre(
-        Niveau::HorsSecteurPuisZ,
-        Some(objectif_affectees),
-        &depart_glouton,
-    )?;
+    let y = modele.resoudre(objectif_affectees, &depart_glouton)?;
     // Keep the greedy solution if HiGHS did not do at least as well (time limit).
     let bilan = |y: &Vec<Vec<u32>>| modele.evaluer(y);
     if bilan(&y) <= bilan(&depart_glouton)
@@ -299,12 +317,6 @@ fn resoudre_mds(
     } else {
         Ok(depart_glouton)
     }
-}
-
-#[derive(Clone, Copy)]
-enum Niveau {
-    Affectees,
-    HorsSecteurPuisZ,
 }
 
 struct Modele<'a> {
@@ -330,7 +342,7 @@ impl<'a> Modele<'a> {
             depart,
             agents,
             groupes,
-            reste_h: agents.iter().map(|&w| reste_h(inst, depart, w)).collect(),
+            reste_h: agents.iter().map(|&w| borne_h(inst, depart, w)).collect(),
             reste_rsa: agents.iter().map(|&w| reste_rsa(inst, depart, w)).collect(),
             charge: agents.iter().map(|&w| depart.charge_h[w]).collect(),
             nominal: agents
@@ -373,8 +385,7 @@ impl<'a> Modele<'a> {
     /// situations of its own post has them in secteur, which can only lower the count.
     fn resoudre(
         &self,
-        niveau: Niveau,
-        affectees_min: Option<u32>,
+        affectees_min: u32,
         depart: &[Vec<u32>],
     ) -> Result<Vec<Vec<u32>>, SectorisationError> {
         let (ng, nw) = (self.groupes.len(), self.agents.len());
@@ -403,10 +414,8 @@ impl<'a> Modele<'a> {
         let admissible = |poids: f64, rsa: bool, j: usize| {
             poids <= self.reste_h[j] && (!rsa || self.reste_rsa[j] > 0)
         };
-        let (cout_y, cout_o) = match niveau {
-            Niveau::Affectees => (-1.0, -1.0),
-            Niveau::HorsSecteurPuisZ => (0.0, poids_hors),
-        };
+        // In secteur costs nothing; each situation sent to the pool is a « hors secteur ».
+        let (cout_y, cout_o) = (0.0, poids_hors);
         let mut pb = RowProblem::default();
         let mut valeurs = Vec::new();
         // In-secteur counts.
@@ -448,14 +457,12 @@ impl<'a> Modele<'a> {
             }
         }
         let mut z = Vec::new();
-        if let Niveau::HorsSecteurPuisZ = niveau {
-            for j in 0..nw {
-                z.push(pb.add_column(1.0, 0.0..));
-                let recu: f64 = (0..ng)
-                    .map(|g| self.groupes[g].poids * f64::from(depart[g][j]))
-                    .sum();
-                valeurs.push((self.charge[j] + recu - self.nominal[j]).max(0.0));
-            }
+        for j in 0..nw {
+            z.push(pb.add_column(1.0, 0.0..));
+            let recu: f64 = (0..ng)
+                .map(|g| self.groupes[g].poids * f64::from(depart[g][j]))
+                .sum();
+            valeurs.push((self.charge[j] + recu - self.nominal[j]).max(0.0));
         }
         for (g, gr) in self.groupes.iter().enumerate() {
             let mut t: Vec<(Col, f64)> = y[g].iter().flatten().map(|&c| (c, 1.0)).collect();
@@ -496,15 +503,15 @@ impl<'a> Modele<'a> {
                 pb.add_row(..=self.nominal[j] - self.charge[j], &heures_j);
             }
         }
-        if let Some(min) = affectees_min {
-            let mut t: Vec<(Col, f64)> = y.iter().flatten().flatten().map(|&x| (x, 1.0)).collect();
-            t.extend(o.iter().map(|&x| (x, 1.0)));
-            pb.add_row(f64::from(min).., &t);
-        }
+        let mut t: Vec<(Col, f64)> = y.iter().flatten().flatten().map(|&x| (x, 1.0)).collect();
+        t.extend(o.iter().map(|&x| (x, 1.0)));
+        pb.add_row(f64::from(affectees_min).., &t);
         let mut modele = pb.optimise(Sense::Minimise);
         modele.make_quiet();
         modele.set_option("threads", 1);
-        modele.set_option("time_limit", 2.0);
+        // The batch must answer within a second: an MDS whose proof drags on keeps HiGHS's best
+        // solution at this limit (the greedy start at worst).
+        modele.set_option("time_limit", LIMITE_MIP_S);
         modele.set_option("mip_rel_gap", 0.0);
         modele.set_option("mip_abs_gap", 1e-3);
         let _ = modele.try_set_solution(Some(&valeurs), None, None, None);
@@ -564,6 +571,142 @@ impl<'a> Modele<'a> {
             return Ok(depart.to_vec());
         }
         Ok(out)
+    }
+
+    /// Level 1 alone: how many situations the workers can take at most. Posts do not matter
+    /// here, so situations are counted by class (weight, RSA) only: a knapsack per worker over
+    /// a handful of classes, small enough for HiGHS to prove quickly.
+    fn max_affectees(&self) -> Result<(u32, Vec<Vec<u32>>), SectorisationError> {
+        let nw = self.agents.len();
+        let mut classes: Vec<(f64, bool, f64)> = Vec::new();
+        for g in self.groupes {
+            let n = g.situations.len() as f64;
+            match classes
+                .iter_mut()
+                .find(|(p, r, _)| p.to_bits() == g.poids.to_bits() && *r == g.rsa)
+            {
+                Some(c) => c.2 += n,
+                None => classes.push((g.poids, g.rsa, n)),
+            }
+        }
+        let mut pb = RowProblem::default();
+        let mut x: Vec<Vec<Option<Col>>> = vec![vec![None; nw]; classes.len()];
+        for (c, &(poids, rsa, n)) in classes.iter().enumerate() {
+            for j in 0..nw {
+                if poids <= self.reste_h[j] && (!rsa || self.reste_rsa[j] > 0) {
+                    x[c][j] = Some(pb.add_integer_column(-1.0, 0.0..=n));
+                }
+            }
+        }
+        for (c, &(_, _, n)) in classes.iter().enumerate() {
+            let t: Vec<(Col, f64)> = x[c].iter().flatten().map(|&v| (v, 1.0)).collect();
+            if !t.is_empty() {
+                pb.add_row(..=n, &t);
+            }
+        }
+        for j in 0..nw {
+            let h: Vec<(Col, f64)> = (0..classes.len())
+                .filter_map(|c| x[c][j].map(|v| (v, classes[c].0)))
+                .collect();
+            if h.is_empty() {
+                continue;
+            }
+            pb.add_row(..=self.reste_h[j], &h);
+            let r: Vec<(Col, f64)> = (0..classes.len())
+                .filter(|&c| classes[c].1)
+                .filter_map(|c| x[c][j].map(|v| (v, 1.0)))
+                .collect();
+            if !r.is_empty() {
+                pb.add_row(..=f64::from(self.reste_rsa[j]), &r);
+            }
+        }
+        let ng = self.groupes.len();
+        if x.iter().flatten().all(Option::is_none) {
+            return Ok((0, vec![vec![0; nw]; ng]));
+        }
+        let mut modele = pb.optimise(Sense::Minimise);
+        modele.make_quiet();
+        modele.set_option("threads", 1);
+        modele.set_option("time_limit", LIMITE_MIP_S);
+        modele.set_option("mip_rel_gap", 0.0);
+        modele.set_option("mip_abs_gap", 0.999);
+        let resolu = modele
+            .try_solve()
+            .map_err(|e| SectorisationError::Solveur(format!("affectation : {e:?}")))?;
+        if !matches!(
+            resolu.status(),
+            HighsModelStatus::Optimal
+                | HighsModelStatus::ReachedTimeLimit
+                | HighsModelStatus::ReachedIterationLimit
+        ) {
+            return Ok((0, vec![vec![0; nw]; ng]));
+        }
+        // Rounded down to whole situations, and never above what fits exactly (tolerances):
+        // the next level's programme must stay feasible.
+        let sol = resolu.get_solution();
+        let v = sol.columns();
+        let mut col = 0;
+        let mut total = 0u32;
+        let mut y = vec![vec![0u32; nw]; classes.len()];
+        for c in 0..classes.len() {
+            for j in 0..nw {
+                if x[c][j].is_some() {
+                    y[c][j] = v.get(col).map_or(0, |x| x.round().max(0.0) as u32);
+                    col += 1;
+                }
+            }
+        }
+        // The same counts handed out to the groups of each class, in-secteur groups first: a
+        // whole solution with that many assigned, the start of the next level.
+        let mut restants: Vec<u32> = self
+            .groupes
+            .iter()
+            .map(|g| g.situations.len() as u32)
+            .collect();
+        let mut plein = vec![vec![0u32; nw]; ng];
+        for j in 0..nw {
+            let h: f64 = (0..classes.len())
+                .map(|c| f64::from(y[c][j]) * classes[c].0)
+                .sum();
+            let r: u32 = (0..classes.len())
+                .filter(|&c| classes[c].1)
+                .map(|c| y[c][j])
+                .sum();
+            let (mut h, mut r) = (h, r);
+            // A hair over a cap (tolerances): the heaviest situations go back until it fits.
+            while !heures_tiennent(self.inst, self.depart, self.agents[j], h)
+                || r > self.reste_rsa[j]
+            {
+                let rsa_en_trop = r > self.reste_rsa[j];
+                let Some(c) = (0..classes.len())
+                    .filter(|&c| y[c][j] > 0 && (classes[c].1 || !rsa_en_trop))
+                    .max_by(|&a, &b| classes[a].0.total_cmp(&classes[b].0))
+                else {
+                    break;
+                };
+                y[c][j] -= 1;
+                h -= classes[c].0;
+                r -= u32::from(classes[c].1);
+            }
+            for (c, &(poids, rsa, _)) in classes.iter().enumerate() {
+                let mut a_donner = y[c][j];
+                let mut ordre: Vec<usize> = (0..ng)
+                    .filter(|&g| {
+                        self.groupes[g].poids.to_bits() == poids.to_bits()
+                            && self.groupes[g].rsa == rsa
+                    })
+                    .collect();
+                ordre.sort_by_key(|&g| !self.dans_secteur(g, j));
+                for g in ordre {
+                    let k = a_donner.min(restants[g]);
+                    plein[g][j] += k;
+                    restants[g] -= k;
+                    a_donner -= k;
+                    total += k;
+                }
+            }
+        }
+        Ok((total, plein))
     }
 
     fn heures(&self, y: &[Vec<u32>], j: usize) -> (f64, u32) {

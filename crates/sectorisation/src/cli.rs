@@ -37,6 +37,13 @@ pub struct SectorisationCommand {
     /// Nombre de fils de calcul (0 : autant que de cœurs).
     #[arg(long, default_value_t = 0)]
     pub fils: usize,
+    /// Recherches indépendantes par MDS, qui se partagent l'effort ; la meilleure est gardée.
+    #[arg(long, default_value_t = 1)]
+    pub departs: usize,
+    /// Écrit aussi, pour chaque poste, la charge avant et après (`post_id,mds_id,etp,units_before,
+    /// load_before_h,deviation_before,units_after,load_after_h,deviation_after,units_in,units_out`).
+    #[arg(long)]
+    pub rapport: Option<PathBuf>,
     /// Méthode : `moteur` (défaut) ; pour le banc d'essai, `longue` (recherche 20 fois plus
     /// longue, trois graines, la meilleure par MDS) ou `exacte` (modèle exact HiGHS sur les MDS
     /// d'au plus `--exacte-max-unites` unités, le moteur ailleurs).
@@ -229,6 +236,7 @@ pub fn run_sectorisation(cmd: SectorisationCommand) -> anyhow::Result<()> {
         graine: cmd.graine,
         effort: cmd.effort,
         fils: cmd.fils,
+        departs: cmd.departs,
     };
     let carte = match cmd.methode {
         Methode::Moteur => resectoriser(&inst, &options),
@@ -244,9 +252,75 @@ pub fn run_sectorisation(cmd: SectorisationCommand) -> anyhow::Result<()> {
     .context("carte proposée refusée par la vérification")?;
     ecrire_atomique(&sortie, |w| Ok(ecrire_partition(&inst, &carte, w)?))?;
     let apres = mesurer(&inst, &carte);
+    if let Some(f) = &cmd.rapport {
+        let actuelle: Vec<usize> = inst.unites.iter().map(|u| u.poste_actuel).collect();
+        ecrire_atomique(f, |w| {
+            ecrire_rapport(&inst, &actuelle, &avant, &carte, &apres, w)
+        })?;
+    }
     println!("carte en vigueur :\n{}", resume(&avant));
     println!("carte proposée :\n{}", resume(&apres));
     println!("temps : {:.2} s", debut.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Each post before and after: units, load, deviation, and the units it gains and loses.
+fn ecrire_rapport(
+    inst: &Instance,
+    actuelle: &[usize],
+    avant: &Mesure,
+    carte: &[usize],
+    apres: &Mesure,
+    w: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let par_poste = |m: &Mesure| {
+        let mut v = vec![(0usize, 0.0f64, 0.0f64); inst.postes.len()];
+        for mm in &m.mds {
+            for p in &mm.postes {
+                v[p.poste] = (p.unites, p.charge_h, p.ecart);
+            }
+        }
+        v
+    };
+    let (av, ap) = (par_poste(avant), par_poste(apres));
+    let mut entrees = vec![0usize; inst.postes.len()];
+    let mut sorties = vec![0usize; inst.postes.len()];
+    for (&a, &b) in actuelle.iter().zip(carte) {
+        if a != b {
+            sorties[a] += 1;
+            entrees[b] += 1;
+        }
+    }
+    let mut w = csv::Writer::from_writer(w);
+    w.write_record([
+        "post_id",
+        "mds_id",
+        "etp",
+        "units_before",
+        "load_before_h",
+        "deviation_before",
+        "units_after",
+        "load_after_h",
+        "deviation_after",
+        "units_in",
+        "units_out",
+    ])?;
+    for (k, p) in inst.postes.iter().enumerate() {
+        w.write_record([
+            p.id.clone(),
+            inst.mds[p.mds].clone(),
+            p.etp.to_string(),
+            av[k].0.to_string(),
+            format!("{:.1}", av[k].1),
+            format!("{:.4}", av[k].2),
+            ap[k].0.to_string(),
+            format!("{:.1}", ap[k].1),
+            format!("{:.4}", ap[k].2),
+            entrees[k].to_string(),
+            sorties[k].to_string(),
+        ])?;
+    }
+    w.flush()?;
     Ok(())
 }
 
@@ -261,6 +335,7 @@ fn reference_longue(inst: &Instance, options: &Options) -> Vec<usize> {
                 graine: options.graine.wrapping_add(1000 + g),
                 effort: options.effort * 20.0,
                 fils: options.fils,
+                departs: 1,
             },
         );
         let m = mesurer(inst, &carte);

@@ -389,7 +389,15 @@ fn lire_postes(
             mds.push(m);
             mds.len() - 1
         });
-        let mode = match l.texte("mode") {
+        // As the territories write it: « Co-sectorisation », « désectorisation »…
+        let mode_lu: String = l
+            .texte("mode")
+            .to_lowercase()
+            .replace(['é', 'è'], "e")
+            .chars()
+            .filter(|c| !matches!(c, '-' | ' ' | '_'))
+            .collect();
+        let mode = match mode_lu.as_str() {
             "" | "sectorisation" => Mode::Sectorisation,
             "cosectorisation" => Mode::Cosectorisation,
             "desectorisation" => Mode::Desectorisation,

@@ -159,3 +159,31 @@ pub fn mesurer(inst: &Instance, carte: &[usize]) -> Mesure {
         mds: par_mds,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_balance_class_counts_half_points_above_the_five_percent_band() {
+        assert_eq!(classe(0.0), 10);
+        assert_eq!(classe(0.049), 10);
+        // Exactly 5 % is balanced, despite 0.05 / 0.005 not being exactly 10 in binary.
+        assert_eq!(classe(0.05), 10);
+        assert_eq!(classe(0.0501), 11);
+        assert_eq!(classe(0.055), 11);
+        assert_eq!(classe(0.0551), 12);
+        assert_eq!(classe(0.1), 20);
+        assert!((tau(11) - 0.055).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_secteurs_cost_is_taken_around_its_one_median() {
+        // Three units on a line, the middle one heaviest: the centre is the middle unit.
+        let x: [f64; 3] = [0.0, 1.0, 3.0];
+        let w = [1.0, 5.0, 1.0];
+        let (c, centre) = cout_secteur(&[0, 1, 2], |i| w[i], |a, b| (x[a] - x[b]).abs());
+        assert_eq!(centre, 1);
+        assert!((c - 3.0).abs() < 1e-12);
+    }
+}

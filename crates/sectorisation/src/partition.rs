@@ -28,6 +28,9 @@ pub struct Options {
     pub effort: f64,
     /// Threads (0: as many as the machine has).
     pub fils: usize,
+    /// Independent searches per MDS, sharing the budget; the best is kept (1 by default: on the
+    /// generated départements, three shorter searches did no better than one).
+    pub departs: usize,
 }
 
 impl Default for Options {
@@ -36,6 +39,7 @@ impl Default for Options {
             graine: 0,
             effort: 1.5,
             fils: 0,
+            departs: 1,
         }
     }
 }
@@ -71,7 +75,7 @@ pub fn resectoriser(inst: &Instance, opts: &Options) -> Vec<usize> {
                     })
                     .collect();
                 let graine = opts.graine ^ (m as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                let local = p.resoudre(depart, graine, opts.effort);
+                let local = p.resoudre_departs(depart, graine, opts.effort, opts.departs);
                 let global: Vec<usize> = local.into_iter().map(|k| postes[m][k]).collect();
                 if let Ok(mut r) = resultats.lock() {
                     r[m] = global;
@@ -103,6 +107,9 @@ pub struct Probleme {
     /// μ·E_k: the load of post k at the MDS mean.
     pub cible: Vec<f64>,
     pub diametre: f64,
+    /// Unit points (km), for the inertia that ranks the cuts of a compactness recombination.
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
 }
 
 impl Probleme {
@@ -144,6 +151,8 @@ impl Probleme {
             cible: etp.iter().map(|e| e * mu).collect(),
             etp,
             diametre: diametre.max(1e-3),
+            x: unites.iter().map(|&u| inst.unites[u].x_km).collect(),
+            y: unites.iter().map(|&u| inst.unites[u].y_km).collect(),
         }
     }
 
@@ -157,6 +166,34 @@ impl Probleme {
         (e.classe(), e.compacite())
     }
 
+    /// `departs` independent runs of the engine from `depart`, each with its share of the
+    /// effort and its own seed; the best map on (class, C).
+    pub fn resoudre_departs(
+        &self,
+        depart: Vec<usize>,
+        graine: u64,
+        effort: f64,
+        departs: usize,
+    ) -> Vec<usize> {
+        let departs = departs.max(1);
+        let mut meilleure: Option<((u32, f64), Vec<usize>)> = None;
+        for d in 0..departs {
+            let carte = self.resoudre(
+                depart.clone(),
+                graine.wrapping_add((d as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)),
+                effort / departs as f64,
+            );
+            let v = self.valeur(&carte);
+            if meilleure
+                .as_ref()
+                .is_none_or(|(m, _)| v.0 < m.0 || (v.0 == m.0 && v.1 < m.1))
+            {
+                meilleure = Some((v, carte));
+            }
+        }
+        meilleure.map(|(_, c)| c).unwrap_or(depart)
+    }
+
     /// The engine: from `depart` (a valid map), the best map found.
     pub fn resoudre(&self, depart: Vec<usize>, graine: u64, effort: f64) -> Vec<usize> {
         if self.k <= 1 {
@@ -167,7 +204,7 @@ impl Probleme {
         let base = ((self.n * 300).max(20_000) as f64 * effort.max(0.01)) as usize;
         let mut meilleur = Meilleur::de(self, &depart);
         // Penalty weights in C units (hour·km) per unit of relative excess: `fort` makes balance
-        // dominate, `doux` lets the compactness search cross slightly unbalanced maps.
+        // dominate, 2 × `echelle` lets the compactness search cross slightly unbalanced maps.
         let echelle = self.diametre * self.cible.iter().sum::<f64>() / self.k as f64;
         let fort = 20.0 * echelle;
         // 1. Balance first: annealed recombinations of two neighbouring secteurs, from the map in
@@ -194,11 +231,14 @@ impl Probleme {
                 &mut meilleur,
             );
         }
-        // 2. Single moves and swaps on the smooth balance cost, from the map in force: a second
-        //    start, since maps that no recombination of two secteurs improves can still be beaten.
-        let mut e = Etat::nouveau(self, depart, tau(CLASSE_EQUILIBRE), fort);
-        e.quadratique = true;
-        e.recuit(base / 2, &mut rng, &mut meilleur);
+        // 2. When the band is missed: single moves and swaps on the smooth balance cost, from the
+        //    map in force, a second start, since maps that no recombination of two secteurs
+        //    improves can still be beaten.
+        if meilleur.classe > CLASSE_EQUILIBRE {
+            let mut e = Etat::nouveau(self, depart, tau(CLASSE_EQUILIBRE), fort);
+            e.quadratique = true;
+            e.recuit(base / 2, &mut rng, &mut meilleur);
+        }
         // Lower classes, one step at a time, from the best map.
         while meilleur.classe > CLASSE_EQUILIBRE {
             let cible = meilleur.classe - 1;
@@ -209,18 +249,15 @@ impl Probleme {
             }
         }
         // 3. Compactness in the class reached, with a softer penalty so the search can cross
-        //    slightly unbalanced maps; restarts from the best map.
-        for doux in [2.0, 1.0] {
-            let mut e = Etat::nouveau(
-                self,
-                meilleur.carte.clone(),
-                tau(meilleur.classe),
-                doux * echelle,
-            );
-            e.recuit(base, &mut rng, &mut meilleur);
-        }
-        // 4. Annealed recombinations that keep both secteurs in the class and shorten distances,
-        //    then single moves again to polish.
+        //    slightly unbalanced maps, from the best map.
+        let mut e = Etat::nouveau(
+            self,
+            meilleur.carte.clone(),
+            tau(meilleur.classe),
+            2.0 * echelle,
+        );
+        e.recuit(base, &mut rng, &mut meilleur);
+        // 4. Annealed recombinations that keep both secteurs in the class and shorten distances.
         let mut e = Etat::nouveau(self, meilleur.carte.clone(), tau(meilleur.classe), fort);
         let essais = base / 4;
         let t0 = 0.02 * meilleur.compacite / self.k as f64;
@@ -617,11 +654,31 @@ impl<'a> Etat<'a> {
         }
         let mut taille = vec![1usize; s];
         let mut somme: Vec<f64> = (0..s).map(|j| p.charge[noeuds[j]]).collect();
+        // Weighted moments of each subtree (mass, Σ m·x, Σ m·y, Σ m·(x² + y²)): the inertia of a
+        // part in O(1), to rank the cuts before the exact compactness of the chosen one.
+        let mut moments: Vec<[f64; 4]> = (0..s)
+            .map(|j| {
+                let u = noeuds[j];
+                let (m, x, y) = (p.masse[u], p.x[u], p.y[u]);
+                [m, m * x, m * y, m * (x * x + y * y)]
+            })
+            .collect();
         for &x in ordre.iter().rev().take(s - 1) {
             let px = pere[x];
             taille[px] += taille[x];
             somme[px] += somme[x];
+            let mx = moments[x];
+            for (c, v) in moments[px].iter_mut().zip(mx) {
+                *c += v;
+            }
         }
+        let inertie = |m: [f64; 4]| {
+            if m[0] <= 0.0 {
+                0.0
+            } else {
+                (m[3] - (m[1] * m[1] + m[2] * m[2]) / m[0]).max(0.0)
+            }
+        };
         let total = somme[0];
         let (ca, cb) = (p.cible[a], p.cible[b]);
         let dev = |l: f64, c: f64| ((l - c) / c).abs();
@@ -653,21 +710,15 @@ impl<'a> Etat<'a> {
                         if pire > self.t.max(avant_pire) {
                             continue;
                         }
-                        let sous: Vec<usize> = ordre[rang[x]..rang[x] + taille[x]]
-                            .iter()
-                            .map(|&j| noeuds[j])
-                            .collect();
-                        let dans: std::collections::HashSet<usize> = sous.iter().copied().collect();
-                        let reste: Vec<usize> = noeuds
-                            .iter()
-                            .copied()
-                            .filter(|u| !dans.contains(u))
-                            .collect();
-                        let c1 =
-                            crate::mesure::cout_secteur(&sous, |i| p.masse[i], |i, j| p.d(i, j)).0;
-                        let c2 =
-                            crate::mesure::cout_secteur(&reste, |i| p.masse[i], |i, j| p.d(i, j)).0;
-                        c1 + c2
+                        let sous = moments[x];
+                        let tout = moments[0];
+                        let reste = [
+                            tout[0] - sous[0],
+                            tout[1] - sous[1],
+                            tout[2] - sous[2],
+                            tout[3] - sous[3],
+                        ];
+                        inertie(sous) + inertie(reste)
                     }
                 };
                 if choix.is_none_or(|(m, _, _)| score < m) {
@@ -675,9 +726,24 @@ impl<'a> Etat<'a> {
                 }
             }
         }
-        let Some((score, x, vers_a)) = choix else {
+        let Some((mut score, x, vers_a)) = choix else {
             return false;
         };
+        if let Recombinaison::Compacite = mode {
+            // The exact compactness of the cut the inertia chose.
+            let sous: Vec<usize> = ordre[rang[x]..rang[x] + taille[x]]
+                .iter()
+                .map(|&j| noeuds[j])
+                .collect();
+            let dans: std::collections::HashSet<usize> = sous.iter().copied().collect();
+            let reste: Vec<usize> = noeuds
+                .iter()
+                .copied()
+                .filter(|u| !dans.contains(u))
+                .collect();
+            score = crate::mesure::cout_secteur(&sous, |i| p.masse[i], |i, j| p.d(i, j)).0
+                + crate::mesure::cout_secteur(&reste, |i| p.masse[i], |i, j| p.d(i, j)).0;
+        }
         let ameliore = match mode {
             // Annealed: a worse pair is kept with the Metropolis probability.
             Recombinaison::Equilibre | Recombinaison::EquilibreCompact => {

@@ -183,6 +183,7 @@ fn a_map_with_a_secteur_cut_in_two_or_a_post_left_empty_is_refused_and_nothing_i
 fn the_sectorisation_command_writes_a_whole_map_and_refuses_a_broken_instance_without_writing() {
     let dir = instance();
     let sortie = dir.path().join("partition.csv");
+    let rapport = dir.path().join("postes.csv");
     run_sectorisation(SectorisationCommand {
         action: None,
         instance: Some(dir.path().to_owned()),
@@ -190,6 +191,8 @@ fn the_sectorisation_command_writes_a_whole_map_and_refuses_a_broken_instance_wi
         graine: 1,
         effort: 0.2,
         fils: 1,
+        departs: 1,
+        rapport: Some(rapport.clone()),
         methode: Methode::Moteur,
         exacte_max_unites: 30,
         exacte_temps: 60.0,
@@ -198,6 +201,19 @@ fn the_sectorisation_command_writes_a_whole_map_and_refuses_a_broken_instance_wi
     let texte = std::fs::read_to_string(&sortie).expect("partition");
     assert!(texte.starts_with("unit_id,post_id\n"));
     assert_eq!(texte.lines().count(), 121);
+    // The report: every post before and after, the same units and hours on both sides.
+    let mut r = csv::Reader::from_path(&rapport).expect("rapport");
+    let lignes: Vec<csv::StringRecord> = r.records().map(|x| x.expect("ligne")).collect();
+    assert_eq!(lignes.len(), 15);
+    let somme = |c: usize| -> f64 {
+        lignes
+            .iter()
+            .map(|l| l[c].parse::<f64>().expect("nombre"))
+            .sum()
+    };
+    assert_eq!((somme(3), somme(6)), (120.0, 120.0));
+    assert!((somme(4) - somme(7)).abs() < 1.0);
+    assert_eq!(somme(9), somme(10));
     std::fs::remove_file(&sortie).expect("rm");
     modifier(dir.path(), "edges.csv", 2, "unit_b", "U99999");
     let e = run_sectorisation(SectorisationCommand {
@@ -207,6 +223,8 @@ fn the_sectorisation_command_writes_a_whole_map_and_refuses_a_broken_instance_wi
         graine: 1,
         effort: 0.2,
         fils: 1,
+        departs: 1,
+        rapport: None,
         methode: Methode::Moteur,
         exacte_max_unites: 30,
         exacte_temps: 60.0,
@@ -218,4 +236,45 @@ fn the_sectorisation_command_writes_a_whole_map_and_refuses_a_broken_instance_wi
         "{e}"
     );
     assert!(!sortie.exists());
+}
+
+#[test]
+fn the_organisation_mode_is_read_as_territories_write_it_and_an_unknown_one_is_named() {
+    let dir = instance();
+    modifier(dir.path(), "posts.csv", 2, "mode", "Co-sectorisation");
+    modifier(dir.path(), "posts.csv", 3, "mode", "Désectorisation");
+    let inst = Instance::depuis_repertoire(dir.path()).expect("modes reconnus");
+    assert_eq!(
+        inst.postes[0].mode,
+        parcours_sectorisation::Mode::Cosectorisation
+    );
+    assert_eq!(
+        inst.postes[1].mode,
+        parcours_sectorisation::Mode::Desectorisation
+    );
+    modifier(dir.path(), "posts.csv", 4, "mode", "binôme");
+    let e = erreur(dir.path());
+    assert!(
+        e.starts_with("posts.csv, ligne 4, colonne mode : « binôme »"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_generator_writes_the_same_instance_for_the_same_seed() {
+    let (a, b) = (instance(), instance());
+    for f in [
+        "units.csv",
+        "edges.csv",
+        "posts.csv",
+        "workers.csv",
+        "weights.csv",
+        "new_situations.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(a.path().join(f)).expect("a"),
+            std::fs::read(b.path().join(f)).expect("b"),
+            "{f}"
+        );
+    }
 }
