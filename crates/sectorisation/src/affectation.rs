@@ -16,6 +16,11 @@ use crate::instance::Instance;
 /// Time limit of each integer programme, in seconds.
 const LIMITE_MIP_S: f64 = 0.3;
 
+/// The command's time budget for the last levels (hors secteur, Z): past it each MDS gets only a
+/// token limit, so that the batch answers within a second. The first level is proven in
+/// milliseconds before, and an MDS reached late keeps the solution that already assigns the most.
+pub const ECHEANCE_AFFECTATION_S: f64 = 0.85;
+
 /// Nominal hours of one ETP per year (the WMT rule of the model: the cap is 110 % of it).
 pub const HEURES_ETP: f64 = 1000.0;
 
@@ -171,10 +176,13 @@ struct Groupe {
 }
 
 /// Assigns the new situations of `inst` against `carte`, starting from `depart`.
+/// `echeance_s`: the time budget of the last levels (the command uses
+/// [`ECHEANCE_AFFECTATION_S`]); `None` lets each programme run to its own limit.
 pub fn affecter(
     inst: &Instance,
     carte: &[usize],
     depart: &Depart,
+    echeance_s: Option<f64>,
 ) -> Result<Vec<Option<usize>>, SectorisationError> {
     let mut agents_mds = vec![Vec::new(); inst.mds.len()];
     for (w, a) in inst.agents.iter().enumerate() {
@@ -197,7 +205,19 @@ pub fn affecter(
         });
         groupes_mds[m][g].situations.push(i);
     }
-    // MDS are independent: solved on as many threads as there are cores.
+    // Without a budget, each programme has its own limit only.
+    let echeance =
+        std::time::Instant::now() + std::time::Duration::from_secs_f64(echeance_s.unwrap_or(1e6));
+    let mut ordre: Vec<usize> = (0..inst.mds.len()).collect();
+    ordre.sort_by_key(|&m| {
+        std::cmp::Reverse(
+            groupes_mds[m]
+                .iter()
+                .map(|g| g.situations.len())
+                .sum::<usize>(),
+        )
+    });
+    // MDS are independent: solved on as many threads as there are cores, the largest first.
     let fils = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, inst.mds.len().max(1));
@@ -207,14 +227,12 @@ pub fn affecter(
     std::thread::scope(|s| {
         for _ in 0..fils {
             s.spawn(|| loop {
-                let m = suivant.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if m >= inst.mds.len() {
-                    break;
-                }
+                let i = suivant.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&m) = ordre.get(i) else { break };
                 if groupes_mds[m].is_empty() {
                     continue;
                 }
-                let r = resoudre_mds(inst, depart, &agents_mds[m], &groupes_mds[m]);
+                let r = resoudre_mds(inst, depart, &agents_mds[m], &groupes_mds[m], echeance);
                 if let Ok(mut v) = resultats.lock() {
                     v[m] = Some(r);
                 }
@@ -288,6 +306,7 @@ fn resoudre_mds(
     depart: &Depart,
     agents: &[usize],
     groupes: &[Groupe],
+    echeance: std::time::Instant,
 ) -> Result<Vec<Vec<u32>>, SectorisationError> {
     let depart_glouton = glouton(inst, depart, agents, groupes);
     let total: usize = groupes.iter().map(|g| g.situations.len()).sum();
@@ -307,7 +326,14 @@ fn resoudre_mds(
         }
     };
     // Levels 2 and 3 together: a « hors secteur » weighs more than any overflow can change.
-    let y = modele.resoudre(objectif_affectees, &depart_glouton)?;
+    let reste = echeance
+        .saturating_duration_since(std::time::Instant::now())
+        .as_secs_f64();
+    let y = modele.resoudre(
+        objectif_affectees,
+        &depart_glouton,
+        reste.clamp(0.01, LIMITE_MIP_S),
+    )?;
     // Keep the greedy solution if HiGHS did not do at least as well (time limit).
     let bilan = |y: &Vec<Vec<u32>>| modele.evaluer(y);
     if bilan(&y) <= bilan(&depart_glouton)
@@ -387,6 +413,7 @@ impl<'a> Modele<'a> {
         &self,
         affectees_min: u32,
         depart: &[Vec<u32>],
+        limite_s: f64,
     ) -> Result<Vec<Vec<u32>>, SectorisationError> {
         let (ng, nw) = (self.groupes.len(), self.agents.len());
         let heures: f64 = self
@@ -510,8 +537,8 @@ impl<'a> Modele<'a> {
         modele.make_quiet();
         modele.set_option("threads", 1);
         // The batch must answer within a second: an MDS whose proof drags on keeps HiGHS's best
-        // solution at this limit (the greedy start at worst).
-        modele.set_option("time_limit", LIMITE_MIP_S);
+        // solution at this limit (its start at worst).
+        modele.set_option("time_limit", limite_s);
         modele.set_option("mip_rel_gap", 0.0);
         modele.set_option("mip_abs_gap", 1e-3);
         let _ = modele.try_set_solution(Some(&valeurs), None, None, None);

@@ -8,7 +8,9 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 
-use crate::affectation::{affecter, depart_actuel, depart_selon_carte, verifier};
+use crate::affectation::{
+    affecter, depart_actuel, depart_selon_carte, verifier, ECHEANCE_AFFECTATION_S,
+};
 use crate::carte::{ecrire_partition, lire_partition, valider};
 use crate::generateur::{generer, Forme};
 use crate::instance::Instance;
@@ -408,7 +410,7 @@ pub fn run_affectation(cmd: AffectationCommand) -> anyhow::Result<()> {
             depart_actuel(&inst),
         ),
     };
-    let choix = affecter(&inst, &carte, &depart)?;
+    let choix = affecter(&inst, &carte, &depart, Some(ECHEANCE_AFFECTATION_S))?;
     let bilan = verifier(&inst, &carte, &depart, &choix).map_err(|e| {
         anyhow::anyhow!(
             "affectation refusée par la vérification : {}",

@@ -205,7 +205,7 @@ fn assignment_is_lexicographically_optimal_against_brute_force() {
     let attendu = affectation_force_brute(&inst);
     let carte: Vec<usize> = inst.unites.iter().map(|u| u.poste_actuel).collect();
     let d = depart_actuel(&inst);
-    let choix = affecter(&inst, &carte, &d).expect("affectation");
+    let choix = affecter(&inst, &carte, &d, None).expect("affectation");
     let b = verifier(&inst, &carte, &d, &choix).expect("plafonds respectés");
     assert_eq!((b.non_affectees, b.hors_secteur), (attendu.0, attendu.1));
     assert!(
@@ -256,7 +256,7 @@ fn a_generated_departement_gets_a_valid_map_no_worse_in_any_mds_and_a_capped_ass
         (actuelle, depart_actuel(&inst)),
         (carte.clone(), depart_selon_carte(&inst, &carte)),
     ] {
-        let choix = affecter(&inst, &carte, &depart).expect("affectation");
+        let choix = affecter(&inst, &carte, &depart, None).expect("affectation");
         verifier(&inst, &carte, &depart, &choix).expect("plafonds respectés");
         // Nothing is left unassigned that a worker of its MDS could still take.
         let mut h = depart.charge_h.clone();
