@@ -120,18 +120,8 @@ pub fn lire_partition(
             })
     };
     let (cu, cp) = (col("unit_id")?, col("post_id")?);
-    let unites: HashMap<&str, usize> = inst
-        .unites
-        .iter()
-        .enumerate()
-        .map(|(i, u)| (u.id.as_str(), i))
-        .collect();
-    let postes: HashMap<&str, usize> = inst
-        .postes
-        .iter()
-        .enumerate()
-        .map(|(k, p)| (p.id.as_str(), k))
-        .collect();
+    let unites = crate::instance::index_par_id(&inst.unites, |u| &u.id);
+    let postes = crate::instance::index_par_id(&inst.postes, |p| &p.id);
     let mut carte: Vec<Option<usize>> = vec![None; inst.unites.len()];
     let mut lignes = vec![0u64; inst.unites.len()];
     let mut rec = csv::StringRecord::new();

@@ -319,16 +319,7 @@ pub fn generer(f: Forme, dir: &Path) -> anyhow::Result<()> {
         rsa_poste[poste_actuel[u]] += f64::from(unites[u].n[1]);
     }
     let mut w = fichier("workers.csv")?;
-    w.write_record([
-        "worker_id",
-        "mds_id",
-        "post_id",
-        "etp",
-        "current_load_h",
-        "current_rsa",
-        "load_cap_h",
-        "rsa_cap",
-    ])?;
+    w.write_record(crate::instance::COLONNES_AGENTS)?;
     let mut agent = 0;
     for (k, p) in postes.iter().enumerate() {
         let e: f64 = p.etps.iter().sum();

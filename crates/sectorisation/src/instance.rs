@@ -221,6 +221,27 @@ impl Instance {
     }
 }
 
+/// Position of each item by its identifier.
+pub(crate) fn index_par_id<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<String, usize> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (id(x).to_owned(), i))
+        .collect()
+}
+
+/// Columns of `workers.csv`, read here and written by the generator.
+pub(crate) const COLONNES_AGENTS: [&str; 8] = [
+    "worker_id",
+    "mds_id",
+    "post_id",
+    "etp",
+    "current_load_h",
+    "current_rsa",
+    "load_cap_h",
+    "rsa_cap",
+];
+
 /// A CSV file read row by row with its header, so each error can name its line and column.
 struct Table<R: Read> {
     fichier: String,
@@ -451,11 +472,7 @@ fn lire_unites(
         .iter()
         .map(|p| Some(format!("n_{}", p.kind)).filter(|c| t.a(c)))
         .collect();
-    let index_postes: HashMap<String, usize> = postes
-        .iter()
-        .enumerate()
-        .map(|(k, p)| (p.id.clone(), k))
-        .collect();
+    let index_postes = index_par_id(postes, |p| &p.id);
     let mut vus = HashMap::new();
     let mut out = Vec::new();
     while let Some(l) = t.suivante()? {
@@ -494,11 +511,7 @@ fn lire_unites(
 
 fn lire_aretes(r: impl Read, unites: &[Unite]) -> Result<Vec<Vec<usize>>, SectorisationError> {
     let mut t = Table::ouvrir(r, "edges.csv", &["unit_a", "unit_b"])?;
-    let index: HashMap<String, usize> = unites
-        .iter()
-        .enumerate()
-        .map(|(i, u)| (u.id.clone(), i))
-        .collect();
+    let index = index_par_id(unites, |u| &u.id);
     let mut voisins = vec![Vec::new(); unites.len()];
     while let Some(l) = t.suivante()? {
         let a = l.reference("unit_a", &index, "unité")?;
@@ -521,25 +534,8 @@ fn lire_agents(
     postes: &[Poste],
     mds_index: &HashMap<String, usize>,
 ) -> Result<Vec<Agent>, SectorisationError> {
-    let mut t = Table::ouvrir(
-        r,
-        "workers.csv",
-        &[
-            "worker_id",
-            "mds_id",
-            "post_id",
-            "etp",
-            "current_load_h",
-            "current_rsa",
-            "load_cap_h",
-            "rsa_cap",
-        ],
-    )?;
-    let index_postes: HashMap<String, usize> = postes
-        .iter()
-        .enumerate()
-        .map(|(k, p)| (p.id.clone(), k))
-        .collect();
+    let mut t = Table::ouvrir(r, "workers.csv", &COLONNES_AGENTS)?;
+    let index_postes = index_par_id(postes, |p| &p.id);
     let mut vus = HashMap::new();
     let mut out = Vec::new();
     while let Some(l) = t.suivante()? {
@@ -589,16 +585,8 @@ fn lire_situations(
         "new_situations.csv",
         &["sit_id", "unit_id", "kind", "weight_h"],
     )?;
-    let index: HashMap<String, usize> = unites
-        .iter()
-        .enumerate()
-        .map(|(i, u)| (u.id.clone(), i))
-        .collect();
-    let kinds: HashMap<String, usize> = poids
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.kind.clone(), i))
-        .collect();
+    let index = index_par_id(unites, |u| &u.id);
+    let kinds = index_par_id(poids, |p| &p.kind);
     let mut vus = HashMap::new();
     let mut out = Vec::new();
     while let Some(l) = t.suivante()? {

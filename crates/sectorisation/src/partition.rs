@@ -990,14 +990,7 @@ impl<'a> Etat<'a> {
             }
             self.cc[a] = ca;
             self.cc[b] = cb;
-            let c = self.classe();
-            if c < meilleur.classe
-                || (c == meilleur.classe && self.compacite() < meilleur.compacite - 1e-9)
-            {
-                meilleur.classe = c;
-                meilleur.compacite = self.compacite();
-                meilleur.carte.clone_from(&self.a);
-            }
+            self.noter(meilleur);
         }
     }
 }
